@@ -1,0 +1,145 @@
+"""The only module that touches durable_rules.
+
+Each rule set is compiled into one durable_rules ruleset with one rule per
+distinct comparison (`Atom`). A patient is asserted as a FACT (not an event:
+an event is consumed by the first matching rule), so every comparison that
+holds fires its rule; the rules that fired are the comparisons that are true.
+
+What this adapter guards against (measured in durable-rules 2.0.28):
+- one Host per process, created lazily, with its timer threads disabled
+  (they race with the caller and segfault with several threads);
+- a fresh session id per evaluation and `delete_state` after it, so no fact
+  survives into the next patient and the 1,024 live-session cap is never hit;
+- a sentinel rule that every fact matches, plus a warm-up fact at
+  registration (a first fact that matches nothing, then `delete_state`,
+  crashes the process);
+- values are cast before they reach the engine: booleans to 0/1, numbers to
+  float, enums as text; unknown fields are never asserted, and atoms on them
+  are decided as unknown by the caller, because a missing attribute makes
+  every durable comparison false;
+- the reserved keys `id` and `sid` are never patient data here;
+- each registered ruleset gets a unique name, so two versions of one rule
+  set (for `rules diff`) can live in one process.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import EngineError
+from .model import Atom
+
+_SENTINEL = "__sentinel__"
+_OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+
+
+def _cast(value: Any) -> Any:
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, int | float):
+        return float(value)
+    return value
+
+
+def atom_expression(atom: Atom) -> dict[str, Any]:
+    """The durable_rules expression for one comparison (an explicit table, no eval)."""
+    name = atom.field
+    if atom.op == "==":
+        return {name: _cast(atom.value)}
+    if atom.op in _OPS:
+        return {_OPS[atom.op]: {name: _cast(atom.value)}}
+    values = atom.value if isinstance(atom.value, tuple) else (atom.value,)
+    if atom.op == "in":
+        return {"$or": [{name: v} for v in values]}
+    if atom.op == "not_in":
+        return {"$and": [{"$neq": {name: v}} for v in values]}
+    raise EngineError(f"operator {atom.op!r} has no durable_rules translation")
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    """A registered durable ruleset and the atom keys it decides."""
+
+    name: str
+    keys: tuple[str, ...]
+    fields: frozenset[str]
+
+
+class DurableAdapter:
+    """Registers atom rulesets once per process and evaluates facts against them."""
+
+    _lock = threading.RLock()
+    _host: Any = None
+    _counter = itertools.count()
+    _cache: dict[tuple[Any, ...], CompiledRuleset] = {}
+
+    def __init__(self) -> None:
+        self._fired: list[str] = []
+
+    @classmethod
+    def _get_host(cls) -> Any:
+        if cls._host is None:
+            from durable.engine import Host  # imported lazily: ~25 ms
+
+            class _QuietHost(Host):  # type: ignore[misc, valid-type]
+                def _run(self) -> None:
+                    """Start no timer threads (see module docstring)."""
+
+            cls._host = _QuietHost()
+        return cls._host
+
+    def compile(self, label: str, atoms: Iterable[Atom]) -> CompiledRuleset:
+        atoms = tuple(atoms)
+        identity = (label, tuple((a.key, a.field, a.op, a.value) for a in atoms))
+        with self._lock:
+            cached = self._cache.get(identity)
+            if cached is not None:
+                return cached
+            name = f"{label}#{next(self._counter)}"
+            rules: dict[str, Any] = {
+                _SENTINEL: {"all": [{"m": {_SENTINEL: 1}}], "run": self._recorder(_SENTINEL)},
+            }
+            for atom in atoms:
+                rules[atom.key] = {"all": [{"m": atom_expression(atom)}],
+                                   "run": self._recorder(atom.key)}
+            host = self._get_host()
+            host.register_rulesets(copy.deepcopy({name: rules}))  # it deletes 'run' keys
+            compiled = CompiledRuleset(name, tuple(a.key for a in atoms),
+                                       frozenset(a.field for a in atoms))
+            self._assert(compiled, {})  # warm-up fact (see module docstring)
+            self._cache[identity] = compiled
+            return compiled
+
+    def _recorder(self, key: str) -> Callable[[Any], None]:
+        def record(_closure: Any) -> None:
+            DurableAdapter._current.append(key)
+
+        return record
+
+    _current: list[str] = []
+    _sids = itertools.count()
+
+    def fired(self, compiled: CompiledRuleset, values: Mapping[str, Any]) -> frozenset[str]:
+        """Keys of the atoms that hold for these (known) values."""
+        fact = {k: _cast(v) for k, v in values.items() if k in compiled.fields}
+        return self._assert(compiled, fact)
+
+    def _assert(self, compiled: CompiledRuleset, fact: dict[str, Any]) -> frozenset[str]:
+        host = self._get_host()
+        with self._lock:
+            sid = f"p{next(self._sids)}"
+            DurableAdapter._current = []
+            try:
+                host.assert_fact(compiled.name, {**fact, _SENTINEL: 1, "sid": sid})
+            finally:
+                host.delete_state(compiled.name, sid)
+            fired = DurableAdapter._current
+            DurableAdapter._current = []
+        if _SENTINEL not in fired:
+            raise EngineError(f"durable_rules did not evaluate ruleset {compiled.name}")
+        return frozenset(k for k in fired if k != _SENTINEL)

@@ -1,0 +1,267 @@
+"""The field dictionary (rules/fields.yaml): types, units, enums and coercion.
+
+`FieldDef.coerce` turns what a person wrote ("1.8 cm", "14 months", "LMS",
+"yes") into the canonical value the engine compares, or raises ValueError
+with a message that says what is allowed. Patient files, cohort cells and
+rule thresholds all go through it, so units are converted in one place.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from difflib import get_close_matches
+from typing import Any
+
+from .errors import Problem, RuleSetError
+from .schema import Bool, Enum, ListOf, MapOf, Num, Obj, Str
+from .yamlio import MarkedDict
+
+FIELD_TYPES = ("text", "enum", "bool", "int", "quantity", "number", "derived")
+ROUND_DIGITS = 9  # conversions and ratios are rounded so 0.6/0.3 is 2.0, not 1.999...
+
+FIELD_SPEC = Obj(
+    required={"type": Enum(FIELD_TYPES), "description": Str()},
+    optional={
+        "values": ListOf(Str(), min_items=1),
+        "aliases": MapOf(Str()),
+        "dimension": Str(),
+        "unit": Str(),
+        "min": Num(),
+        "max": Num(),
+        "exclusive_min": Bool(),
+        "implies": MapOf(Bool()),
+        "ratio": ListOf(Str(), min_items=2, max_items=2),
+        "measures": Str(),
+    },
+)
+FIELDS_FILE = Obj(
+    required={
+        "units": MapOf(Obj(required={"canonical": Str(), "factors": MapOf(Num())})),
+        "fields": MapOf(FIELD_SPEC),
+    },
+    description="The field dictionary of the prognosis comparator.",
+)
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_WITH_UNIT = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z/µ%]+)?\s*$")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    canonical: str
+    factors: Mapping[str, float]
+
+    def convert(self, value: float, unit: str) -> float:
+        factor = self.factors.get(unit) or self.factors.get(unit.lower())
+        if factor is None:
+            allowed = ", ".join(sorted(set(self.factors), key=lambda u: self.factors[u]))
+            raise ValueError(f"unit '{unit}' is not a {self.name} unit; allowed: {allowed}")
+        return round(value * factor, ROUND_DIGITS)
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    name: str
+    type: str
+    description: str
+    values: tuple[str, ...] = ()
+    aliases: Mapping[str, str] | None = None
+    dimension: Dimension | None = None
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    exclusive_min: bool = False
+    implies: Mapping[str, bool] | None = None
+    ratio: tuple[str, str] | None = None
+    measures: str | None = None
+
+    @property
+    def canonical_unit(self) -> str | None:
+        return self.dimension.canonical if self.dimension else self.unit
+
+    def allowed(self) -> str:
+        """What a value of this field may be, for messages and the README."""
+        if self.type == "enum":
+            return "one of: " + ", ".join(self.values)
+        if self.type == "bool":
+            return "true or false"
+        if self.type == "quantity" and self.dimension:
+            units = ", ".join(self.dimension.factors)
+            return (f"a number in {self.dimension.canonical}, or a value with a unit "
+                    f"({units})")
+        if self.type == "int":
+            return "a whole number" + self._range_text()
+        if self.type == "number":
+            return f"a number in {self.unit}" if self.unit else "a number"
+        return "text"
+
+    def _range_text(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f" from {self.min:g} to {self.max:g}"
+        if self.min is not None:
+            return f" >= {self.min:g}"
+        return ""
+
+    def coerce(self, raw: Any) -> Any:
+        """Canonical value for `raw`, or ValueError saying what is allowed."""
+        if self.type == "text":
+            if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+                return str(raw)
+            raise ValueError(f"must be text, got {raw!r}")
+        if self.type == "enum":
+            return self._coerce_enum(raw)
+        if self.type == "bool":
+            return self._coerce_bool(raw)
+        if self.type == "derived":
+            raise ValueError("is derived from other fields and cannot be given")
+        value = self._coerce_number(raw)
+        self._check_range(value, raw)
+        return value
+
+    def _coerce_enum(self, raw: Any) -> str:
+        if isinstance(raw, str):
+            key = re.sub(r"[\s\-]+", "_", raw.strip().lower())
+            if key in self.values:
+                return key
+            if self.aliases and key in self.aliases:
+                return self.aliases[key]
+            hint = get_close_matches(key, list(self.values), n=1, cutoff=0.6)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise ValueError(f"{raw!r} is not allowed{extra}; allowed: {', '.join(self.values)}")
+        raise ValueError(f"must be one of: {', '.join(self.values)}; got {raw!r}")
+
+    @staticmethod
+    def _coerce_bool(raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, int) and raw in (0, 1):
+            return bool(raw)
+        if isinstance(raw, str):
+            key = raw.strip().lower()
+            if key in _TRUE:
+                return True
+            if key in _FALSE:
+                return False
+        raise ValueError(f"must be true or false, got {raw!r}")
+
+    def _coerce_number(self, raw: Any) -> float | int:
+        if isinstance(raw, bool):
+            raise ValueError(f"must be {self.allowed()}, got {raw!r}")
+        if isinstance(raw, int | float):
+            value = float(raw)
+        elif isinstance(raw, str):
+            value = self._parse_text(raw)
+        else:
+            raise ValueError(f"must be {self.allowed()}, got {raw!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"must be a finite number, got {raw!r}")
+        if self.type == "int":
+            if not value.is_integer():
+                raise ValueError(f"must be a whole number, got {raw!r}")
+            return int(value)
+        return value
+
+    def _parse_text(self, raw: str) -> float:
+        match = _WITH_UNIT.match(raw)
+        if not match:
+            example = " such as '18 mm' or '1.8 cm'" if self.dimension and \
+                self.dimension.name == "length" else \
+                " such as '400 days' or '14 months'" if self.dimension else ""
+            raise ValueError(f"{raw!r} is not a number; {self.allowed()}{example}")
+        number, unit = float(match.group(1)), match.group(2)
+        if unit is None:
+            return number
+        if self.dimension is not None:
+            return self.dimension.convert(number, unit)
+        if self.unit is not None and unit.lower() == self.unit.lower():
+            return number
+        expected = f"in {self.unit}" if self.unit else "without a unit"
+        raise ValueError(f"{raw!r}: unit '{unit}' does not fit; give a number {expected}")
+
+    def _check_range(self, value: float, raw: Any) -> None:
+        unit = f" {self.canonical_unit}" if self.canonical_unit else ""
+        given = f" (got {raw!r})" if isinstance(raw, str) else f" (got {value:g})"
+        if self.min is not None:
+            if self.exclusive_min and value <= self.min:
+                raise ValueError(f"must be greater than {self.min:g}{unit}{given}")
+            if value < self.min:
+                raise ValueError(f"must not be less than {self.min:g}{unit}{given}")
+        if self.max is not None and value > self.max:
+            raise ValueError(f"must not be more than {self.max:g}{unit}{given}")
+
+
+@dataclass(frozen=True)
+class FieldDictionary:
+    fields: Mapping[str, FieldDef]
+    dimensions: Mapping[str, Dimension]
+    source: str
+
+    def __getitem__(self, name: str) -> FieldDef:
+        return self.fields[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.fields
+
+    def suggest(self, name: str) -> str | None:
+        hint = get_close_matches(name, list(self.fields), n=1, cutoff=0.6)
+        return hint[0] if hint else None
+
+    def input_fields(self) -> list[FieldDef]:
+        return [f for f in self.fields.values() if f.type != "derived"]
+
+    def derived_fields(self) -> list[FieldDef]:
+        return [f for f in self.fields.values() if f.type == "derived"]
+
+
+def build_fields(data: Any, source: str) -> FieldDictionary:
+    """Validate a loaded fields.yaml and build the dictionary (all problems at once)."""
+    problems = [Problem(source, f"{i.path}: {i.message}" if i.path else i.message,
+                        line=i.line, col=i.col)
+                for i in FIELDS_FILE.check(data, "", (1, 1))]
+    if problems:
+        raise RuleSetError(problems)
+    dimensions = {name: Dimension(name, spec["canonical"], dict(spec["factors"]))
+                  for name, spec in data["units"].items()}
+    fields: dict[str, FieldDef] = {}
+    for name, spec in data["fields"].items():
+        line = data["fields"].mark_of(name)[0] if isinstance(data["fields"], MarkedDict) else None
+
+        def bad(message: str, name: str = name, line: int | None = line) -> None:
+            problems.append(Problem(source, message, field=name, line=line))
+
+        dimension = None
+        if spec["type"] == "quantity":
+            dimension = dimensions.get(spec.get("dimension", ""))
+            if dimension is None:
+                bad(f"quantity needs a dimension, one of: {', '.join(dimensions)}")
+        if spec["type"] == "enum" and not spec.get("values"):
+            bad("enum needs values")
+        aliases = dict(spec.get("aliases") or {})
+        for alias, target in aliases.items():
+            if target not in spec.get("values", []):
+                bad(f"alias '{alias}' points at '{target}', which is not among the values")
+        fields[name] = FieldDef(
+            name=name, type=spec["type"], description=spec["description"],
+            values=tuple(spec.get("values", ())), aliases=aliases or None,
+            dimension=dimension, unit=spec.get("unit"), min=spec.get("min"),
+            max=spec.get("max"), exclusive_min=bool(spec.get("exclusive_min", False)),
+            implies=dict(spec["implies"]) if spec.get("implies") else None,
+            ratio=tuple(spec["ratio"]) if spec.get("ratio") else None,  # type: ignore[arg-type]
+            measures=spec.get("measures"),
+        )
+    for f in fields.values():
+        for target in list(f.implies or {}) + list(f.ratio or ()):
+            if target not in fields:
+                problems.append(Problem(source, f"refers to undeclared field '{target}'",
+                                        field=f.name))
+        if f.type == "derived" and not f.ratio:
+            problems.append(Problem(source, "a derived field needs 'ratio'", field=f.name))
+    if problems:
+        raise RuleSetError(problems)
+    return FieldDictionary(fields, dimensions, source)

@@ -1,0 +1,329 @@
+"""Load rule sets and the field dictionary from YAML into frozen dataclasses.
+
+Every problem in every file is collected before anything is reported. Rule
+thresholds are converted to the field's canonical unit here (e.g. "2 cm"
+becomes 20 mm) and kept as stated for display.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import model as m
+from .errors import Problem, RuleSetError
+from .fields import FieldDictionary, build_fields
+from .ruleformat import RULE_SET
+from .yamlio import MarkedDict, parse_yaml, read_text
+
+FIELDS_FILE = "fields.yaml"
+ORDER = ("slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022", "librizzi-2022")
+
+
+def bundled_rules_dir() -> Path:
+    """The rule sets shipped inside the installed package."""
+    return Path(str(resources.files("prognosis.rules")))
+
+
+@dataclass(frozen=True)
+class RuleLibrary:
+    fields: FieldDictionary
+    rule_sets: tuple[m.RuleSet, ...]
+    directory: Path
+
+    def select(self, ids: Iterable[str]) -> tuple[m.RuleSet, ...]:
+        wanted = list(ids)
+        if not wanted:
+            return self.rule_sets
+        known = {r.id: r for r in self.rule_sets}
+        missing = [i for i in wanted if i not in known]
+        if missing:
+            raise RuleSetError([Problem("--study", f"unknown rule set '{i}'; available: "
+                                        + ", ".join(known)) for i in missing])
+        return tuple(known[i] for i in wanted)
+
+
+def load_fields(path: Path) -> FieldDictionary:
+    data = parse_yaml(read_text(str(path)), str(path))
+    return build_fields(data, str(path))
+
+
+def rule_files(directory: Path) -> list[Path]:
+    files = [p for p in directory.glob("*.yaml") if p.name != FIELDS_FILE]
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return sorted(files, key=lambda p: (rank.get(p.stem, len(ORDER)), p.name))
+
+
+def load_library(directory: Path | None = None) -> RuleLibrary:
+    """Load fields.yaml and every rule set of a directory; all problems at once."""
+    directory = directory or bundled_rules_dir()
+    if not directory.is_dir():
+        raise RuleSetError([Problem(str(directory), "rules directory not found")])
+    fields_path = directory / FIELDS_FILE
+    if not fields_path.exists():
+        fields_path = bundled_rules_dir() / FIELDS_FILE
+    fields = load_fields(fields_path)
+    problems: list[Problem] = []
+    rule_sets: list[m.RuleSet] = []
+    for path in rule_files(directory):
+        try:
+            rule_sets.append(load_rule_set(path, fields))
+        except RuleSetError as exc:
+            problems.extend(exc.problems)
+    seen: dict[str, str] = {}
+    for rs in rule_sets:
+        if rs.id in seen:
+            problems.append(Problem(rs.source, f"rule set id '{rs.id}' is also used by "
+                                    f"{seen[rs.id]}"))
+        seen[rs.id] = rs.source
+    if not rule_sets and not problems:
+        problems.append(Problem(str(directory), "no rule sets (*.yaml) found"))
+    if problems:
+        raise RuleSetError(problems)
+    return RuleLibrary(fields, tuple(rule_sets), directory)
+
+
+def load_rule_set(path: Path, fields: FieldDictionary) -> m.RuleSet:
+    raw = read_text(str(path))
+    data = parse_yaml(raw, str(path))
+    return build_rule_set(data, fields, str(path), hashlib.sha256(raw.encode()).hexdigest())
+
+
+def build_rule_set(data: Any, fields: FieldDictionary, source: str, sha256: str) -> m.RuleSet:
+    if data is None:
+        raise RuleSetError([Problem(source, "file is empty")])
+    issues = list(RULE_SET.check(data, "", (1, 1)))
+    if issues:
+        raise RuleSetError([Problem(source, f"{i.path}: {i.message}", line=i.line, col=i.col)
+                            for i in issues])
+    builder = _Builder(fields, source)
+    rule_set = builder.build(data, sha256)
+    if builder.problems:
+        raise RuleSetError(builder.problems)
+    return rule_set
+
+
+def _line(node: Any) -> int | None:
+    return node.line if isinstance(node, MarkedDict) else None
+
+
+class _Builder:
+    """Turns a structurally valid document into a RuleSet, collecting problems."""
+
+    def __init__(self, fields: FieldDictionary, source: str) -> None:
+        self.fields = fields
+        self.source = source
+        self.problems: list[Problem] = []
+        self._atom_keys: dict[tuple[str, str, Any], str] = {}
+
+    def bad(self, node: Any, message: str, field: str | None = None) -> None:
+        self.problems.append(Problem(self.source, message, field=field, line=_line(node)))
+
+    # -- conditions ---------------------------------------------------------
+    def condition(self, node: Any) -> m.Condition:
+        if "all" in node:
+            return m.AllOf(tuple(self.condition(n) for n in node["all"]))
+        if "any" in node:
+            return m.AnyOf(tuple(self.condition(n) for n in node["any"]))
+        if "not" in node:
+            return m.Not(self.condition(node["not"]))
+        return self.atom(node)
+
+    def atom(self, node: Any) -> m.Atom:
+        name, op, stated, unit = node["field"], node["op"], node["value"], node.get("unit")
+        value: m.Threshold = stated
+        fdef = self.fields.fields.get(name)
+        if fdef is None:
+            hint = self.fields.suggest(name)
+            extra = f" (did you mean '{hint}'?)" if hint else ""
+            self.bad(node, f"field '{name}' is not declared in fields.yaml{extra}")
+        elif fdef.type == "text":
+            self.bad(node, f"field '{name}' is free text and cannot be used in a rule")
+        else:
+            value = self._threshold(node, fdef.name, fdef.type, op, stated, unit)
+        canonical_unit = fdef.canonical_unit if fdef else None
+        key_value = value if not isinstance(value, list) else tuple(value)
+        identity = (name, op, key_value)
+        key = self._atom_keys.setdefault(identity, f"a{len(self._atom_keys)}")
+        return m.Atom(key, name, op, key_value, canonical_unit, stated, unit)
+
+    def _threshold(self, node: Any, name: str, ftype: str, op: str, stated: Any,
+                   unit: str | None) -> m.Threshold:
+        fdef = self.fields[name]
+        numeric = ftype in ("int", "quantity", "number", "derived")
+        if op in ("in", "not_in"):
+            if not isinstance(stated, list) or not stated:
+                self.bad(node, f"'{op}' needs a non-empty list of values", name)
+                return ()
+            if ftype != "enum":
+                self.bad(node, f"'{op}' works on enum fields; '{name}' is {ftype}", name)
+                return ()
+            return tuple(self._enum_value(node, fdef.name, v) for v in stated)
+        if op in ("<", "<=", ">", ">=") and not numeric:
+            self.bad(node, f"'{op}' needs a numeric field; '{name}' is {ftype}", name)
+            return stated  # type: ignore[no-any-return]
+        if ftype == "enum":
+            return self._enum_value(node, name, stated)
+        if ftype == "bool":
+            if not isinstance(stated, bool):
+                self.bad(node, f"'{name}' is true/false; got {stated!r}", name)
+            return bool(stated)
+        if isinstance(stated, bool) or not isinstance(stated, int | float):
+            self.bad(node, f"threshold for '{name}' must be a number, got {stated!r}", name)
+            return 0.0
+        if unit is None:
+            return float(stated)
+        if fdef.dimension is not None:
+            try:
+                return fdef.dimension.convert(float(stated), unit)
+            except ValueError as exc:
+                self.bad(node, f"threshold {stated} {unit}: {exc}", name)
+                return float(stated)
+        if fdef.unit is None or unit.lower() != fdef.unit.lower():
+            self.bad(node, f"unit '{unit}' does not fit '{name}' "
+                     f"({fdef.unit or 'no unit'})", name)
+        return float(stated)
+
+    def _enum_value(self, node: Any, name: str, stated: Any) -> str:
+        try:
+            value: str = self.fields[name].coerce(stated)
+        except ValueError as exc:
+            self.bad(node, f"{exc}", name)
+            return str(stated)
+        if value != stated:
+            self.bad(node, f"write the value as '{value}', not {stated!r}", name)
+        return value
+
+    # -- parts --------------------------------------------------------------
+    def effect(self, node: Any, label: str | None = None) -> m.Effect:
+        ci = node.get("ci")
+        return m.Effect(
+            measure=node["measure"], value=float(node["value"]),
+            ci=(float(ci[0]), float(ci[1])) if ci else None, p=node.get("p"),
+            outcome=node.get("outcome"), analysis=node.get("analysis"),
+            reference=node.get("reference"), provenance=node["provenance"],
+            label=label or node.get("label"))
+
+    def estimate(self, node: Any) -> m.Estimate:
+        selector_node = node["for"]
+        if len(selector_node) != 1:
+            self.bad(selector_node, "'for' needs exactly one of: score, group, factor, "
+                     "population, cohort")
+        kind, value = next(iter(selector_node.items())) if selector_node else ("population", True)
+        statistic = node["statistic"]
+        unit = node.get("unit") or ("percent" if statistic == "survival_percent" else "months")
+        stated = float(node["value"])
+        value_c = stated
+        if statistic == "median_months":
+            if unit not in ("months", "years"):
+                self.bad(node, f"a median is in months or years, not {unit}")
+            value_c = round(stated * 12, 6) if unit == "years" else stated
+            if node["horizon_months"] is not None:
+                self.bad(node, "a median has horizon_months: null")
+        elif unit != "percent":
+            self.bad(node, f"survival_percent is in percent, not {unit}")
+        return m.Estimate(
+            selector=m.Selector(kind, value), series=node.get("series", "main"),
+            endpoint=node["endpoint"], origin=node["origin"],
+            horizon_months=node["horizon_months"], statistic=statistic, value=value_c,
+            stated_value=stated, stated_unit=unit, label=node["label"],
+            method=node.get("method"), note=node.get("note"), provenance=node["provenance"])
+
+    def factor(self, node: Any, model: str) -> m.Factor:
+        points = node.get("points")
+        role = node.get("role") or ("score" if points is not None else "signal")
+        if role == "score" and points is None:
+            self.bad(node, f"factor '{node['id']}' has role 'score' but no points")
+        if points is not None and role != "score":
+            self.bad(node, f"factor '{node['id']}' has points but role '{role}'")
+        if points is not None and model != "score":
+            self.bad(node, f"factor '{node['id']}' has points but the model is '{model}'")
+        return m.Factor(
+            id=node["id"], label=node["label"], when=self.condition(node["when"]),
+            direction=node["direction"], role=role, points=points,
+            variable=node.get("variable"), stated_as=node.get("stated_as"),
+            effects=tuple(self.effect(e) for e in node.get("effects", [])),
+            provenance=node["provenance"])
+
+    def group(self, node: Any) -> m.Group:
+        return m.Group(
+            id=node["id"], label=node["label"], when=self.condition(node["when"]),
+            parent=node.get("parent"), reference=bool(node.get("reference", False)),
+            effects=tuple(self.effect(e) for e in node.get("effects", [])),
+            provenance=node["provenance"])
+
+    def build(self, d: Any, sha256: str) -> m.RuleSet:
+        stem = os.path.splitext(os.path.basename(self.source))[0]
+        if d["id"] != stem:
+            self.bad(d, f"rule set id '{d['id']}' differs from its file name '{stem}.yaml'")
+        model = d["model"]
+        factors = tuple(self.factor(f, model) for f in d["factors"])
+        groups = tuple(self.group(g) for g in d.get("groups", []))
+        text = lambda key, src=d: tuple(  # noqa: E731
+            m.TextItem(t["text"], t["provenance"]) for t in src.get(key, []))
+        cit = d["citation"]
+        rule_set = m.RuleSet(
+            id=d["id"], version=d["version"], status=d["status"], reviewed=d["reviewed"],
+            short_name=d["short_name"], title=d["title"],
+            citation=m.Citation(cit["authors"], cit["title"], cit["journal"], cit["year"],
+                                cit.get("doi"), cit.get("volume"), cit.get("note")),
+            cohort_n=d["cohort"]["n"], cohort_source=d["cohort"]["source"],
+            cohort_provenance=d["cohort"]["provenance"],
+            population_summary=d["population"]["summary"],
+            population=tuple(m.PopulationCondition(c["id"], self.condition(c["when"]),
+                                                   c["reason"], c["provenance"])
+                             for c in d["population"]["conditions"]),
+            conditions_of_use=text("conditions_of_use", d["population"]),
+            model=model, factors=factors, groups=groups,
+            estimates=tuple(self.estimate(e) for e in d["estimates"]),
+            reference_estimates=tuple(self.estimate(e) for e in d.get("reference_estimates", [])),
+            caveats=tuple(m.Caveat(c["id"], self.condition(c["when"]) if "when" in c else None,
+                                   c["message"], c["provenance"]) for c in d["caveats"]),
+            limitations=text("limitations"), conflicts=text("conflicts"),
+            performance=tuple(m.Performance(p["measure"], float(p["value"]), p["provenance"])
+                              for p in d.get("performance", [])),
+            reported_effects=tuple(self.effect(e) for e in d.get("reported_effects", [])),
+            statements=tuple(m.Statement(s["about_field"], s["quote"], s.get("note"),
+                                         s["provenance"]) for s in d.get("statements", [])),
+            examples=tuple(m.Example(e["name"], e["patient"], e["expect"], _line(e))
+                           for e in d["examples"]),
+            source=self.source, sha256=sha256)
+        self.consistency(d, rule_set)
+        return rule_set
+
+    def consistency(self, d: Any, rs: m.RuleSet) -> None:
+        """Cross-references the engine relies on (the rules check adds many more)."""
+        for kind, items in (("factor", rs.factors), ("group", rs.groups),
+                            ("caveat", rs.caveats), ("population condition", rs.population)):
+            ids = [i.id for i in items]
+            for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                self.bad(d, f"duplicate {kind} id '{dup}'")
+        group_ids = {g.id for g in rs.groups}
+        factor_ids = {f.id for f in rs.factors}
+        for g in rs.groups:
+            if g.parent is not None and g.parent not in group_ids:
+                self.bad(d, f"group '{g.id}' has unknown parent '{g.parent}'")
+        if rs.model == "score" and not any(f.points for f in rs.factors):
+            self.bad(d, "model 'score' needs factors with points")
+        if rs.model == "group" and not any(g.parent is None for g in rs.groups):
+            self.bad(d, "model 'group' needs groups")
+        for e in rs.estimates:
+            kind, value = e.selector.kind, e.selector.value
+            if kind == "score" and not (isinstance(value, int) and 0 <= value <= rs.max_score()):
+                self.bad(d, f"estimate '{e.label}' is for score {value}, outside 0.."
+                         f"{rs.max_score()}")
+            elif kind == "group" and value not in group_ids:
+                self.bad(d, f"estimate '{e.label}' is for unknown group '{value}'")
+            elif kind == "factor" and value not in factor_ids:
+                self.bad(d, f"estimate '{e.label}' is for unknown factor '{value}'")
+            elif kind == "cohort":
+                self.bad(d, f"estimate '{e.label}': 'cohort' estimates belong under "
+                         "reference_estimates")
+        for e in rs.reference_estimates:
+            if e.selector.kind != "cohort":
+                self.bad(d, f"reference estimate '{e.label}' must be 'for: {{cohort: ...}}'")

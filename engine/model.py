@@ -1,0 +1,250 @@
+"""Loaded rule sets as typed, frozen data.
+
+Conditions keep both the threshold in the field's canonical unit (what the
+engine compares) and the threshold as the paper states it (what a reader is
+shown), so cohorts can read every cut-off and explanations can cite it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+Scalar: TypeAlias = float | int | bool | str
+Threshold: TypeAlias = Scalar | tuple[str, ...]
+Truth: TypeAlias = bool | None
+
+
+@dataclass(frozen=True)
+class Atom:
+    """One comparison `field op value`, decided by durable_rules."""
+
+    key: str  # unique within the rule set; shared by identical comparisons
+    field: str
+    op: str
+    value: Threshold  # in the field's canonical unit
+    unit: str | None  # the field's canonical unit, if any
+    stated_value: Any  # as written in the rule file
+    stated_unit: str | None
+
+    def describe(self) -> str:
+        value = self.value
+        if isinstance(value, tuple):
+            shown = "[" + ", ".join(value) + "]"
+        elif isinstance(value, bool):
+            shown = "true" if value else "false"
+        elif isinstance(value, float) and value.is_integer():
+            shown = str(int(value))
+        else:
+            shown = str(value)
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.field} {self.op} {shown}{unit}"
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+Condition: TypeAlias = Atom | AllOf | AnyOf | Not
+
+
+def atoms_of(condition: Condition) -> tuple[Atom, ...]:
+    """Every comparison inside a condition, in order."""
+    if isinstance(condition, Atom):
+        return (condition,)
+    if isinstance(condition, Not):
+        return atoms_of(condition.item)
+    return tuple(a for item in condition.items for a in atoms_of(item))
+
+
+@dataclass(frozen=True)
+class Effect:
+    measure: str
+    value: float
+    ci: tuple[float, float] | None
+    p: float | str | None
+    outcome: str | None
+    analysis: str | None
+    reference: str | None
+    provenance: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Factor:
+    id: str
+    label: str
+    when: Condition
+    direction: str
+    role: Literal["score", "signal", "covariate"]
+    points: int | None
+    variable: str | None
+    stated_as: str | None
+    effects: tuple[Effect, ...]
+    provenance: str
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    label: str
+    when: Condition
+    parent: str | None
+    effects: tuple[Effect, ...]
+    reference: bool
+    provenance: str
+
+
+@dataclass(frozen=True)
+class Selector:
+    kind: Literal["score", "group", "factor", "population", "cohort"]
+    value: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {self.kind: self.value}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    selector: Selector
+    series: str
+    endpoint: str
+    origin: str
+    horizon_months: int | None
+    statistic: str
+    value: float  # percent, or months for medians
+    stated_value: float
+    stated_unit: str
+    label: str
+    method: str | None
+    note: str | None
+    provenance: str
+
+
+@dataclass(frozen=True)
+class Caveat:
+    id: str
+    when: Condition | None
+    message: str
+    provenance: str
+
+
+@dataclass(frozen=True)
+class PopulationCondition:
+    id: str
+    when: Condition
+    reason: str
+    provenance: str
+
+
+@dataclass(frozen=True)
+class TextItem:
+    text: str
+    provenance: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    about_field: str
+    quote: str
+    note: str | None
+    provenance: str
+
+
+@dataclass(frozen=True)
+class Performance:
+    measure: str
+    value: float
+    provenance: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    authors: str
+    title: str
+    journal: str
+    year: int
+    doi: str | None
+    volume: str | None
+    note: str | None
+
+    def short_authors(self) -> str:
+        names = [n.strip() for n in self.authors.split(",") if n.strip()]
+        if any(n.startswith("et al") for n in names) or len(names) <= 3:
+            return ", ".join(names)
+        return ", ".join(names[:3]) + ", et al."
+
+    def format(self) -> str:
+        text = f"{self.short_authors()}. {self.title}. {self.journal} {self.year}"
+        if self.volume:
+            text += f";{self.volume}"
+        text += "."
+        if self.doi:
+            text += f" doi:{self.doi}"
+        return text
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    patient: Mapping[str, Any]
+    expect: Mapping[str, Any]
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    id: str
+    version: str
+    status: str
+    reviewed: dt.date
+    short_name: str
+    title: str
+    citation: Citation
+    cohort_n: int
+    cohort_source: str
+    cohort_provenance: str
+    population_summary: str
+    population: tuple[PopulationCondition, ...]
+    conditions_of_use: tuple[TextItem, ...]
+    model: Literal["score", "group", "signals"]
+    factors: tuple[Factor, ...]
+    groups: tuple[Group, ...]
+    estimates: tuple[Estimate, ...]
+    reference_estimates: tuple[Estimate, ...]
+    caveats: tuple[Caveat, ...]
+    limitations: tuple[TextItem, ...]
+    conflicts: tuple[TextItem, ...]
+    performance: tuple[Performance, ...]
+    reported_effects: tuple[Effect, ...]
+    statements: tuple[Statement, ...]
+    examples: tuple[Example, ...]
+    source: str
+    sha256: str
+
+    def atoms(self) -> tuple[Atom, ...]:
+        """Every distinct comparison the rule set makes (what durable_rules decides)."""
+        seen: dict[str, Atom] = {}
+        conditions: list[Condition] = [c.when for c in self.population]
+        conditions += [f.when for f in self.factors] + [g.when for g in self.groups]
+        conditions += [c.when for c in self.caveats if c.when is not None]
+        for condition in conditions:
+            for atom in atoms_of(condition):
+                seen.setdefault(atom.key, atom)
+        return tuple(seen.values())
+
+    def max_score(self) -> int:
+        return sum(f.points or 0 for f in self.factors)

@@ -1,0 +1,162 @@
+"""Results of evaluating one rule set for one patient, as plain frozen data.
+
+`Result.to_dict()` is the JSON contract of `prognosis compare --format json`.
+Every verdict is three-valued: True, False or None (unknown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Effect, Estimate, Threshold, Truth
+
+
+def effect_dict(effect: Effect) -> dict[str, Any]:
+    return {"measure": effect.measure, "value": effect.value,
+            "ci": list(effect.ci) if effect.ci else None, "p": effect.p,
+            "outcome": effect.outcome, "analysis": effect.analysis,
+            "reference": effect.reference, "label": effect.label,
+            "provenance": effect.provenance}
+
+
+def estimate_dict(estimate: Estimate) -> dict[str, Any]:
+    return {"endpoint": estimate.endpoint, "origin": estimate.origin,
+            "horizon_months": estimate.horizon_months, "statistic": estimate.statistic,
+            "value": estimate.value, "label": estimate.label,
+            "for": estimate.selector.as_dict(), "series": estimate.series,
+            "stated": f"{estimate.stated_value:g} {estimate.stated_unit}".replace(
+                " percent", "%"),
+            "method": estimate.method, "note": estimate.note,
+            "provenance": estimate.provenance}
+
+
+@dataclass(frozen=True)
+class ConditionTrace:
+    """One comparison as evaluated: `field op threshold`, the patient's value, the verdict."""
+
+    key: str
+    field: str
+    op: str
+    threshold: Threshold
+    unit: str | None
+    stated: str
+    value: Any
+    verdict: Truth
+
+    def to_dict(self) -> dict[str, Any]:
+        threshold = list(self.threshold) if isinstance(self.threshold, tuple) else self.threshold
+        return {"field": self.field, "op": self.op, "threshold": threshold, "unit": self.unit,
+                "stated": self.stated, "value": self.value, "verdict": self.verdict}
+
+
+@dataclass(frozen=True)
+class FactorResult:
+    id: str
+    label: str
+    present: Truth
+    points: int | None
+    role: str
+    variable: str | None
+    direction: str
+    stated_as: str | None
+    effects: tuple[Effect, ...]
+    conditions: tuple[ConditionTrace, ...]
+    provenance: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "present": self.present,
+                "points": self.points, "role": self.role, "variable": self.variable,
+                "direction": self.direction, "stated_as": self.stated_as,
+                "effect": effect_dict(self.effects[0]) if self.effects else None,
+                "effects": [effect_dict(e) for e in self.effects],
+                "conditions": [c.to_dict() for c in self.conditions],
+                "provenance": self.provenance}
+
+
+@dataclass(frozen=True)
+class CaveatResult:
+    id: str
+    present: Truth
+    message: str
+    provenance: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "present": self.present, "message": self.message,
+                "provenance": self.provenance}
+
+
+@dataclass(frozen=True)
+class VerdictResult:
+    """A population condition or a treatment group, with its verdict and trace."""
+
+    id: str
+    label: str
+    holds: Truth
+    parent: str | None
+    effects: tuple[Effect, ...]
+    conditions: tuple[ConditionTrace, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "holds": self.holds,
+                "parent": self.parent, "effects": [effect_dict(e) for e in self.effects],
+                "conditions": [c.to_dict() for c in self.conditions]}
+
+
+@dataclass(frozen=True)
+class Result:
+    rule_set: str
+    version: str
+    short_name: str
+    title: str
+    year: int
+    n: int
+    population_summary: str
+    citation: str
+    doi: str | None
+    model: str
+    status: str  # complete | incomplete | not_applicable
+    reasons: tuple[str, ...]
+    score: int | None
+    score_range: tuple[int, int] | None
+    max_score: int | None
+    group: str | None
+    group_label: str | None
+    subgroup: str | None
+    possible_groups: tuple[str, ...]
+    estimates: tuple[Estimate, ...]
+    candidate_estimates: tuple[Estimate, ...]
+    reference_estimates: tuple[Estimate, ...]
+    factors: tuple[FactorResult, ...]
+    caveats: tuple[CaveatResult, ...]
+    population: tuple[VerdictResult, ...]
+    groups: tuple[VerdictResult, ...]
+    conditions_of_use: tuple[str, ...]
+    limitations: tuple[str, ...]
+
+    def factor(self, factor_id: str) -> FactorResult:
+        return next(f for f in self.factors if f.id == factor_id)
+
+    def caveat(self, caveat_id: str) -> CaveatResult:
+        return next(c for c in self.caveats if c.id == caveat_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_set": self.rule_set, "version": self.version, "short_name": self.short_name,
+            "title": self.title, "year": self.year, "n": self.n,
+            "population": self.population_summary, "citation": self.citation,
+            "doi": self.doi, "model": self.model, "status": self.status,
+            "reasons": list(self.reasons), "score": self.score,
+            "score_range": list(self.score_range) if self.score_range else None,
+            "max_score": self.max_score, "group": self.group, "group_label": self.group_label,
+            "subgroup": self.subgroup, "possible_groups": list(self.possible_groups),
+            "estimates": [estimate_dict(e) for e in self.estimates],
+            "candidate_estimates": [estimate_dict(e) for e in self.candidate_estimates],
+            "reference_estimates": [estimate_dict(e) for e in self.reference_estimates],
+            "factors": [f.to_dict() for f in self.factors],
+            "caveats": [c.to_dict() for c in self.caveats],
+            "population_conditions": [p.to_dict() for p in self.population],
+            "groups": [g.to_dict() for g in self.groups],
+            "conditions_of_use": list(self.conditions_of_use),
+            "limitations": list(self.limitations),
+        }

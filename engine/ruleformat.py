@@ -1,0 +1,188 @@
+"""The format of a rule-set file, declared once.
+
+`RULE_SET` validates a loaded rule file structurally and is the source of the
+JSON Schema under rules/schema/. Meaning (does a field exist, does a unit fit
+its dimension) is checked afterwards by the loader against fields.yaml.
+"""
+
+from __future__ import annotations
+
+from .schema import (
+    Any_,
+    Bool,
+    Date,
+    Enum,
+    ListOf,
+    Nullable,
+    Num,
+    Obj,
+    OneOf,
+    Ref,
+    Spec,
+    Str,
+)
+
+OPERATORS = ("<", "<=", ">", ">=", "==", "!=", "in", "not_in")
+DIRECTIONS = ("adverse", "favourable", "not_significant", "reference")
+ROLES = ("score", "signal", "covariate")
+MODELS = ("score", "group", "signals")
+STATUSES = ("draft", "research", "validated", "retired")
+STATISTICS = ("survival_percent", "median_months")
+MEASURES = ("HR", "OR", "RR")
+
+PROVENANCE = Str(description="Where in the paper this comes from (section, table or figure).")
+ID = Str(description="Identifier: lower case letters, digits, '_' and '-'.",
+         pattern=r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def _condition() -> Spec:
+    return CONDITION
+
+
+_REF = Ref("condition", _condition)
+
+ATOM = Obj(
+    required={
+        "field": Str(description="A field of rules/fields.yaml."),
+        "op": Enum(OPERATORS),
+        "value": Any_(description="Threshold, enum value, true/false, or a list for in/not_in."),
+    },
+    optional={"unit": Str(description="Unit of the threshold (converted to the field's unit).")},
+    description="One comparison: field op value [unit].",
+)
+CONDITION: Spec = OneOf(
+    (
+        ("field", ATOM),
+        ("all", Obj(required={"all": ListOf(_REF, min_items=1)},
+                    description="True when every item is true (three-valued).")),
+        ("any", Obj(required={"any": ListOf(_REF, min_items=1)},
+                    description="True when any item is true (three-valued).")),
+        ("not", Obj(required={"not": _REF}, description="Negation (unknown stays unknown).")),
+    ),
+    description="A condition on patient fields.",
+)
+
+P_VALUE = Any_(description="A number, or text such as '< 0.001'.")
+EFFECT = Obj(
+    required={"measure": Enum(MEASURES), "value": Num(), "provenance": PROVENANCE},
+    optional={
+        "ci": Nullable(ListOf(Num(), min_items=2, max_items=2), description="95% CI [low, high]."),
+        "p": Nullable(P_VALUE),
+        "outcome": Str(),
+        "analysis": Str(),
+        "reference": Str(description="The reference category."),
+    },
+)
+REPORTED_EFFECT = Obj(
+    required={"label": Str(), "measure": Enum(MEASURES), "value": Num(), "provenance": PROVENANCE},
+    optional={"ci": EFFECT.optional["ci"], "p": Nullable(P_VALUE), "outcome": Str(),
+              "analysis": Str()},
+    description="An effect the paper reports on a variable that is not a patient field.",
+)
+TEXT_ITEM = Obj(required={"text": Str(), "provenance": PROVENANCE})
+
+SELECTOR = Obj(
+    optional={
+        "score": Num(integer=True),
+        "group": Str(),
+        "factor": Str(),
+        "population": Bool(),
+        "cohort": Str(description="Which cohort (reference estimates only)."),
+    },
+    description="Which patients an estimate is for: exactly one key.",
+)
+ESTIMATE = Obj(
+    required={
+        "for": SELECTOR,
+        "endpoint": ID,
+        "origin": Str(description="Time origin, e.g. 'first pulmonary metastasectomy'."),
+        "horizon_months": Nullable(Num(integer=True)),
+        "statistic": Enum(STATISTICS),
+        "value": Num(),
+        "label": Str(),
+        "provenance": PROVENANCE,
+    },
+    optional={
+        "unit": Enum(("percent", "months", "years")),
+        "series": ID,
+        "method": Str(),
+        "note": Str(),
+    },
+)
+FACTOR = Obj(
+    required={"id": ID, "label": Str(), "when": CONDITION, "direction": Enum(DIRECTIONS),
+              "provenance": PROVENANCE},
+    optional={
+        "points": Num(integer=True),
+        "role": Enum(ROLES),
+        "variable": ID,
+        "stated_as": Str(),
+        "effects": ListOf(EFFECT),
+    },
+)
+GROUP = Obj(
+    required={"id": ID, "label": Str(), "when": CONDITION, "provenance": PROVENANCE},
+    optional={"parent": ID, "effects": ListOf(EFFECT), "reference": Bool()},
+)
+CAVEAT = Obj(
+    required={"id": ID, "message": Str(), "provenance": PROVENANCE},
+    optional={"when": CONDITION},
+)
+POPULATION_CONDITION = Obj(
+    required={"id": ID, "when": CONDITION, "reason": Str(), "provenance": PROVENANCE},
+)
+STATEMENT = Obj(
+    required={"about_field": Str(), "quote": Str(), "provenance": PROVENANCE},
+    optional={"note": Str()},
+)
+PERFORMANCE = Obj(required={"measure": Str(), "value": Num(), "provenance": PROVENANCE})
+EXAMPLE = Obj(
+    required={"name": Str(), "patient": Any_(description="Patient fields, as in a patient file."),
+              "expect": Obj(
+                  required={"status": Enum(("complete", "incomplete", "not_applicable"))},
+                  optional={
+                      "score": Nullable(Num(integer=True)),
+                      "score_range": Nullable(ListOf(Num(integer=True), min_items=2,
+                                                     max_items=2)),
+                      "group": Nullable(Str()),
+                      "factors": Any_(description="factor id: true / false / null"),
+                      "caveats": Any_(description="caveat id: true / false / null"),
+                  })},
+)
+
+RULE_SET = Obj(
+    required={
+        "id": ID,
+        "version": Str(pattern=r"^\d+\.\d+\.\d+$", description="Semantic version."),
+        "status": Enum(STATUSES),
+        "reviewed": Date(),
+        "short_name": Str(),
+        "title": Str(),
+        "citation": Obj(
+            required={"authors": Str(), "title": Str(), "journal": Str(),
+                      "year": Num(integer=True)},
+            optional={"doi": Nullable(Str()), "volume": Str(), "note": Str()},
+        ),
+        "cohort": Obj(required={"n": Num(integer=True), "source": Str(),
+                                "provenance": PROVENANCE}),
+        "population": Obj(
+            required={"summary": Str(), "conditions": ListOf(POPULATION_CONDITION)},
+            optional={"conditions_of_use": ListOf(TEXT_ITEM)},
+        ),
+        "model": Enum(MODELS),
+        "factors": ListOf(FACTOR),
+        "estimates": ListOf(ESTIMATE),
+        "caveats": ListOf(CAVEAT),
+        "examples": ListOf(EXAMPLE),
+    },
+    optional={
+        "groups": ListOf(GROUP),
+        "reference_estimates": ListOf(ESTIMATE),
+        "limitations": ListOf(TEXT_ITEM),
+        "conflicts": ListOf(TEXT_ITEM),
+        "performance": ListOf(PERFORMANCE),
+        "reported_effects": ListOf(REPORTED_EFFECT),
+        "statements": ListOf(STATEMENT),
+    },
+    description="A rule set: one published study's criteria for the comparator.",
+)

@@ -1,0 +1,276 @@
+"""A small declarative schema for YAML documents.
+
+One definition serves two purposes: `validate()` walks a loaded document and
+yields every structural problem (unknown key, wrong type, missing key) with
+its line, and `to_json_schema()` turns the same definition into JSON Schema
+for editors. There is no second, hand-kept copy of the format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .yamlio import MarkedDict
+
+Where = tuple[int | None, int | None]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A structural problem at a dotted path inside a document."""
+
+    path: str
+    message: str
+    line: int | None
+    col: int | None
+
+
+class Spec:
+    description: str = ""
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        raise NotImplementedError
+
+    def json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _with_doc(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+@dataclass(frozen=True)
+class Str(Spec):
+    description: str = ""
+    pattern: str | None = None
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        if not isinstance(value, str):
+            yield Issue(path, f"must be text, got {_type_name(value)}", *where)
+        elif not value.strip():
+            yield Issue(path, "must not be empty", *where)
+
+    def json(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "minLength": 1}
+        if self.pattern:
+            schema["pattern"] = self.pattern
+        return self._with_doc(schema)
+
+
+@dataclass(frozen=True)
+class Num(Spec):
+    description: str = ""
+    integer: bool = False
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        ok = isinstance(value, int) if self.integer else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok:
+            kind = "a whole number" if self.integer else "a number"
+            yield Issue(path, f"must be {kind}, got {_type_name(value)} {value!r}", *where)
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"type": "integer" if self.integer else "number"})
+
+
+@dataclass(frozen=True)
+class Bool(Spec):
+    description: str = ""
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        if not isinstance(value, bool):
+            yield Issue(path, f"must be true or false, got {_type_name(value)}", *where)
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"type": "boolean"})
+
+
+@dataclass(frozen=True)
+class Date(Spec):
+    description: str = ""
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        if not isinstance(value, dt.date):
+            yield Issue(path, f"must be a date (YYYY-MM-DD), got {value!r}", *where)
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"type": "string", "format": "date"})
+
+
+@dataclass(frozen=True)
+class Enum(Spec):
+    values: tuple[str, ...]
+    description: str = ""
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        if value not in self.values:
+            allowed = ", ".join(self.values)
+            yield Issue(path, f"{value!r} is not allowed; allowed: {allowed}", *where)
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"enum": list(self.values)})
+
+
+@dataclass(frozen=True)
+class Any_(Spec):
+    """Any scalar or list (checked later against the field dictionary)."""
+
+    description: str = ""
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        return iter(())
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({})
+
+
+@dataclass(frozen=True)
+class Nullable(Spec):
+    inner: Spec
+    description: str = ""
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        if value is not None:
+            yield from self.inner.check(value, path, where)
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"anyOf": [self.inner.json(), {"type": "null"}]})
+
+
+@dataclass(frozen=True)
+class ListOf(Spec):
+    item: Spec
+    description: str = ""
+    min_items: int = 0
+    max_items: int | None = None
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        if not isinstance(value, list):
+            yield Issue(path, f"must be a list, got {_type_name(value)}", *where)
+            return
+        if len(value) < self.min_items:
+            yield Issue(path, f"must have at least {self.min_items} item(s)", *where)
+        if self.max_items is not None and len(value) > self.max_items:
+            yield Issue(path, f"must have at most {self.max_items} item(s)", *where)
+        for index, item in enumerate(value):
+            item_where = (item.line, item.col) if isinstance(item, MarkedDict) else where
+            yield from self.item.check(item, f"{path}[{index}]", item_where)
+
+    def json(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json()}
+        if self.min_items:
+            schema["minItems"] = self.min_items
+        if self.max_items is not None:
+            schema["maxItems"] = self.max_items
+        return self._with_doc(schema)
+
+
+@dataclass(frozen=True)
+class MapOf(Spec):
+    """A mapping with free keys whose values all follow one spec."""
+
+    value: Spec
+    description: str = ""
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        if not isinstance(value, dict):
+            yield Issue(path, f"must be a mapping, got {_type_name(value)}", *where)
+            return
+        for key, item in value.items():
+            key_where = value.mark_of(key) if isinstance(value, MarkedDict) else where
+            yield from self.value.check(item, f"{path}.{key}", key_where)
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"type": "object", "additionalProperties": self.value.json()})
+
+
+@dataclass(frozen=True)
+class Obj(Spec):
+    required: Mapping[str, Spec] = field(default_factory=dict)
+    optional: Mapping[str, Spec] = field(default_factory=dict)
+    description: str = ""
+    name: str | None = None  # a $defs name, for JSON Schema
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        if not isinstance(value, dict):
+            yield Issue(path, f"must be a mapping, got {_type_name(value)}", *where)
+            return
+        known = {**self.required, **self.optional}
+        for key in self.required:
+            if key not in value:
+                yield Issue(path, f"missing required key '{key}'", *where)
+        for key, item in value.items():
+            key_where = value.mark_of(key) if isinstance(value, MarkedDict) else where
+            sub = f"{path}.{key}" if path else key
+            if key not in known:
+                from difflib import get_close_matches
+
+                hint = get_close_matches(key, list(known), n=1)
+                extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+                yield Issue(sub, f"unknown key '{key}'{extra}", *key_where)
+                continue
+            item_where = (item.line, item.col) if isinstance(item, MarkedDict) else key_where
+            yield from known[key].check(item, sub, item_where)
+
+    def json(self) -> dict[str, Any]:
+        props = {k: v.json() for k, v in {**self.required, **self.optional}.items()}
+        schema: dict[str, Any] = {"type": "object", "properties": props,
+                                  "additionalProperties": False}
+        if self.required:
+            schema["required"] = list(self.required)
+        return self._with_doc(schema)
+
+
+@dataclass(frozen=True)
+class OneOf(Spec):
+    """The first alternative whose `discriminator` key is present decides."""
+
+    alternatives: tuple[tuple[str, Spec], ...]
+    description: str = ""
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        if isinstance(value, dict):
+            for key, spec in self.alternatives:
+                if key in value:
+                    yield from spec.check(value, path, where)
+                    return
+        keys = " or ".join(f"'{k}'" for k, _ in self.alternatives)
+        yield Issue(path, f"must be a mapping with one of the keys {keys}", *where)
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"oneOf": [spec.json() for _, spec in self.alternatives]})
+
+
+class Ref(Spec):
+    """A late-bound reference, for recursive definitions (conditions nest)."""
+
+    def __init__(self, name: str, resolve: Any, description: str = "") -> None:
+        self.name = name
+        self._resolve = resolve
+        self.description = description
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        spec: Spec = self._resolve()
+        yield from spec.check(value, path, where)
+
+    def json(self) -> dict[str, Any]:
+        return {"$ref": f"#/$defs/{self.name}"}

@@ -1,0 +1,1 @@
+"""Bundled rule sets (YAML) and the field dictionary, installed as package data."""
