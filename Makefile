@@ -1,38 +1,42 @@
-# Two commands a user needs: `make demo` and `make test`. Both create .venv on first use.
+# A user needs two commands: `make demo` and `make test`. Both create .venv on
+# first use and (re)install the package when its sources change.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+DEPS   := $(VENV)/.deps-installed
+PKG    := $(VENV)/.pkg-installed
+SOURCES := $(shell find engine cli rules -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.json' \)) pyproject.toml
 
 .PHONY: demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 
-$(STAMP): $(BIN)/python pyproject.toml
+# Dependencies (durable-rules compiles a C extension: about 15 s the first time).
+$(DEPS): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet ".[test,dev]"
-	touch $(STAMP)
+	touch $@
 
-# Reinstall when sources change: the package is installed (not editable) so that
-# tests exercise the rule files exactly as an installed user gets them.
-install: $(STAMP) $(shell find engine cli rules -type f -not -path '*/__pycache__/*')
-	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
-	touch install
+# The package itself, installed (not editable) so tests use the rule files
+# exactly as an installed user gets them, from package data.
+$(PKG): $(DEPS) $(SOURCES)
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall --no-build-isolation .
+	rm -rf build
+	touch $@
 
-demo: install
+demo: $(PKG)
 	$(BIN)/prognosis compare examples/lung-metastases-lms.yaml
 
-test: install
+test: $(PKG)
 	$(BIN)/python -m pytest -q
 
-lint: install
+lint: $(PKG)
 	$(BIN)/ruff check engine cli tests bench
-	$(BIN)/ruff format --check engine cli tests bench
 	$(BIN)/mypy engine cli
 
-bench: install
+bench: $(PKG)
 	$(BIN)/python bench/compare_startup.py
 
 clean:
-	rm -rf $(VENV) install build *.egg-info
+	rm -rf $(VENV) build *.egg-info

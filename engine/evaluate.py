@@ -85,11 +85,11 @@ def assemble(rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Trut
     reasons: list[str] = []
     population = tuple(
         VerdictResult(c.id, c.reason, truth(c.when, verdicts), None, (),
-                      _trace(c.when, values, verdicts)) for c in rs.population)
+                      _trace(c.when, values, verdicts), _patient_side(c.when, values))
+        for c in rs.population)
     applies = truth_all(p.holds for p in population)
     if applies is False:
-        reasons = [f"{c.reason} ({_patient_side(c.when, values)})"
-                   for c, p in zip(rs.population, population, strict=True) if p.holds is False]
+        reasons = [f"{p.label} ({p.detail})" for p in population if p.holds is False]
     elif applies is None:
         reasons = [f"applicability unknown: {', '.join(_unknown_fields(c.when, values))} not "
                    f"given ({c.reason})"

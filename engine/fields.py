@@ -33,6 +33,7 @@ FIELD_SPEC = Obj(
         "max": Num(),
         "exclusive_min": Bool(),
         "implies": MapOf(Bool()),
+        "implies_if_false": MapOf(Bool()),
         "ratio": ListOf(Str(), min_items=2, max_items=2),
         "measures": Str(),
     },
@@ -78,6 +79,7 @@ class FieldDef:
     max: float | None = None
     exclusive_min: bool = False
     implies: Mapping[str, bool] | None = None
+    implies_if_false: Mapping[str, bool] | None = None
     ratio: tuple[str, str] | None = None
     measures: str | None = None
 
@@ -252,11 +254,13 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             dimension=dimension, unit=spec.get("unit"), min=spec.get("min"),
             max=spec.get("max"), exclusive_min=bool(spec.get("exclusive_min", False)),
             implies=dict(spec["implies"]) if spec.get("implies") else None,
+            implies_if_false=dict(spec["implies_if_false"])
+            if spec.get("implies_if_false") else None,
             ratio=tuple(spec["ratio"]) if spec.get("ratio") else None,  # type: ignore[arg-type]
             measures=spec.get("measures"),
         )
     for f in fields.values():
-        for target in list(f.implies or {}) + list(f.ratio or ()):
+        for target in [*(f.implies or {}), *(f.implies_if_false or {}), *(f.ratio or ())]:
             if target not in fields:
                 problems.append(Problem(source, f"refers to undeclared field '{target}'",
                                         field=f.name))

@@ -188,7 +188,7 @@ class Citation:
         return ", ".join(names[:3]) + ", et al."
 
     def format(self) -> str:
-        text = f"{self.short_authors()}. {self.title}. {self.journal} {self.year}"
+        text = f"{self.short_authors().rstrip('.')}. {self.title}. {self.journal} {self.year}"
         if self.volume:
             text += f";{self.volume}"
         text += "."

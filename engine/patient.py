@@ -83,16 +83,17 @@ def _apply_implications(values: dict[str, Any], derived: dict[str, str],
     while changed:
         changed = False
         for fdef in fields.fields.values():
-            if not fdef.implies or values.get(fdef.name) is not True:
-                continue
-            for target, implied in fdef.implies.items():
+            value = values.get(fdef.name)
+            rules = fdef.implies if value is True else \
+                fdef.implies_if_false if value is False else None
+            for target, implied in (rules or {}).items():
                 if target not in values:
                     values[target] = implied
-                    derived[target] = f"implied by {fdef.name}: true"
+                    derived[target] = f"implied by {fdef.name}: {str(value).lower()}"
                     changed = True
                 elif values[target] != implied:
                     problems.append(Problem(
-                        source, f"{fdef.name}: true implies {target}: "
+                        source, f"{fdef.name}: {str(value).lower()} implies {target}: "
                         f"{str(implied).lower()}, but {target} is "
                         f"{str(values[target]).lower()}", field=target))
     return problems

@@ -96,9 +96,10 @@ class VerdictResult:
     parent: str | None
     effects: tuple[Effect, ...]
     conditions: tuple[ConditionTrace, ...]
+    detail: str = ""  # the patient's side, e.g. "histology is leiomyosarcoma"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "holds": self.holds,
+        return {"id": self.id, "label": self.label, "holds": self.holds, "detail": self.detail,
                 "parent": self.parent, "effects": [effect_dict(e) for e in self.effects],
                 "conditions": [c.to_dict() for c in self.conditions]}
 

@@ -1,0 +1,67 @@
+"""What every subcommand shares: exit codes, the injected consoles, error reporting."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from prognosis.engine.errors import EngineError, InputError
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1  # an internal error (a bug), never bad input
+    BAD_INPUT = 2  # bad input or usage: the message says what is allowed
+
+
+def _console(stderr: bool) -> Console:
+    # Piped output gets 100 columns (rich would otherwise use 80) unless COLUMNS says.
+    width = None if os.environ.get("COLUMNS") else 100
+    console = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not console.is_terminal and width:
+        console = Console(stderr=stderr, highlight=False, width=width)
+    return console
+
+
+@dataclass
+class App:
+    """Injected into commands (tests pass their own consoles to capture output)."""
+
+    out: Console = field(default_factory=lambda: _console(stderr=False))
+    err: Console = field(default_factory=lambda: _console(stderr=True))
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn bad input into a message on stderr and exit 2; bugs into exit 1, no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        app: App = ctx.ensure_object(App)
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                app.err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+            ctx.exit(ExitCode.BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except (EngineError, Exception) as exc:  # noqa: BLE001 - reported, not swallowed
+            if os.environ.get("PROGNOSIS_DEBUG"):
+                raise
+            app.err.print(f"internal error: {type(exc).__name__}: {exc} "
+                          "(set PROGNOSIS_DEBUG=1 for a traceback; please report it)",
+                          markup=False, highlight=False, soft_wrap=True)
+            ctx.exit(ExitCode.ERROR)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,67 @@
+"""The side-by-side comparison as a rich table (readable at 100 columns, and with NO_COLOR)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from prognosis.engine.document import DISCLAIMER
+from prognosis.engine.patient import Patient
+from prognosis.engine.results import Result
+
+from . import formatting as fmt
+
+STATUS_STYLE = {"complete": "green", "incomplete": "yellow", "not_applicable": "dim"}
+
+
+def _cell(lines: Sequence[str], style: str = "") -> Text:
+    return Text("\n".join(lines), style=style)
+
+
+def comparison_table(results: Sequence[Result]) -> tuple[Table, list[str]]:
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True, expand=True, pad_edge=False)
+    # Nothing is truncated: long words fold rather than end in an ellipsis.
+    for name, ratio in (("Study", 4), ("Applies", 4), ("Factors", 6), ("Score / group", 4),
+                        ("Estimates (observed)", 7), ("Notes", 2)):
+        table.add_column(name, ratio=ratio, overflow="fold")
+    notes: list[str] = []
+    for r in results:
+        style = STATUS_STYLE[r.status]
+        study = Text(f"{r.short_name} {r.year}", style="bold")
+        study.append(f"\nn={r.n}\n{r.population_summary}", style="dim")
+        caveat_refs = []
+        if r.status != "complete":
+            notes.append(f"[{len(notes) + 1}] {r.short_name}: {r.status.replace('_', ' ')}: "
+                         + "; ".join(r.reasons))
+            caveat_refs.append(f"see [{len(notes)}]")
+        for line in fmt.caveat_lines(r):
+            notes.append(f"[{len(notes) + 1}] {r.short_name}: {line}")
+            caveat_refs.append(f"see [{len(notes)}]")
+        na = r.status == "not_applicable"
+        table.add_row(
+            study,
+            _cell([fmt.applies_text(r, brief=True)], style),
+            _cell([] if na else fmt.factor_lines(r, brief=True)),
+            _cell(fmt.outcome_text(r), style),
+            _cell(fmt.estimate_lines(r)),
+            _cell(caveat_refs),
+        )
+    return table, notes
+
+
+def render_table(console: Console, patient: Patient, results: Sequence[Result]) -> None:
+    title = f"Patient {patient.id}" if patient.id else "Patient"
+    console.print(Text(f"{title}: what five published studies observed", style="bold"))
+    table, notes = comparison_table(results)
+    console.print(table)
+    legend = "+ present   - absent   ? unknown (not given)"
+    parts: list[Text] = [Text(legend, style="dim")]
+    parts += [Text(n) for n in notes]
+    parts.append(Text("Sources:", style="bold"))
+    parts += [Text(f"  {r.short_name}: {r.citation}", style="dim") for r in results]
+    parts.append(Text(DISCLAIMER, style="italic"))
+    console.print(Group(*parts))
