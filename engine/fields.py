@@ -16,35 +16,10 @@ from difflib import get_close_matches
 from typing import Any
 
 from .errors import Problem, RuleSetError
-from .schema import Bool, Enum, ListOf, MapOf, Num, Obj, Str
 from .yamlio import MarkedDict
 
 FIELD_TYPES = ("text", "enum", "bool", "int", "quantity", "number", "derived")
 ROUND_DIGITS = 9  # conversions and ratios are rounded so 0.6/0.3 is 2.0, not 1.999...
-
-FIELD_SPEC = Obj(
-    required={"type": Enum(FIELD_TYPES), "description": Str()},
-    optional={
-        "values": ListOf(Str(), min_items=1),
-        "aliases": MapOf(Str()),
-        "dimension": Str(),
-        "unit": Str(),
-        "min": Num(),
-        "max": Num(),
-        "exclusive_min": Bool(),
-        "implies": MapOf(Bool()),
-        "implies_if_false": MapOf(Bool()),
-        "ratio": ListOf(Str(), min_items=2, max_items=2),
-        "measures": Str(),
-    },
-)
-FIELDS_FILE = Obj(
-    required={
-        "units": MapOf(Obj(required={"canonical": Str(), "factors": MapOf(Num())})),
-        "fields": MapOf(FIELD_SPEC),
-    },
-    description="The field dictionary of the prognosis comparator.",
-)
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _WITH_UNIT = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z/µ%]+)?\s*$")
@@ -221,11 +196,42 @@ class FieldDictionary:
         return [f for f in self.fields.values() if f.type == "derived"]
 
 
+def fields_file_spec() -> Any:
+    """The format of fields.yaml (built on demand: the schema costs start-up time)."""
+    from .schema import Bool, Enum, ListOf, MapOf, Num, Obj, Str
+
+    FIELD_SPEC = Obj(
+        required={"type": Enum(FIELD_TYPES), "description": Str()},
+        optional={
+            "values": ListOf(Str(), min_items=1),
+            "aliases": MapOf(Str()),
+            "dimension": Str(),
+            "unit": Str(),
+            "min": Num(),
+            "max": Num(),
+            "exclusive_min": Bool(),
+            "implies": MapOf(Bool()),
+            "implies_if_false": MapOf(Bool()),
+            "ratio": ListOf(Str(), min_items=2, max_items=2),
+            "measures": Str(),
+        },
+    )
+    FIELDS_FILE = Obj(
+        required={
+            "units": MapOf(Obj(required={"canonical": Str(), "factors": MapOf(Num())})),
+            "fields": MapOf(FIELD_SPEC),
+        },
+        description="The field dictionary of the prognosis comparator.",
+    )
+    return FIELDS_FILE
+
+
 def build_fields(data: Any, source: str) -> FieldDictionary:
     """Validate a loaded fields.yaml and build the dictionary (all problems at once)."""
+    file_spec = fields_file_spec()
     problems = [Problem(source, f"{i.path}: {i.message}" if i.path else i.message,
                         line=i.line, col=i.col)
-                for i in FIELDS_FILE.check(data, "", (1, 1))]
+                for i in file_spec.check(data, "", (1, 1))]
     if problems:
         raise RuleSetError(problems)
     dimensions = {name: Dimension(name, spec["canonical"], dict(spec["factors"]))
