@@ -12,7 +12,8 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 def _field_rows() -> dict[str, str]:
     rows = {}
-    for line in README.splitlines():
+    section = README.split("## The patient file", 1)[1].split("\n## ", 1)[0]
+    for line in section.splitlines():
         match = re.match(r"^\| `([a-z_]+)` \|(.*)\|$", line)
         if match and "|" in match.group(2):  # the field table has three columns
             rows[match.group(1)] = match.group(2)
