@@ -56,7 +56,7 @@ def reports_errors(command: F) -> F:
             ctx.exit(ExitCode.BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except (EngineError, Exception) as exc:  # noqa: BLE001 - reported, not swallowed
+        except (EngineError, Exception) as exc:
             if os.environ.get("PROGNOSIS_DEBUG"):
                 raise
             app.err.print(f"internal error: {type(exc).__name__}: {exc} "

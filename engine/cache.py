@@ -53,7 +53,7 @@ def cached(directory: Path, version: str, build: Callable[[], T]) -> T:
     path = cache_dir() / f"library-{zlib.crc32(key.encode()):08x}.pickle"
     try:
         with open(path, "rb") as handle:
-            stored_key, value = pickle.load(handle)  # noqa: S301 - the user's own cache
+            stored_key, value = pickle.load(handle)
         if stored_key == key:
             return value  # type: ignore[no-any-return]
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError,

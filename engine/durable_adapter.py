@@ -70,76 +70,79 @@ class CompiledRuleset:
     fields: frozenset[str]
 
 
-class DurableAdapter:
-    """Registers atom rulesets once per process and evaluates facts against them."""
-
-    _lock = threading.RLock()
-    _host: Any = None
-    _counter = itertools.count()
-    _cache: dict[tuple[Any, ...], CompiledRuleset] = {}
+class _ProcessState:
+    """Process-wide durable_rules state: one host, its rulesets, the rule recorder."""
 
     def __init__(self) -> None:
-        self._fired: list[str] = []
+        self.lock = threading.RLock()
+        self.host: Any = None
+        self.compiled: dict[tuple[Any, ...], CompiledRuleset] = {}
+        self.names = itertools.count()
+        self.sids = itertools.count()
+        self.fired: list[str] = []
 
-    @classmethod
-    def _get_host(cls) -> Any:
-        if cls._host is None:
+    def get_host(self) -> Any:
+        if self.host is None:
             from durable.engine import Host  # imported lazily: ~25 ms
 
-            class _QuietHost(Host):  # type: ignore[misc, valid-type]
+            class _QuietHost(Host):  # type: ignore[misc]
                 def _run(self) -> None:
                     """Start no timer threads (see module docstring)."""
 
-            cls._host = _QuietHost()
-        return cls._host
+            self.host = _QuietHost()
+        return self.host
+
+    def recorder(self, key: str) -> Callable[[Any], None]:
+        def record(_closure: Any) -> None:
+            self.fired.append(key)
+
+        return record
+
+
+_STATE = _ProcessState()
+
+
+class DurableAdapter:
+    """Registers atom rulesets once per process and evaluates facts against them."""
 
     def compile(self, label: str, atoms: Iterable[Atom]) -> CompiledRuleset:
         atoms = tuple(atoms)
         identity = (label, tuple((a.key, a.field, a.op, a.value) for a in atoms))
-        with self._lock:
-            cached = self._cache.get(identity)
+        with _STATE.lock:
+            cached = _STATE.compiled.get(identity)
             if cached is not None:
                 return cached
-            name = f"{label}#{next(self._counter)}"
+            name = f"{label}#{next(_STATE.names)}"
             rules: dict[str, Any] = {
-                _SENTINEL: {"all": [{"m": {_SENTINEL: 1}}], "run": self._recorder(_SENTINEL)},
+                _SENTINEL: {"all": [{"m": {_SENTINEL: 1}}], "run": _STATE.recorder(_SENTINEL)},
             }
             for atom in atoms:
                 rules[atom.key] = {"all": [{"m": atom_expression(atom)}],
-                                   "run": self._recorder(atom.key)}
-            host = self._get_host()
-            host.register_rulesets(copy.deepcopy({name: rules}))  # it deletes 'run' keys
+                                   "run": _STATE.recorder(atom.key)}
+            # register_rulesets deletes the 'run' keys of what it is given: pass a copy.
+            _STATE.get_host().register_rulesets(copy.deepcopy({name: rules}))
             compiled = CompiledRuleset(name, tuple(a.key for a in atoms),
                                        frozenset(a.field for a in atoms))
             self._assert(compiled, {})  # warm-up fact (see module docstring)
-            self._cache[identity] = compiled
+            _STATE.compiled[identity] = compiled
             return compiled
-
-    def _recorder(self, key: str) -> Callable[[Any], None]:
-        def record(_closure: Any) -> None:
-            DurableAdapter._current.append(key)
-
-        return record
-
-    _current: list[str] = []
-    _sids = itertools.count()
 
     def fired(self, compiled: CompiledRuleset, values: Mapping[str, Any]) -> frozenset[str]:
         """Keys of the atoms that hold for these (known) values."""
         fact = {k: _cast(v) for k, v in values.items() if k in compiled.fields}
         return self._assert(compiled, fact)
 
-    def _assert(self, compiled: CompiledRuleset, fact: dict[str, Any]) -> frozenset[str]:
-        host = self._get_host()
-        with self._lock:
-            sid = f"p{next(self._sids)}"
-            DurableAdapter._current = []
+    @staticmethod
+    def _assert(compiled: CompiledRuleset, fact: dict[str, Any]) -> frozenset[str]:
+        with _STATE.lock:
+            host = _STATE.get_host()
+            sid = f"p{next(_STATE.sids)}"
+            _STATE.fired = []
             try:
                 host.assert_fact(compiled.name, {**fact, _SENTINEL: 1, "sid": sid})
             finally:
                 host.delete_state(compiled.name, sid)
-            fired = DurableAdapter._current
-            DurableAdapter._current = []
+            fired, _STATE.fired = _STATE.fired, []
         if _SENTINEL not in fired:
             raise EngineError(f"durable_rules did not evaluate ruleset {compiled.name}")
         return frozenset(k for k in fired if k != _SENTINEL)

@@ -216,14 +216,14 @@ def fields_file_spec() -> Any:
             "measures": Str(),
         },
     )
-    FIELDS_FILE = Obj(
+    file_spec = Obj(
         required={
             "units": MapOf(Obj(required={"canonical": Str(), "factors": MapOf(Num())})),
             "fields": MapOf(FIELD_SPEC),
         },
         description="The field dictionary of the prognosis comparator.",
     )
-    return FIELDS_FILE
+    return file_spec
 
 
 def build_fields(data: Any, source: str) -> FieldDictionary:
@@ -262,7 +262,7 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             implies=dict(spec["implies"]) if spec.get("implies") else None,
             implies_if_false=dict(spec["implies_if_false"])
             if spec.get("implies_if_false") else None,
-            ratio=tuple(spec["ratio"]) if spec.get("ratio") else None,  # type: ignore[arg-type]
+            ratio=(spec["ratio"][0], spec["ratio"][1]) if spec.get("ratio") else None,
             measures=spec.get("measures"),
         )
     for f in fields.values():

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import model as m
 from .errors import Problem, RuleSetError
@@ -248,7 +248,8 @@ class _Builder:
         elif unit != "percent":
             self.bad(node, f"survival_percent is in percent, not {unit}")
         return m.Estimate(
-            selector=m.Selector(kind, value), series=node.get("series", "main"),
+            selector=m.Selector(cast(m.SelectorKind, kind), value),
+            series=node.get("series", "main"),
             endpoint=node["endpoint"], origin=node["origin"],
             horizon_months=node["horizon_months"], statistic=statistic, value=value_c,
             stated_value=stated, stated_unit=unit, label=node["label"],
@@ -265,7 +266,7 @@ class _Builder:
             self.bad(node, f"factor '{node['id']}' has points but the model is '{model}'")
         return m.Factor(
             id=node["id"], label=node["label"], when=self.condition(node["when"]),
-            direction=node["direction"], role=role, points=points,
+            direction=node["direction"], role=cast(m.Role, role), points=points,
             variable=node.get("variable"), stated_as=node.get("stated_as"),
             effects=tuple(self.effect(e) for e in node.get("effects", [])),
             provenance=node["provenance"])
@@ -284,8 +285,10 @@ class _Builder:
         model = d["model"]
         factors = tuple(self.factor(f, model) for f in d["factors"])
         groups = tuple(self.group(g) for g in d.get("groups", []))
-        text = lambda key, src=d: tuple(  # noqa: E731
-            m.TextItem(t["text"], t["provenance"]) for t in src.get(key, []))
+
+        def text(key: str, src: Any = d) -> tuple[m.TextItem, ...]:
+            return tuple(m.TextItem(t["text"], t["provenance"]) for t in src.get(key, []))
+
         cit = d["citation"]
         rule_set = m.RuleSet(
             id=d["id"], version=d["version"], status=d["status"], reviewed=d["reviewed"],

@@ -15,6 +15,8 @@ from typing import Any, Literal, TypeAlias
 Scalar: TypeAlias = float | int | bool | str
 Threshold: TypeAlias = Scalar | tuple[str, ...]
 Truth: TypeAlias = bool | None
+SelectorKind: TypeAlias = Literal["score", "group", "factor", "population", "cohort"]
+Role: TypeAlias = Literal["score", "signal", "covariate"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class Factor:
     label: str
     when: Condition
     direction: str
-    role: Literal["score", "signal", "covariate"]
+    role: Role
     points: int | None
     variable: str | None
     stated_as: str | None
@@ -110,7 +112,7 @@ class Group:
 
 @dataclass(frozen=True)
 class Selector:
-    kind: Literal["score", "group", "factor", "population", "cohort"]
+    kind: SelectorKind
     value: Any
 
     def as_dict(self) -> dict[str, Any]:
