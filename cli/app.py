@@ -18,7 +18,9 @@ from prognosis.engine.errors import EngineError, InputError
 class ExitCode(IntEnum):
     OK = 0
     ERROR = 1  # an internal error (a bug), never bad input
+    FINDINGS = 1  # checks found errors, examples failed, versions differ (like diff(1))
     BAD_INPUT = 2  # bad input or usage: the message says what is allowed
+    REJECTED_ROWS = 3  # reserved for cohorts: some rows rejected, all others written
 
 
 def _console(stderr: bool) -> Console:

@@ -6,6 +6,7 @@ import click
 
 from .app import App
 from .compare import compare
+from .rules_group import rules
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +21,7 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(compare)
+cli.add_command(rules)
 
 
 def main() -> None:

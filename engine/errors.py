@@ -19,6 +19,7 @@ class Problem:
     field: str | None = None
     line: int | None = None
     col: int | None = None
+    code: str | None = None  # the id of the check that found it (see engine/checks)
 
     def location(self) -> str:
         if self.line is None:

@@ -97,7 +97,7 @@ def _load_library(directory: Path) -> RuleLibrary:
     for rs in rule_sets:
         if rs.id in seen:
             problems.append(Problem(rs.source, f"rule set id '{rs.id}' is also used by "
-                                    f"{seen[rs.id]}"))
+                                    f"{seen[rs.id]}", code="duplicate-id"))
         seen[rs.id] = rs.source
     if not rule_sets and not problems:
         problems.append(Problem(str(directory), "no rule sets (*.yaml) found"))
@@ -119,8 +119,8 @@ def build_rule_set(data: Any, fields: FieldDictionary, source: str, sha256: str)
         raise RuleSetError([Problem(source, "file is empty")])
     issues = list(RULE_SET.check(data, "", (1, 1)))
     if issues:
-        raise RuleSetError([Problem(source, f"{i.path}: {i.message}", line=i.line, col=i.col)
-                            for i in issues])
+        raise RuleSetError([Problem(source, f"{i.path}: {i.message}" if i.path else i.message,
+                                    line=i.line, col=i.col, code="schema") for i in issues])
     builder = _Builder(fields, source)
     rule_set = builder.build(data, sha256)
     if builder.problems:
@@ -141,8 +141,10 @@ class _Builder:
         self.problems: list[Problem] = []
         self._atom_keys: dict[tuple[str, str, Any], str] = {}
 
-    def bad(self, node: Any, message: str, field: str | None = None) -> None:
-        self.problems.append(Problem(self.source, message, field=field, line=_line(node)))
+    def bad(self, node: Any, message: str, field: str | None = None,
+            code: str = "consistency") -> None:
+        self.problems.append(Problem(self.source, message, field=field, line=_line(node),
+                                     code=code))
 
     # -- conditions ---------------------------------------------------------
     def condition(self, node: Any) -> m.Condition:
@@ -161,9 +163,11 @@ class _Builder:
         if fdef is None:
             hint = self.fields.suggest(name)
             extra = f" (did you mean '{hint}'?)" if hint else ""
-            self.bad(node, f"field '{name}' is not declared in fields.yaml{extra}")
+            self.bad(node, f"field '{name}' is not declared in fields.yaml{extra}",
+                     code="unknown-field")
         elif fdef.type == "text":
-            self.bad(node, f"field '{name}' is free text and cannot be used in a rule")
+            self.bad(node, f"field '{name}' is free text and cannot be used in a rule",
+                     code="unknown-field")
         else:
             value = self._threshold(node, fdef.name, fdef.type, op, stated, unit)
         canonical_unit = fdef.canonical_unit if fdef else None
@@ -181,20 +185,24 @@ class _Builder:
                 self.bad(node, f"'{op}' needs a non-empty list of values", name)
                 return ()
             if ftype != "enum":
-                self.bad(node, f"'{op}' works on enum fields; '{name}' is {ftype}", name)
+                self.bad(node, f"'{op}' works on enum fields; '{name}' is {ftype}", name,
+                         code="operator-type")
                 return ()
             return tuple(self._enum_value(node, fdef.name, v) for v in stated)
         if op in ("<", "<=", ">", ">=") and not numeric:
-            self.bad(node, f"'{op}' needs a numeric field; '{name}' is {ftype}", name)
+            self.bad(node, f"'{op}' needs a numeric field; '{name}' is {ftype}", name,
+                     code="operator-type")
             return stated  # type: ignore[no-any-return]
         if ftype == "enum":
             return self._enum_value(node, name, stated)
         if ftype == "bool":
             if not isinstance(stated, bool):
-                self.bad(node, f"'{name}' is true/false; got {stated!r}", name)
+                self.bad(node, f"'{name}' is true/false; got {stated!r}", name,
+                         code="operator-type")
             return bool(stated)
         if isinstance(stated, bool) or not isinstance(stated, int | float):
-            self.bad(node, f"threshold for '{name}' must be a number, got {stated!r}", name)
+            self.bad(node, f"threshold for '{name}' must be a number, got {stated!r}", name,
+                     code="operator-type")
             return 0.0
         if unit is None:
             return float(stated)
@@ -202,21 +210,22 @@ class _Builder:
             try:
                 return fdef.dimension.convert(float(stated), unit)
             except ValueError as exc:
-                self.bad(node, f"threshold {stated} {unit}: {exc}", name)
+                self.bad(node, f"threshold {stated} {unit}: {exc}", name, code="unit-dimension")
                 return float(stated)
         if fdef.unit is None or unit.lower() != fdef.unit.lower():
             self.bad(node, f"unit '{unit}' does not fit '{name}' "
-                     f"({fdef.unit or 'no unit'})", name)
+                     f"({fdef.unit or 'no unit'})", name, code="unit-dimension")
         return float(stated)
 
     def _enum_value(self, node: Any, name: str, stated: Any) -> str:
         try:
             value: str = self.fields[name].coerce(stated)
         except ValueError as exc:
-            self.bad(node, f"{exc}", name)
+            self.bad(node, f"{exc}", name, code="enum-value")
             return str(stated)
         if value != stated:
-            self.bad(node, f"write the value as '{value}', not {stated!r}", name)
+            self.bad(node, f"write the value as '{value}', not {stated!r}", name,
+                     code="enum-value")
         return value
 
     # -- parts --------------------------------------------------------------
@@ -226,7 +235,7 @@ class _Builder:
             measure=node["measure"], value=float(node["value"]),
             ci=(float(ci[0]), float(ci[1])) if ci else None, p=node.get("p"),
             outcome=node.get("outcome"), analysis=node.get("analysis"),
-            reference=node.get("reference"), provenance=node["provenance"],
+            reference=node.get("reference"), provenance=node.get("provenance", ""),
             label=label or node.get("label"))
 
     def estimate(self, node: Any) -> m.Estimate:
@@ -253,7 +262,7 @@ class _Builder:
             endpoint=node["endpoint"], origin=node["origin"],
             horizon_months=node["horizon_months"], statistic=statistic, value=value_c,
             stated_value=stated, stated_unit=unit, label=node["label"],
-            method=node.get("method"), note=node.get("note"), provenance=node["provenance"])
+            method=node.get("method"), note=node.get("note"), provenance=node.get("provenance", ""))
 
     def factor(self, node: Any, model: str) -> m.Factor:
         points = node.get("points")
@@ -269,25 +278,26 @@ class _Builder:
             direction=node["direction"], role=cast(m.Role, role), points=points,
             variable=node.get("variable"), stated_as=node.get("stated_as"),
             effects=tuple(self.effect(e) for e in node.get("effects", [])),
-            provenance=node["provenance"])
+            provenance=node.get("provenance", ""))
 
     def group(self, node: Any) -> m.Group:
         return m.Group(
             id=node["id"], label=node["label"], when=self.condition(node["when"]),
             parent=node.get("parent"), reference=bool(node.get("reference", False)),
             effects=tuple(self.effect(e) for e in node.get("effects", [])),
-            provenance=node["provenance"])
+            provenance=node.get("provenance", ""))
 
     def build(self, d: Any, sha256: str) -> m.RuleSet:
         stem = os.path.splitext(os.path.basename(self.source))[0]
         if d["id"] != stem:
-            self.bad(d, f"rule set id '{d['id']}' differs from its file name '{stem}.yaml'")
+            self.bad(d, f"rule set id '{d['id']}' differs from its file name '{stem}.yaml'",
+                     code="id-filename")
         model = d["model"]
         factors = tuple(self.factor(f, model) for f in d["factors"])
         groups = tuple(self.group(g) for g in d.get("groups", []))
 
         def text(key: str, src: Any = d) -> tuple[m.TextItem, ...]:
-            return tuple(m.TextItem(t["text"], t["provenance"]) for t in src.get(key, []))
+            return tuple(m.TextItem(t["text"], t.get("provenance", "")) for t in src.get(key, []))
 
         cit = d["citation"]
         rule_set = m.RuleSet(
@@ -296,23 +306,24 @@ class _Builder:
             citation=m.Citation(cit["authors"], cit["title"], cit["journal"], cit["year"],
                                 cit.get("doi"), cit.get("volume"), cit.get("note")),
             cohort_n=d["cohort"]["n"], cohort_source=d["cohort"]["source"],
-            cohort_provenance=d["cohort"]["provenance"],
+            cohort_provenance=d["cohort"].get("provenance", ""),
             population_summary=d["population"]["summary"],
             population=tuple(m.PopulationCondition(c["id"], self.condition(c["when"]),
-                                                   c["reason"], c["provenance"])
+                                                   c["reason"], c.get("provenance", ""))
                              for c in d["population"]["conditions"]),
             conditions_of_use=text("conditions_of_use", d["population"]),
             model=model, factors=factors, groups=groups,
             estimates=tuple(self.estimate(e) for e in d["estimates"]),
             reference_estimates=tuple(self.estimate(e) for e in d.get("reference_estimates", [])),
             caveats=tuple(m.Caveat(c["id"], self.condition(c["when"]) if "when" in c else None,
-                                   c["message"], c["provenance"]) for c in d["caveats"]),
+                                   c["message"], c.get("provenance", "")) for c in d["caveats"]),
             limitations=text("limitations"), conflicts=text("conflicts"),
-            performance=tuple(m.Performance(p["measure"], float(p["value"]), p["provenance"])
+            performance=tuple(m.Performance(p["measure"], float(p["value"]),
+                                            p.get("provenance", ""))
                               for p in d.get("performance", [])),
             reported_effects=tuple(self.effect(e) for e in d.get("reported_effects", [])),
             statements=tuple(m.Statement(s["about_field"], s["quote"], s.get("note"),
-                                         s["provenance"]) for s in d.get("statements", [])),
+                                         s.get("provenance", "")) for s in d.get("statements", [])),
             examples=tuple(m.Example(e["name"], e["patient"], e["expect"], _line(e))
                            for e in d["examples"]),
             source=self.source, sha256=sha256)
@@ -325,7 +336,7 @@ class _Builder:
                             ("caveat", rs.caveats), ("population condition", rs.population)):
             ids = [i.id for i in items]
             for dup in sorted({i for i in ids if ids.count(i) > 1}):
-                self.bad(d, f"duplicate {kind} id '{dup}'")
+                self.bad(d, f"duplicate {kind} id '{dup}'", code="duplicate-id")
         group_ids = {g.id for g in rs.groups}
         factor_ids = {f.id for f in rs.factors}
         for g in rs.groups:

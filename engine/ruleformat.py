@@ -13,6 +13,7 @@ from .schema import (
     Date,
     Enum,
     ListOf,
+    MapOf,
     Nullable,
     Num,
     Obj,
@@ -64,8 +65,9 @@ CONDITION: Spec = OneOf(
 
 P_VALUE = Any_(description="A number, or text such as '< 0.001'.")
 EFFECT = Obj(
-    required={"measure": Enum(MEASURES), "value": Num(), "provenance": PROVENANCE},
+    required={"measure": Enum(MEASURES), "value": Num()},
     optional={
+        "provenance": PROVENANCE,
         "ci": Nullable(ListOf(Num(), min_items=2, max_items=2), description="95% CI [low, high]."),
         "p": Nullable(P_VALUE),
         "outcome": Str(),
@@ -74,12 +76,13 @@ EFFECT = Obj(
     },
 )
 REPORTED_EFFECT = Obj(
-    required={"label": Str(), "measure": Enum(MEASURES), "value": Num(), "provenance": PROVENANCE},
-    optional={"ci": EFFECT.optional["ci"], "p": Nullable(P_VALUE), "outcome": Str(),
+    required={"label": Str(), "measure": Enum(MEASURES), "value": Num()},
+    optional={"provenance": PROVENANCE, "ci": EFFECT.optional["ci"], "p": Nullable(P_VALUE),
+              "outcome": Str(),
               "analysis": Str()},
     description="An effect the paper reports on a variable that is not a patient field.",
 )
-TEXT_ITEM = Obj(required={"text": Str(), "provenance": PROVENANCE})
+TEXT_ITEM = Obj(required={"text": Str()}, optional={"provenance": PROVENANCE})
 
 SELECTOR = Obj(
     optional={
@@ -100,9 +103,10 @@ ESTIMATE = Obj(
         "statistic": Enum(STATISTICS),
         "value": Num(),
         "label": Str(),
-        "provenance": PROVENANCE,
     },
     optional={
+        "provenance": PROVENANCE,
+        "non_monotonic_reason": Str(description="Why this estimate may rise with the score."),
         "unit": Enum(("percent", "months", "years")),
         "series": ID,
         "method": Str(),
@@ -110,9 +114,9 @@ ESTIMATE = Obj(
     },
 )
 FACTOR = Obj(
-    required={"id": ID, "label": Str(), "when": CONDITION, "direction": Enum(DIRECTIONS),
-              "provenance": PROVENANCE},
+    required={"id": ID, "label": Str(), "when": CONDITION, "direction": Enum(DIRECTIONS)},
     optional={
+        "provenance": PROVENANCE,
         "points": Num(integer=True),
         "role": Enum(ROLES),
         "variable": ID,
@@ -121,21 +125,24 @@ FACTOR = Obj(
     },
 )
 GROUP = Obj(
-    required={"id": ID, "label": Str(), "when": CONDITION, "provenance": PROVENANCE},
-    optional={"parent": ID, "effects": ListOf(EFFECT), "reference": Bool()},
+    required={"id": ID, "label": Str(), "when": CONDITION},
+    optional={"provenance": PROVENANCE, "parent": ID, "effects": ListOf(EFFECT),
+              "reference": Bool()},
 )
 CAVEAT = Obj(
-    required={"id": ID, "message": Str(), "provenance": PROVENANCE},
-    optional={"when": CONDITION},
+    required={"id": ID, "message": Str()},
+    optional={"provenance": PROVENANCE, "when": CONDITION},
 )
 POPULATION_CONDITION = Obj(
-    required={"id": ID, "when": CONDITION, "reason": Str(), "provenance": PROVENANCE},
+    required={"id": ID, "when": CONDITION, "reason": Str()},
+    optional={"provenance": PROVENANCE},
 )
 STATEMENT = Obj(
-    required={"about_field": Str(), "quote": Str(), "provenance": PROVENANCE},
-    optional={"note": Str()},
+    required={"about_field": Str(), "quote": Str()},
+    optional={"provenance": PROVENANCE, "note": Str()},
 )
-PERFORMANCE = Obj(required={"measure": Str(), "value": Num(), "provenance": PROVENANCE})
+PERFORMANCE = Obj(required={"measure": Str(), "value": Num()},
+                  optional={"provenance": PROVENANCE})
 EXAMPLE = Obj(
     required={"name": Str(), "patient": Any_(description="Patient fields, as in a patient file."),
               "expect": Obj(
@@ -163,8 +170,8 @@ RULE_SET = Obj(
                       "year": Num(integer=True)},
             optional={"doi": Nullable(Str()), "volume": Str(), "note": Str()},
         ),
-        "cohort": Obj(required={"n": Num(integer=True), "source": Str(),
-                                "provenance": PROVENANCE}),
+        "cohort": Obj(required={"n": Num(integer=True), "source": Str()},
+                      optional={"provenance": PROVENANCE}),
         "population": Obj(
             required={"summary": Str(), "conditions": ListOf(POPULATION_CONDITION)},
             optional={"conditions_of_use": ListOf(TEXT_ITEM)},
@@ -183,6 +190,8 @@ RULE_SET = Obj(
         "performance": ListOf(PERFORMANCE),
         "reported_effects": ListOf(REPORTED_EFFECT),
         "statements": ListOf(STATEMENT),
+        "field_meanings": MapOf(Str(), description="How this study reads a patient field, "
+                                "where it differs from rules/fields.yaml's description."),
     },
     description="A rule set: one published study's criteria for the comparator.",
 )

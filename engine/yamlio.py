@@ -77,15 +77,17 @@ def parse_yaml(text: str, path: str) -> Any:
         line = mark.line + 1 if mark is not None else None
         col = mark.column + 1 if mark is not None else None
         what = exc.problem or exc.context or "invalid YAML"
+        code = "yaml-syntax"
         if isinstance(exc, DuplicateKeyError):
-            message = what
+            message, code = what, "duplicate-key"
         elif isinstance(exc, yaml.constructor.ConstructorError):
             message = f"YAML tag not allowed or not understood: {what}"
         else:
             message = f"YAML syntax error: {what}"
-        raise InputError([Problem(path, message, line=line, col=col)]) from None
+        raise InputError([Problem(path, message, line=line, col=col, code=code)]) from None
     except yaml.YAMLError as exc:  # reader errors (bad bytes) carry no mark
-        raise InputError([Problem(path, f"YAML syntax error: {exc}")]) from None
+        raise InputError([Problem(path, f"YAML syntax error: {exc}", code="yaml-syntax")]
+                         ) from None
 
 
 def read_text(path: str) -> str:

@@ -1,0 +1,86 @@
+"""Run a rule set's example patients against their expected results.
+
+Used by the `examples` check, by `prognosis rules test` and by the test
+suite, so all three agree on what "the examples pass" means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InputError
+from .fields import FieldDictionary
+from .model import Example, RuleSet
+from .results import Result
+
+KEYS = ("status", "score", "score_range", "group")
+
+
+@dataclass(frozen=True)
+class ExampleOutcome:
+    rule_set: str
+    example: Example
+    differences: tuple[tuple[str, Any, Any], ...]  # (what, expected, actual)
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.differences
+
+    def summary(self) -> str:
+        if self.error:
+            return f"invalid example patient: {self.error}"
+        return "; ".join(f"{key}: expected {_show(want)}, got {_show(got)}"
+                         for key, want, got in self.differences)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null (unknown)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def compare_expectation(result: Result, expect: dict[str, Any]
+                        ) -> tuple[tuple[str, Any, Any], ...]:
+    differences: list[tuple[str, Any, Any]] = []
+    for key in KEYS:
+        if key in expect:
+            actual = getattr(result, key)
+            actual = list(actual) if isinstance(actual, tuple) else actual
+            if actual != expect[key]:
+                differences.append((key, expect[key], actual))
+    verdicts = {"factors": {f.id: f.present for f in result.factors},
+                "caveats": {c.id: c.present for c in result.caveats}}
+    for kind, known in verdicts.items():
+        for item, want in (expect.get(kind) or {}).items():
+            if item not in known:
+                differences.append((f"{kind}.{item}", want, "no such id"))
+            elif known[item] != want:
+                differences.append((f"{kind}.{item}", want, known[item]))
+    return tuple(differences)
+
+
+def run_examples(rule_set: RuleSet, fields: FieldDictionary,
+                 examples: Sequence[Example] | None = None) -> list[ExampleOutcome]:
+    from .evaluate import Comparator
+    from .patient import normalise
+
+    comparator = Comparator([rule_set])
+    outcomes = []
+    for example in rule_set.examples if examples is None else examples:
+        try:
+            patient = normalise(example.patient, fields, f"example '{example.name}'")
+        except InputError as exc:
+            outcomes.append(ExampleOutcome(rule_set.id, example, (),
+                                           "; ".join(p.message if not p.field else
+                                                     f"{p.field}: {p.message}"
+                                                     for p in exc.problems)))
+            continue
+        [result] = comparator.evaluate(patient)
+        outcomes.append(ExampleOutcome(rule_set.id, example,
+                                       compare_expectation(result, dict(example.expect))))
+    return outcomes
