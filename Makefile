@@ -28,7 +28,10 @@ $(PKG): $(DEPS) $(SOURCES)
 demo: $(PKG)
 	$(BIN)/prognosis compare examples/lung-metastases-lms.yaml
 
+# Lint first, so that pytest's summary is the last line CI prints.
 test: $(PKG)
+	$(BIN)/ruff check engine cli tests bench
+	$(BIN)/mypy engine cli
 	$(BIN)/python -m pytest -q
 
 lint: $(PKG)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from prognosis.engine.errors import EngineError, InputError
 
@@ -43,6 +44,11 @@ class App:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def cells(*values: object) -> list[Text]:
+    """Table cells as Text, so that brackets in data are never read as rich markup."""
+    return [v if isinstance(v, Text) else Text(str(v)) for v in values]
+
+
 def reports_errors(command: F) -> F:
     """Turn bad input into a message on stderr and exit 2; bugs into exit 1, no traceback."""
 
@@ -54,15 +60,15 @@ def reports_errors(command: F) -> F:
             return command(*args, **kwargs)
         except InputError as exc:
             for problem in exc.problems:
-                app.err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+                app.err.print(Text(f"error: {problem}"), highlight=False, soft_wrap=True)
             ctx.exit(ExitCode.BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except (EngineError, Exception) as exc:
             if os.environ.get("PROGNOSIS_DEBUG"):
                 raise
-            app.err.print(f"internal error: {type(exc).__name__}: {exc} "
-                          "(set PROGNOSIS_DEBUG=1 for a traceback; please report it)",
+            app.err.print(Text(f"internal error: {type(exc).__name__}: {exc} "
+                          "(set PROGNOSIS_DEBUG=1 for a traceback; please report it)"),
                           markup=False, highlight=False, soft_wrap=True)
             ctx.exit(ExitCode.ERROR)
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
-from .app import App, ExitCode, reports_errors
+from .app import App, ExitCode, cells, reports_errors
 from .options import active_rules_dir, rules_option
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -38,7 +39,7 @@ def check_command(app: App, paths: tuple[Path, ...], rules_dir: Path | None,
     if list_checks:
         table = Table("check", "severity", "what it finds", box=None, pad_edge=False)
         for c in CHECKS.values():
-            table.add_row(c.id, c.severity, " ".join(c.doc.split()))
+            table.add_row(*cells(c.id, c.severity, " ".join(c.doc.split())))
         app.out.print(table)
         return
     library = collect(list(paths) or [active_rules_dir(rules_dir)])
@@ -53,8 +54,8 @@ def check_command(app: App, paths: tuple[Path, ...], rules_dir: Path | None,
         for f in findings:
             click.echo(f.text())
     counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
-    app.err.print(f"{counts['error']} error(s), {counts['warning']} warning(s), "
-                  f"{counts['info']} info in {len(library.files)} rule file(s)",
+    app.err.print(Text(f"{counts['error']} error(s), {counts['warning']} warning(s), "
+                  f"{counts['info']} info in {len(library.files)} rule file(s)"),
                   highlight=False, soft_wrap=True)
     if counts["error"] or (strict and counts["warning"]):
         click.get_current_context().exit(ExitCode.FINDINGS)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
+from rich.text import Text
 
 from .app import App, ExitCode, reports_errors
 
@@ -51,13 +51,11 @@ def diff_command(app: App, old: Path, new: Path, patient_files: tuple[Path, ...]
     old_sets = {rs.id: rs for _, rs in before.rule_sets()}
     new_sets = {rs.id: rs for _, rs in after.rule_sets()}
     for gone in sorted(old_sets.keys() - new_sets.keys()):
-        app.out.print(f"rule set '{gone}' removed", highlight=False)
+        app.out.print(Text(f"rule set '{gone}' removed"), highlight=False)
     for added in sorted(new_sets.keys() - old_sets.keys()):
-        app.out.print(f"rule set '{added}' added", highlight=False)
+        app.out.print(Text(f"rule set '{added}' added"), highlight=False)
     patients = [(str(p), read_patient_file(str(p), after.fields)) for p in patient_files]
-    table = Table("rule set", "patient", "what", "old", "new", show_lines=True,
-                  pad_edge=False)
-    changes = 0
+    lines: list[str] = []
     for rule_set_id in sorted(old_sets.keys() & new_sets.keys()):
         old_rs, new_rs = old_sets[rule_set_id], new_sets[rule_set_id]
         examples = {e.name: e.patient for e in (*old_rs.examples, *new_rs.examples)}
@@ -67,18 +65,16 @@ def diff_command(app: App, old: Path, new: Path, patient_files: tuple[Path, ...]
         for name, patient in cases:
             a = _summary(old_engine.evaluate(patient)[0])
             b = _summary(new_engine.evaluate(patient)[0])
-            for key in a:
-                if a[key] != b[key]:
-                    changes += 1
-                    table.add_row(rule_set_id, name, key, _show(a[key]), _show(b[key]))
-    if changes:
-        app.out.print(table)
-    app.out.print(f"{changes} change(s)", highlight=False)
-    if changes or old_sets.keys() != new_sets.keys():
+            lines += [f"{rule_set_id}: {name}: {key}: {_show(a[key])} -> {_show(b[key])}"
+                      for key in a if a[key] != b[key]]
+    for line in lines:
+        app.out.print(Text(line), highlight=False, soft_wrap=True)
+    app.out.print(Text(f"{len(lines)} change(s)"), highlight=False)
+    if lines or old_sets.keys() != new_sets.keys():
         click.get_current_context().exit(ExitCode.FINDINGS)
 
 
 def _show(value: Any) -> str:
     if isinstance(value, list):
-        return "\n".join(map(str, value)) or "(none)"
+        return "[" + "; ".join(map(str, value)) + "]"
     return "null" if value is None else str(value)

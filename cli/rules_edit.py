@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from .app import App, ExitCode, reports_errors
 from .options import active_rules_dir, rules_option
@@ -77,12 +78,12 @@ def edit_command(app: App, rule_set_id: str, rules_dir: Path | None) -> None:
         while True:
             status = subprocess.run([*_editor(), str(copy)], check=False).returncode
             if status != 0:
-                app.err.print(f"editor exited with status {status}: {kept}", highlight=False,
+                app.err.print(Text(f"editor exited with status {status}: {kept}"), highlight=False,
                               soft_wrap=True)
                 ctx.exit(ExitCode.FINDINGS)
             after = copy.read_text(encoding="utf-8")
             if after == before:
-                app.err.print(f"no changes; {original} untouched", highlight=False)
+                app.err.print(Text(f"no changes; {original} untouched"), highlight=False)
                 shutil.rmtree(workdir, ignore_errors=True)
                 return
             others = [p for p in directory.glob("*.yaml")
@@ -93,19 +94,19 @@ def edit_command(app: App, rule_set_id: str, rules_dir: Path | None) -> None:
             if not findings:
                 break
             for f in findings:
-                app.err.print(f.text(), highlight=False, soft_wrap=True)
+                app.err.print(Text(f.text()), highlight=False, soft_wrap=True)
             choice = click.prompt("(e)dit again or (a)bort?", type=click.Choice(["e", "a"]),
                                   default="a", err=True) if _interactive() else "a"
             if choice == "a":
-                app.err.print(f"aborted: {kept}", highlight=False, soft_wrap=True)
+                app.err.print(Text(f"aborted: {kept}"), highlight=False, soft_wrap=True)
                 ctx.exit(ExitCode.FINDINGS)
         shutil.copy2(original, original.with_name(original.name + ".bak"))
         replace_atomically(original, after)
     except (KeyboardInterrupt, click.Abort):
-        app.err.print(f"interrupted: {kept}", highlight=False, soft_wrap=True)
+        app.err.print(Text(f"interrupted: {kept}"), highlight=False, soft_wrap=True)
         ctx.exit(130)
     shutil.rmtree(workdir, ignore_errors=True)
-    app.err.print(f"{original} updated (previous version kept as {original.name}.bak)",
+    app.err.print(Text(f"{original} updated (previous version kept as {original.name}.bak)"),
                   highlight=False, soft_wrap=True)
 
 

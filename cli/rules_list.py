@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from .app import App, reports_errors
+from .app import App, cells, reports_errors
 from .options import rules_option
 
 
@@ -33,9 +33,9 @@ def list_command(app: App, rules_dir: Path | None) -> None:
             factors.append(f"+{covariates} covariate levels")
         if rs.groups:
             factors.append("groups: " + ", ".join(g.id for g in rs.groups if not g.parent))
-        table.add_row(rs.id, rs.short_name, str(rs.citation.year), str(rs.cohort_n),
+        table.add_row(*cells(rs.id, rs.short_name, str(rs.citation.year), str(rs.cohort_n),
                       rs.population_summary, "\n".join(endpoints), "\n".join(factors),
-                      f"{rs.status} v{rs.version}\nreviewed {rs.reviewed}")
+                      f"{rs.status} v{rs.version}\nreviewed {rs.reviewed}"))
     app.out.print(table)
 
 
@@ -58,50 +58,50 @@ def show_command(app: App, rule_set_id: str, rules_dir: Path | None) -> None:
     [rs] = load_library(rules_dir).select([rule_set_id])
     out = app.out
     out.print(Text(f"{rs.short_name} {rs.citation.year}: {rs.title}", style="bold"))
-    out.print(f"{rs.citation.format()}\n{rs.id} v{rs.version}, {rs.status}, reviewed "
-              f"{rs.reviewed}; source {rs.source}", highlight=False)
-    out.print(f"Cohort: n = {rs.cohort_n}; {rs.cohort_source} [{rs.cohort_provenance}]",
+    out.print(Text(f"{rs.citation.format()}\n{rs.id} v{rs.version}, {rs.status}, reviewed "
+              f"{rs.reviewed}; source {rs.source}"), highlight=False)
+    out.print(Text(f"Cohort: n = {rs.cohort_n}; {rs.cohort_source} [{rs.cohort_provenance}]"),
               highlight=False)
     out.print(_section(f"Population: {rs.population_summary}"))
     for c in rs.population:
-        out.print(f"  - {describe(c.when)}: {c.reason} [{c.provenance}]", highlight=False)
+        out.print(Text(f"  - {describe(c.when)}: {c.reason} [{c.provenance}]"), highlight=False)
     for t in rs.conditions_of_use:
-        out.print(f"  * check yourself: {t.text} [{t.provenance}]", highlight=False)
+        out.print(Text(f"  * check yourself: {t.text} [{t.provenance}]"), highlight=False)
     out.print(_section(f"Factors (model: {rs.model})"))
     for f in rs.factors:
         points = f", {f.points} point(s)" if f.points else ""
-        out.print(f"  - {f.id}: {describe(f.when)} ({f.role}, {f.direction}{points}) "
-                  f"[{f.provenance}]", highlight=False)
+        out.print(Text(f"  - {f.id}: {describe(f.when)} ({f.role}, {f.direction}{points}) "
+                  f"[{f.provenance}]"), highlight=False)
         for e in f.effects:
-            out.print(f"      {effect_text(e)}; {e.analysis or ''} [{e.provenance}]",
+            out.print(Text(f"      {effect_text(e)}; {e.analysis or ''} [{e.provenance}]"),
                       highlight=False)
     if rs.groups:
         out.print(_section("Groups"))
         for g in rs.groups:
             parent = f" (within {g.parent})" if g.parent else ""
-            out.print(f"  - {g.id}{parent}: {describe(g.when)} [{g.provenance}]",
+            out.print(Text(f"  - {g.id}{parent}: {describe(g.when)} [{g.provenance}]"),
                       highlight=False)
             for e in g.effects:
-                out.print(f"      {effect_text(e)}; {e.analysis or ''} [{e.provenance}]",
+                out.print(Text(f"      {effect_text(e)}; {e.analysis or ''} [{e.provenance}]"),
                           highlight=False)
     out.print(_section("Estimates"))
     for estimate in (*rs.estimates, *rs.reference_estimates):
         selector = ", ".join(f"{k} {v}" for k, v in estimate.selector.as_dict().items())
-        out.print(f"  - {selector}: {estimate_text(estimate)} [{estimate.provenance}]",
+        out.print(Text(f"  - {selector}: {estimate_text(estimate)} [{estimate.provenance}]"),
                   highlight=False)
     if rs.caveats:
         out.print(_section("Caveats"))
         for caveat in rs.caveats:
             when = describe(caveat.when) if caveat.when else "always"
-            out.print(f"  - {caveat.id} (when {when}): {caveat.message} "
-                      f"[{caveat.provenance}]", highlight=False)
+            out.print(Text(f"  - {caveat.id} (when {when}): {caveat.message} "
+                      f"[{caveat.provenance}]"), highlight=False)
     for title, items in (("Limitations", rs.limitations), ("Conflicts in the paper",
                                                             rs.conflicts)):
         if items:
             out.print(_section(title))
             for t in items:
-                out.print(f"  - {t.text} [{t.provenance}]", highlight=False)
+                out.print(Text(f"  - {t.text} [{t.provenance}]"), highlight=False)
     if rs.reported_effects:
         out.print(_section("Other reported effects (no patient field)"))
         for e in rs.reported_effects:
-            out.print(f"  - {e.label}: {effect_text(e)} [{e.provenance}]", highlight=False)
+            out.print(Text(f"  - {e.label}: {effect_text(e)} [{e.provenance}]"), highlight=False)

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from .app import App, reports_errors
 
@@ -91,4 +92,4 @@ def new_command(app: App, rule_set_id: str, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     path.write_text(SCAFFOLD.format(id=rule_set_id, today=today.isoformat(), year=today.year,
                                     schema="schema/rule-set.schema.json"))
-    app.err.print(f"wrote {path}; next: prognosis rules check {path}", highlight=False)
+    app.err.print(Text(f"wrote {path}; next: prognosis rules check {path}"), highlight=False)

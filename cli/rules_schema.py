@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from .app import App, ExitCode, reports_errors
 
@@ -33,6 +34,6 @@ def schema_command(app: App, output: Path, check_only: bool) -> None:
             target.write_text(text)
     verb = "out of date" if check_only else "written"
     for target in stale:
-        app.err.print(f"{target}: {verb}", highlight=False)
+        app.err.print(Text(f"{target}: {verb}"), highlight=False)
     if check_only and stale:
         click.get_current_context().exit(ExitCode.FINDINGS)

@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from .app import App, ExitCode, reports_errors
+from .app import App, ExitCode, cells, reports_errors
 from .options import active_rules_dir, rules_option
 
 
@@ -39,9 +39,9 @@ def test_command(app: App, paths: tuple[Path, ...], rules_dir: Path | None) -> N
             total += 1
             failed += not outcome.passed
             verdict = Text("pass", "green") if outcome.passed else Text("FAIL", "bold red")
-            table.add_row(rule_set.id, outcome.example.name, verdict,
-                          "" if outcome.passed else outcome.summary())
+            table.add_row(*cells(rule_set.id, outcome.example.name, verdict,
+                          "" if outcome.passed else outcome.summary()))
     app.out.print(table)
-    app.out.print(f"{total - failed} passed, {failed} failed", highlight=False)
+    app.out.print(Text(f"{total - failed} passed, {failed} failed"), highlight=False)
     if failed:
         click.get_current_context().exit(ExitCode.FINDINGS)

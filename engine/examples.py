@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
+from .errors import EngineError, InputError
 from .fields import FieldDictionary
 from .model import Example, RuleSet
 from .results import Result
@@ -30,6 +30,8 @@ class ExampleOutcome:
         return self.error is None and not self.differences
 
     def summary(self) -> str:
+        if self.error and self.error.startswith("engine: "):
+            return self.error
         if self.error:
             return f"invalid example patient: {self.error}"
         return "; ".join(f"{key}: expected {_show(want)}, got {_show(got)}"
@@ -80,7 +82,11 @@ def run_examples(rule_set: RuleSet, fields: FieldDictionary,
                                                      f"{p.field}: {p.message}"
                                                      for p in exc.problems)))
             continue
-        [result] = comparator.evaluate(patient)
+        try:
+            [result] = comparator.evaluate(patient)
+        except EngineError as exc:  # e.g. overlapping groups: reported, not raised
+            outcomes.append(ExampleOutcome(rule_set.id, example, (), f"engine: {exc}"))
+            continue
         outcomes.append(ExampleOutcome(rule_set.id, example,
                                        compare_expectation(result, dict(example.expect))))
     return outcomes
