@@ -7,7 +7,7 @@ DEPS   := $(VENV)/.deps-installed
 PKG    := $(VENV)/.pkg-installed
 SOURCES := $(shell find engine cli rules -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.json' \)) pyproject.toml
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,17 @@ demo: $(PKG)
 test: $(PKG)
 	$(BIN)/ruff check engine cli tests bench
 	$(BIN)/mypy engine cli
+	$(BIN)/prognosis rules check --strict rules
+	$(BIN)/prognosis rules test rules
+	$(BIN)/prognosis rules schema --output rules/schema --check
 	$(BIN)/python -m pytest -q
 
 lint: $(PKG)
 	$(BIN)/ruff check engine cli tests bench
 	$(BIN)/mypy engine cli
+
+schema: $(PKG)
+	$(BIN)/prognosis rules schema --output rules/schema
 
 bench: $(PKG)
 	$(BIN)/python bench/compare_startup.py
