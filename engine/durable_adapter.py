@@ -18,6 +18,11 @@ What this adapter guards against (measured in durable-rules 2.0.28):
   are decided as unknown by the caller, because a missing attribute makes
   every durable comparison false;
 - the reserved keys `id` and `sid` are never patient data here;
+- its C parser cannot read numbers in exponent notation, which Python's JSON
+  writes for very small or very large floats (5e-324, 1e+16): such a value is
+  replaced by a representative of the same cell between the field's
+  thresholds (below all, above all, equal to one, or the midpoint between
+  two), so every comparison keeps its verdict;
 - each registered ruleset gets a unique name, so two versions of one rule
   set (for `rules diff`) can live in one process.
 """
@@ -46,6 +51,27 @@ def _cast(value: Any) -> Any:
     return value
 
 
+def plain_number(value: float) -> bool:
+    """True when JSON writes the number without an exponent (durable_rules can read it)."""
+    return "e" not in repr(float(value))
+
+
+def representative(value: float, thresholds: tuple[float, ...]) -> float:
+    """A plain number on the same side of every threshold as `value`."""
+    if plain_number(value) or not thresholds:
+        return value if plain_number(value) else 0.0
+    if value < thresholds[0]:
+        return thresholds[0] - 1
+    if value > thresholds[-1]:
+        return thresholds[-1] + 1
+    for low, high in zip(thresholds, thresholds[1:], strict=False):
+        if value == low:
+            return low
+        if low < value < high:
+            return (low + high) / 2
+    return thresholds[-1]
+
+
 def atom_expression(atom: Atom) -> dict[str, Any]:
     """The durable_rules expression for one comparison (an explicit table, no eval)."""
     name = atom.field
@@ -68,6 +94,7 @@ class CompiledRuleset:
     name: str
     keys: tuple[str, ...]
     fields: frozenset[str]
+    thresholds: tuple[tuple[str, tuple[float, ...]], ...] = ()  # numeric cut-offs per field
 
 
 class _ProcessState:
@@ -121,8 +148,16 @@ class DurableAdapter:
                                    "run": _STATE.recorder(atom.key)}
             # register_rulesets deletes the 'run' keys of what it is given: pass a copy.
             _STATE.get_host().register_rulesets(copy.deepcopy({name: rules}))
+            cuts: dict[str, set[float]] = {}
+            for a in atoms:
+                if isinstance(a.value, int | float) and not isinstance(a.value, bool):
+                    if not plain_number(a.value):
+                        raise EngineError(f"threshold {a.value!r} of {a.field} cannot be "
+                                          "passed to durable_rules (exponent notation)")
+                    cuts.setdefault(a.field, set()).add(float(a.value))
             compiled = CompiledRuleset(name, tuple(a.key for a in atoms),
-                                       frozenset(a.field for a in atoms))
+                                       frozenset(a.field for a in atoms),
+                                       tuple((f, tuple(sorted(c))) for f, c in cuts.items()))
             self._assert(compiled, {})  # warm-up fact (see module docstring)
             _STATE.compiled[identity] = compiled
             return compiled
@@ -130,6 +165,10 @@ class DurableAdapter:
     def fired(self, compiled: CompiledRuleset, values: Mapping[str, Any]) -> frozenset[str]:
         """Keys of the atoms that hold for these (known) values."""
         fact = {k: _cast(v) for k, v in values.items() if k in compiled.fields}
+        for name, cuts in compiled.thresholds:
+            value = fact.get(name)
+            if isinstance(value, float) and not plain_number(value):
+                fact[name] = representative(value, cuts)
         return self._assert(compiled, fact)
 
     @staticmethod

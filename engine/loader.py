@@ -204,6 +204,10 @@ class _Builder:
             self.bad(node, f"threshold for '{name}' must be a number, got {stated!r}", name,
                      code="operator-type")
             return 0.0
+        if "e" in repr(float(stated)):
+            self.bad(node, f"threshold {stated!r} for '{name}' is too small or too large for the "
+                     "rule engine (it would be written in exponent notation)", name,
+                     code="operator-type")
         if unit is None:
             return float(stated)
         if fdef.dimension is not None:

@@ -1,0 +1,73 @@
+"""The durable_rules adapter: operator table, exponent-notation guard, coexisting versions."""
+
+from __future__ import annotations
+
+import pytest
+
+from prognosis.engine.durable_adapter import (
+    DurableAdapter,
+    atom_expression,
+    plain_number,
+    representative,
+)
+from prognosis.engine.errors import EngineError
+from prognosis.engine.model import Atom
+
+
+def atom(key: str, op: str, value: object, field: str = "x") -> Atom:
+    return Atom(key, field, op, value, None, value, None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("op", "value", "expected"), [
+    ("<", 730, {"$lt": {"x": 730.0}}), ("<=", 1, {"$lte": {"x": 1.0}}),
+    (">", 2, {"$gt": {"x": 2.0}}), (">=", 6, {"$gte": {"x": 6.0}}),
+    ("==", True, {"x": 1}), ("==", "uterus", {"x": "uterus"}),
+    ("!=", "a", {"$neq": {"x": "a"}}),
+    ("in", ("a", "b"), {"$or": [{"x": "a"}, {"x": "b"}]}),
+    ("not_in", ("a",), {"$and": [{"$neq": {"x": "a"}}]}),
+])
+def test_operator_table(op: str, value: object, expected: dict) -> None:
+    assert atom_expression(atom("k", op, value)) == expected
+
+
+ATOMS = [atom("lt", "<", 730.0), atom("ge", ">=", 0.0), atom("eq", "==", 100.0)]
+
+
+@pytest.mark.parametrize(("value", "fired"), [
+    (5e-324, {"lt", "ge"}), (-1e-320, {"lt"}), (0.0, {"lt", "ge"}), (1e-5, {"lt", "ge"}),
+    (100.0, {"lt", "ge", "eq"}), (730.0, {"ge"}), (1e16, {"ge"}), (1e300, {"ge"}),
+    (-1e300, {"lt"}),
+])
+def test_values_in_exponent_notation_keep_their_verdicts(value: float, fired: set) -> None:
+    adapter = DurableAdapter()
+    compiled = adapter.compile("exponent-probe", ATOMS)
+    assert adapter.fired(compiled, {"x": value}) == fired
+
+
+def test_representative_stays_in_its_cell() -> None:
+    cuts = (0.0, 730.0)
+    assert representative(5e-324, cuts) == 365.0
+    assert representative(1e20, cuts) == 731.0
+    assert representative(-1e20, cuts) == -1.0
+    assert all(plain_number(representative(v, cuts)) for v in (5e-324, 1e20, -1e20))
+
+
+def test_threshold_in_exponent_notation_is_refused() -> None:
+    with pytest.raises(EngineError, match="exponent notation"):
+        DurableAdapter().compile("tiny-threshold", [atom("t", ">", 1e-7)])
+
+
+def test_two_versions_of_a_rule_set_coexist() -> None:
+    adapter = DurableAdapter()
+    old = adapter.compile("same-id", [atom("a", ">=", 15.0)])
+    new = adapter.compile("same-id", [atom("a", ">=", 20.0)])
+    assert old.name != new.name
+    assert adapter.fired(old, {"x": 17.0}) == {"a"}
+    assert adapter.fired(new, {"x": 17.0}) == frozenset()
+    assert adapter.compile("same-id", [atom("a", ">=", 15.0)]) is old  # registered once
+
+
+def test_unknown_fields_are_never_asserted() -> None:
+    adapter = DurableAdapter()
+    compiled = adapter.compile("missing-probe", [atom("ne", "!=", "a")])
+    assert adapter.fired(compiled, {}) == frozenset()  # caller decides unknown, not durable
