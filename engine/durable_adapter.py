@@ -139,6 +139,13 @@ class DurableAdapter:
             cached = _STATE.compiled.get(identity)
             if cached is not None:
                 return cached
+            cuts: dict[str, set[float]] = {}
+            for a in atoms:
+                if isinstance(a.value, int | float) and not isinstance(a.value, bool):
+                    if not plain_number(a.value):
+                        raise EngineError(f"threshold {a.value!r} of {a.field} cannot be "
+                                          "passed to durable_rules (exponent notation)")
+                    cuts.setdefault(a.field, set()).add(float(a.value))
             name = f"{label}#{next(_STATE.names)}"
             rules: dict[str, Any] = {
                 _SENTINEL: {"all": [{"m": {_SENTINEL: 1}}], "run": _STATE.recorder(_SENTINEL)},
@@ -148,13 +155,6 @@ class DurableAdapter:
                                    "run": _STATE.recorder(atom.key)}
             # register_rulesets deletes the 'run' keys of what it is given: pass a copy.
             _STATE.get_host().register_rulesets(copy.deepcopy({name: rules}))
-            cuts: dict[str, set[float]] = {}
-            for a in atoms:
-                if isinstance(a.value, int | float) and not isinstance(a.value, bool):
-                    if not plain_number(a.value):
-                        raise EngineError(f"threshold {a.value!r} of {a.field} cannot be "
-                                          "passed to durable_rules (exponent notation)")
-                    cuts.setdefault(a.field, set()).add(float(a.value))
             compiled = CompiledRuleset(name, tuple(a.key for a in atoms),
                                        frozenset(a.field for a in atoms),
                                        tuple((f, tuple(sorted(c))) for f, c in cuts.items()))
