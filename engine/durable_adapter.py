@@ -64,7 +64,7 @@ def representative(value: float, thresholds: tuple[float, ...]) -> float:
         return thresholds[0] - 1
     if value > thresholds[-1]:
         return thresholds[-1] + 1
-    for low, high in zip(thresholds, thresholds[1:], strict=False):
+    for low, high in itertools.pairwise(thresholds):
         if value == low:
             return low
         if low < value < high:
