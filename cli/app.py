@@ -27,9 +27,9 @@ class ExitCode(IntEnum):
 def _console(stderr: bool) -> Console:
     # Piped output gets 100 columns (rich would otherwise use 80) unless COLUMNS says.
     width = None if os.environ.get("COLUMNS") else 100
-    console = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
     if not console.is_terminal and width:
-        console = Console(stderr=stderr, highlight=False, width=width)
+        console = Console(stderr=stderr, highlight=False, width=width, emoji=False)
     return console
 
 

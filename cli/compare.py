@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -17,14 +16,14 @@ FORMATS = ("table", "json", "markdown")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table",
               show_default=True, help="table (rich), json (the documented contract) or "
               "markdown (for notes).")
-@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=None,
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
+              default=None,
               help="Directory of rule sets to use instead of the bundled ones.")
 @click.option("--study", "studies", multiple=True, metavar="ID",
               help="Only this rule set (repeatable), e.g. --study slms.")
 @click.pass_obj
 @reports_errors
-def compare(app: App, patient: str, output_format: str, rules_dir: Path | None,
+def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
             studies: tuple[str, ...]) -> None:
     """Compare what each published study says for one PATIENT.
 

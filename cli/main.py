@@ -1,15 +1,19 @@
-"""The `prognosis` command: a thin layer over prognosis.engine, one module per subcommand."""
+"""The `prognosis` command: a thin layer over prognosis.engine, one module per subcommand.
+
+Subcommands are imported when used, so `prognosis compare` pays for nothing else.
+"""
 
 from __future__ import annotations
 
 import click
 
 from .app import App
-from .compare import compare
-from .rules_group import rules
+from .lazy import LazyGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy={"compare": ".compare:compare",
+                                  "rules": ".rules_group:rules"},
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="prognosis-comparator")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -18,10 +22,6 @@ def cli(ctx: click.Context) -> None:
     A research and teaching aid, not medical advice.
     """
     ctx.ensure_object(App)
-
-
-cli.add_command(compare)
-cli.add_command(rules)
 
 
 def main() -> None:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import click
 
-from .rules_check import check_command
-from .rules_diff import diff_command
-from .rules_edit import edit_command
-from .rules_list import list_command, show_command
-from .rules_new import new_command
-from .rules_schema import schema_command
-from .rules_test import test_command
+from .lazy import LazyGroup
 
 
-@click.group("rules")
+@click.group("rules", cls=LazyGroup, lazy={
+    "check": ".rules_check:check_command",
+    "test": ".rules_test:test_command",
+    "list": ".rules_list:list_command",
+    "show": ".rules_list:show_command",
+    "new": ".rules_new:new_command",
+    "edit": ".rules_edit:edit_command",
+    "diff": ".rules_diff:diff_command",
+    "schema": ".rules_schema:schema_command",
+})
 def rules() -> None:
     """Check, test, list, show, create, edit and diff rule sets."""
-
-
-for command in (check_command, test_command, list_command, show_command, new_command,
-                edit_command, diff_command, schema_command):
-    rules.add_command(command)

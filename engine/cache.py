@@ -16,23 +16,22 @@ import os
 import pickle
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
 _FORMAT = 1
 
 
-def cache_dir() -> Path:
+def cache_dir() -> str:
     explicit = os.environ.get("PROGNOSIS_CACHE_DIR")
     if explicit:
-        return Path(explicit)
+        return explicit
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "prognosis"
+    return os.path.join(base, "prognosis")
 
 
-def _key(directory: Path, version: str) -> str:
-    parts = [f"v{_FORMAT}", version, sys.version.split()[0], str(directory.resolve())]
+def _key(directory: str, version: str) -> str:
+    parts = [f"v{_FORMAT}", version, sys.version.split()[0], os.path.realpath(directory)]
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
             stat = entry.stat()
@@ -40,7 +39,7 @@ def _key(directory: Path, version: str) -> str:
     return "|".join(parts)
 
 
-def cached(directory: Path, version: str, build: Callable[[], T]) -> T:
+def cached(directory: str, version: str, build: Callable[[], T]) -> T:
     """`build()`'s result, from the cache when the rules directory has not changed."""
     if os.environ.get("PROGNOSIS_NO_CACHE"):
         return build()
@@ -50,7 +49,7 @@ def cached(directory: Path, version: str, build: Callable[[], T]) -> T:
         return build()
     import zlib
 
-    path = cache_dir() / f"library-{zlib.crc32(key.encode()):08x}.pickle"
+    path = os.path.join(cache_dir(), f"library-{zlib.crc32(key.encode()):08x}.pickle")
     try:
         with open(path, "rb") as handle:
             stored_key, value = pickle.load(handle)
@@ -61,8 +60,8 @@ def cached(directory: Path, version: str, build: Callable[[], T]) -> T:
         pass
     value = build()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "wb") as handle:
             pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)

@@ -7,17 +7,21 @@ becomes 20 mm) and kept as stated for display.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import model as m
 from .errors import Problem, RuleSetError
 from .fields import FieldDictionary, build_fields
 from .yamlio import MarkedDict, parse_yaml, read_text
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Paths are handled with os.path on the compare path: pathlib (with urllib.parse
+# behind it) costs 5 ms of start-up. Functions accept str or Path.
 
 VERSION = "0.1.0"  # keep in step with pyproject.toml; part of the rule-cache key
 
@@ -25,25 +29,32 @@ FIELDS_FILE = "fields.yaml"
 ORDER = ("slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022", "librizzi-2022")
 
 
-def bundled_rules_dir() -> Path:
+def bundled_rules_path() -> str:
     """The rule sets shipped with the package: prognosis/rules beside prognosis/engine.
 
     Both an installed and an editable install keep rules/ beside engine/, so no
     importlib.resources look-up (8 ms of start-up) is needed.
     """
-    sibling = Path(__file__).resolve().parent.parent / "rules"
-    if (sibling / FIELDS_FILE).exists():
+    here = os.path.dirname(os.path.realpath(__file__))
+    sibling = os.path.join(os.path.dirname(here), "rules")
+    if os.path.exists(os.path.join(sibling, FIELDS_FILE)):
         return sibling
     from importlib import resources
 
-    return Path(str(resources.files("prognosis.rules")))
+    return str(resources.files("prognosis.rules"))
+
+
+def bundled_rules_dir() -> Path:
+    from pathlib import Path
+
+    return Path(bundled_rules_path())
 
 
 @dataclass(frozen=True)
 class RuleLibrary:
     fields: FieldDictionary
     rule_sets: tuple[m.RuleSet, ...]
-    directory: Path
+    directory: str
 
     def select(self, ids: Iterable[str]) -> tuple[m.RuleSet, ...]:
         wanted = list(ids)
@@ -57,34 +68,36 @@ class RuleLibrary:
         return tuple(known[i] for i in wanted)
 
 
-def load_fields(path: Path) -> FieldDictionary:
+def load_fields(path: str | os.PathLike[str]) -> FieldDictionary:
     data = parse_yaml(read_text(str(path)), str(path))
     return build_fields(data, str(path))
 
 
-def rule_files(directory: Path) -> list[Path]:
-    files = [p for p in directory.glob("*.yaml") if p.name != FIELDS_FILE]
+def rule_files(directory: str | os.PathLike[str]) -> list[Path]:
+    from pathlib import Path
+
+    files = [p for p in Path(directory).glob("*.yaml") if p.name != FIELDS_FILE]
     rank = {name: i for i, name in enumerate(ORDER)}
     return sorted(files, key=lambda p: (rank.get(p.stem, len(ORDER)), p.name))
 
 
-def load_library(directory: Path | None = None) -> RuleLibrary:
+def load_library(directory: str | os.PathLike[str] | None = None) -> RuleLibrary:
     """Load fields.yaml and every rule set of a directory; all problems at once.
 
     A valid library is cached (see engine/cache.py); invalid rules are never cached.
     """
-    directory = directory or bundled_rules_dir()
-    if not directory.is_dir():
-        raise RuleSetError([Problem(str(directory), "rules directory not found")])
+    path = os.fspath(directory) if directory is not None else bundled_rules_path()
+    if not os.path.isdir(path):
+        raise RuleSetError([Problem(path, "rules directory not found")])
     from .cache import cached
 
-    return cached(directory, VERSION, lambda: _load_library(directory))
+    return cached(path, VERSION, lambda: _load_library(path))
 
 
-def _load_library(directory: Path) -> RuleLibrary:
-    fields_path = directory / FIELDS_FILE
-    if not fields_path.exists():
-        fields_path = bundled_rules_dir() / FIELDS_FILE
+def _load_library(directory: str) -> RuleLibrary:
+    fields_path = os.path.join(directory, FIELDS_FILE)
+    if not os.path.exists(fields_path):
+        fields_path = os.path.join(bundled_rules_path(), FIELDS_FILE)
     fields = load_fields(fields_path)
     problems: list[Problem] = []
     rule_sets: list[m.RuleSet] = []
@@ -106,7 +119,9 @@ def _load_library(directory: Path) -> RuleLibrary:
     return RuleLibrary(fields, tuple(rule_sets), directory)
 
 
-def load_rule_set(path: Path, fields: FieldDictionary) -> m.RuleSet:
+def load_rule_set(path: str | os.PathLike[str], fields: FieldDictionary) -> m.RuleSet:
+    import hashlib  # only on a cache miss (3 ms of start-up)
+
     raw = read_text(str(path))
     data = parse_yaml(raw, str(path))
     return build_rule_set(data, fields, str(path), hashlib.sha256(raw.encode()).hexdigest())

