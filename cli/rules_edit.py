@@ -66,6 +66,7 @@ def edit_command(app: App, rule_set_id: str, rules_dir: Path | None) -> None:
     if not original.is_file():
         raise InputError([Problem(str(original), f"no rule set '{rule_set_id}' in {directory}")])
     before = original.read_text(encoding="utf-8")
+    app.err.print(Text(f"editing {original}"), highlight=False, soft_wrap=True)
     workdir = Path(tempfile.mkdtemp(prefix=f"prognosis-edit-{rule_set_id}-"))
     copy = workdir / original.name
     copy.write_text(before, encoding="utf-8")

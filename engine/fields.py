@@ -24,6 +24,17 @@ ROUND_DIGITS = 9  # conversions and ratios are rounded so 0.6/0.3 is 2.0, not 1.
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _WITH_UNIT = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z/µ%]+)?\s*$")
 _TRUE = {"true", "yes", "y", "1"}
+
+
+def _shown(raw: Any) -> str:
+    """A value as the user wrote it: quoted text, ISO dates, plain numbers."""
+    if isinstance(raw, str):
+        return repr(raw)
+    if hasattr(raw, "isoformat"):
+        return f"{raw.isoformat()} (a date)"
+    if isinstance(raw, list | dict):
+        return "a list" if isinstance(raw, list) else "a mapping"
+    return str(raw).lower() if isinstance(raw, bool) else str(raw)
 _FALSE = {"false", "no", "n", "0"}
 
 
@@ -90,7 +101,7 @@ class FieldDef:
         if self.type == "text":
             if isinstance(raw, str | int | float) and not isinstance(raw, bool):
                 return str(raw)
-            raise ValueError(f"must be text, got {raw!r}")
+            raise ValueError(f"must be text, got {_shown(raw)}")
         if self.type == "enum":
             return self._coerce_enum(raw)
         if self.type == "bool":
@@ -111,7 +122,7 @@ class FieldDef:
             hint = get_close_matches(key, list(self.values), n=1, cutoff=0.6)
             extra = f" (did you mean '{hint[0]}'?)" if hint else ""
             raise ValueError(f"{raw!r} is not allowed{extra}; allowed: {', '.join(self.values)}")
-        raise ValueError(f"must be one of: {', '.join(self.values)}; got {raw!r}")
+        raise ValueError(f"must be one of: {', '.join(self.values)}; got {_shown(raw)}")
 
     @staticmethod
     def _coerce_bool(raw: Any) -> bool:
@@ -125,22 +136,22 @@ class FieldDef:
                 return True
             if key in _FALSE:
                 return False
-        raise ValueError(f"must be true or false, got {raw!r}")
+        raise ValueError(f"must be true or false, got {_shown(raw)}")
 
     def _coerce_number(self, raw: Any) -> float | int:
         if isinstance(raw, bool):
-            raise ValueError(f"must be {self.allowed()}, got {raw!r}")
+            raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
         if isinstance(raw, int | float):
             value = float(raw)
         elif isinstance(raw, str):
             value = self._parse_text(raw)
         else:
-            raise ValueError(f"must be {self.allowed()}, got {raw!r}")
+            raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
         if not math.isfinite(value):
-            raise ValueError(f"must be a finite number, got {raw!r}")
+            raise ValueError(f"must be a finite number, got {_shown(raw)}")
         if self.type == "int":
             if not value.is_integer():
-                raise ValueError(f"must be a whole number, got {raw!r}")
+                raise ValueError(f"must be a whole number, got {_shown(raw)}")
             return int(value)
         return value
 

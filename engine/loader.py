@@ -57,7 +57,7 @@ class RuleLibrary:
     directory: str
 
     def select(self, ids: Iterable[str]) -> tuple[m.RuleSet, ...]:
-        wanted = list(ids)
+        wanted = list(dict.fromkeys(ids))  # each once, in the order asked
         if not wanted:
             return self.rule_sets
         known = {r.id: r for r in self.rule_sets}

@@ -89,3 +89,19 @@ def test_non_mapping_is_rejected(data: object) -> None:
 
     with pytest.raises(InputError):
         normalise(data, library().fields, "x")
+
+
+def test_a_date_where_a_number_is_needed_is_named_as_a_date() -> None:
+    import datetime as dt
+
+    with pytest.raises(InputError) as caught:
+        patient(disease_free_interval=dt.date(2020, 1, 1))
+    assert "got 2020-01-01 (a date)" in caught.value.problems[0].message
+
+
+def test_package_version_matches_the_cache_key_version() -> None:
+    from importlib.metadata import version
+
+    from prognosis.engine.loader import VERSION
+
+    assert version("prognosis-comparator") == VERSION

@@ -9,7 +9,7 @@ from itertools import combinations, pairwise
 
 from ..model import AllOf, Condition, Not, RuleSet
 from .base import Finding, Library, RuleFile, check, finding
-from .solver import Interval, dnf, interval_of, satisfiable
+from .solver import Interval, dnf, domain, interval_of, satisfiable
 
 
 def _population(rs: RuleSet) -> Condition:
@@ -107,8 +107,6 @@ def band_coverage(rf: RuleFile, lib: Library) -> Iterator[Finding]:
     for variable, items in levels.items():
         if len(items) < 2 or len({field for *_, field in items}) != 1:
             continue
-        from .solver import domain
-
         items.sort(key=lambda item: (item[2].lo, not item[2].lo_closed))
         whole = domain(lib.fields, items[0][3])
         first, last = items[0][2], items[-1][2]
