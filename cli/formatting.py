@@ -11,6 +11,13 @@ ENDPOINTS = {
     "disease_free_survival": "DFS",
 }
 MARK = {True: "+", False: "-", None: "?"}
+NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def heading(patient_id: str | None, count: int) -> str:
+    who = f"Patient {patient_id}" if patient_id else "Patient"
+    studies = "study" if count == 1 else "studies"
+    return f"{who}: what {NUMBERS.get(count, str(count))} published {studies} observed"
 
 
 def number(value: float) -> str:
@@ -101,8 +108,9 @@ def applies_text(result: Result, brief: bool = False) -> str:
     return "yes"
 
 
-def outcome_text(result: Result) -> list[str]:
-    """The score or treatment group, and what is missing to decide it."""
+def outcome_text(result: Result, brief: bool = False) -> list[str]:
+    """The score or treatment group, and what is missing to decide it (brief: only that
+    something is missing; the table lists the reasons as notes)."""
     if result.status == "not_applicable":
         return ["-"]
     lines: list[str] = []
@@ -129,8 +137,10 @@ def outcome_text(result: Result) -> list[str]:
             lines.append("group undetermined; one of: " + "; ".join(labels))
     else:
         lines.append("risk signals (no score)")
-    lines += [r for r in result.reasons if not r.startswith("applicability unknown")]
-    return lines
+    missing = [r for r in result.reasons if not r.startswith("applicability unknown")]
+    if brief and result.status == "incomplete":
+        return [*lines, "(incomplete)"] if "incomplete" not in " ".join(lines) else lines
+    return lines + missing
 
 
 def estimate_lines(result: Result) -> list[str]:

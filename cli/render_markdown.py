@@ -16,8 +16,7 @@ def _cell(lines: Sequence[str]) -> str:
 
 
 def render_markdown(patient: Patient, results: Sequence[Result]) -> str:
-    title = f"Patient {patient.id}" if patient.id else "Patient"
-    out = [f"## {title}: what five published studies observed", "",
+    out = [f"## {fmt.heading(patient.id, len(results))}", "",
            "| Study | Applies | Factors | Score / group | Estimates (observed) | Caveats |",
            "|---|---|---|---|---|---|"]
     for r in results:

@@ -25,7 +25,7 @@ def _cell(lines: Sequence[str], style: str = "") -> Text:
 def comparison_table(results: Sequence[Result]) -> tuple[Table, list[str]]:
     table = Table(box=box.SIMPLE_HEAD, show_lines=True, expand=True, pad_edge=False)
     # Nothing is truncated: long words fold rather than end in an ellipsis.
-    for name, ratio in (("Study", 4), ("Applies", 4), ("Factors", 6), ("Score / group", 4),
+    for name, ratio in (("Study", 5), ("Applies", 3), ("Factors", 6), ("Score / group", 5),
                         ("Estimates (observed)", 7), ("Notes", 2)):
         table.add_column(name, ratio=ratio, overflow="fold")
     notes: list[str] = []
@@ -46,7 +46,7 @@ def comparison_table(results: Sequence[Result]) -> tuple[Table, list[str]]:
             study,
             _cell([fmt.applies_text(r, brief=True)], style),
             _cell([] if na else fmt.factor_lines(r, brief=True)),
-            _cell(fmt.outcome_text(r), style),
+            _cell(fmt.outcome_text(r, brief=True), style),
             _cell(fmt.estimate_lines(r)),
             _cell(caveat_refs),
         )
@@ -54,8 +54,7 @@ def comparison_table(results: Sequence[Result]) -> tuple[Table, list[str]]:
 
 
 def render_table(console: Console, patient: Patient, results: Sequence[Result]) -> None:
-    title = f"Patient {patient.id}" if patient.id else "Patient"
-    console.print(Text(f"{title}: what five published studies observed", style="bold"))
+    console.print(Text(fmt.heading(patient.id, len(results)), style="bold"))
     table, notes = comparison_table(results)
     console.print(table)
     legend = "+ present   - absent   ? unknown (not given)"
