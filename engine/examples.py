@@ -15,7 +15,7 @@ from .fields import FieldDictionary
 from .model import Example, RuleSet
 from .results import Result
 
-KEYS = ("status", "score", "score_range", "group")
+KEYS = ("status", "score", "score_range", "group", "subgroup")
 
 
 @dataclass(frozen=True)

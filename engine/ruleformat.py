@@ -152,6 +152,7 @@ EXAMPLE = Obj(
                       "score_range": Nullable(ListOf(Num(integer=True), min_items=2,
                                                      max_items=2)),
                       "group": Nullable(Str()),
+                      "subgroup": Nullable(Str()),
                       "factors": Any_(description="factor id: true / false / null"),
                       "caveats": Any_(description="caveat id: true / false / null"),
                   })},

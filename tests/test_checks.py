@@ -88,6 +88,8 @@ FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
         ("slms", "      status: complete\n      score: 3\n", "      status: complete\n"
          "      score: 2\n", "example 'all three factors (score 3)': score: expected 2, got 3",
          "error"),
+        ("abugideiri-2022", "subgroup: sp_m_r", "subgroup: sp_m_c_r",
+         "subgroup: expected sp_m_c_r, got sp_m_r", "error"),
         ("librizzi-2022", "factors: {pathologic_fracture: null}",
          "factors: {pathologic_fracture: false}",
          "factors.pathologic_fracture: expected false, got null (unknown)", "error"),
