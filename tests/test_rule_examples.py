@@ -1,0 +1,91 @@
+"""Every example of every bundled rule set, checked key by key against the evaluated Result.
+
+The comparison is written out here rather than taken from engine/examples.py, so
+that a fault in the engine's own example runner cannot hide a wrong result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prognosis.engine.evaluate import Comparator
+from prognosis.engine.examples import run_examples
+from prognosis.engine.loader import RuleLibrary
+from prognosis.engine.model import Example
+from prognosis.engine.patient import normalise
+from prognosis.engine.results import Result
+
+SCALARS = ("status", "score", "group", "subgroup")
+KNOWN_KEYS = {*SCALARS, "score_range", "factors", "caveats"}
+
+
+def evaluate_example(library: RuleLibrary, comparator: Comparator, rule_set: str,
+                     example: Example) -> Result:
+    patient = normalise(example.patient, library.fields, f"example '{example.name}'")
+    [result] = [r for r in comparator.evaluate(patient) if r.rule_set == rule_set]
+    return result
+
+
+def mismatches(result: Result, expect: dict[str, Any]) -> list[str]:
+    wrong = [f"unknown expect key {key!r}" for key in expect if key not in KNOWN_KEYS]
+    for key in SCALARS:
+        if key in expect and getattr(result, key) != expect[key]:
+            wrong.append(f"{key}: expected {expect[key]!r}, got {getattr(result, key)!r}")
+    if "score_range" in expect:
+        want = expect["score_range"]
+        got = result.score_range
+        if (tuple(want) if want is not None else None) != got:
+            wrong.append(f"score_range: expected {want!r}, got {got!r}")
+    for kind, lookup in (("factors", result.factor), ("caveats", result.caveat)):
+        for item, want in (expect.get(kind) or {}).items():
+            try:
+                got = lookup(item).present
+            except StopIteration:
+                wrong.append(f"{kind}.{item}: no such id in {result.rule_set}")
+                continue
+            if got is not want:
+                wrong.append(f"{kind}.{item}: expected {want!r}, got {got!r}")
+    return wrong
+
+
+def test_rule_example(library: RuleLibrary, comparator: Comparator,
+                      rule_example: tuple[str, Example]) -> None:
+    rule_set, example = rule_example
+    result = evaluate_example(library, comparator, rule_set, example)
+    assert result.status in ("complete", "incomplete", "not_applicable")
+    assert mismatches(result, dict(example.expect)) == []
+    # The engine's own runner agrees with this independent check.
+    [rs] = library.select([rule_set])
+    [outcome] = run_examples(rs, library.fields, [example])
+    assert outcome.passed, outcome.summary()
+
+
+def test_examples_cover_every_status_in_every_rule_set(library: RuleLibrary) -> None:
+    for rs in library.rule_sets:
+        statuses = {ex.expect["status"] for ex in rs.examples}
+        assert statuses == {"complete", "incomplete", "not_applicable"}, rs.id
+
+
+def test_example_count_per_rule_set(library: RuleLibrary) -> None:
+    assert {rs.id: len(rs.examples) for rs in library.rule_sets} == {
+        "slms": 5, "burkhard-meier-2025": 5, "liu-2022": 5, "abugideiri-2022": 6,
+        "librizzi-2022": 5}
+
+
+def test_a_wrong_expectation_is_detected(library: RuleLibrary, comparator: Comparator) -> None:
+    """The checker above is not vacuous: a falsified example is caught on every key."""
+    [slms] = library.select(["slms"])
+    example = slms.examples[0]  # score 3, every factor present
+    result = evaluate_example(library, comparator, "slms", example)
+    wrong = mismatches(result, {"status": "incomplete", "score": 2, "score_range": [0, 1],
+                                "factors": {"dfi_under_2_years": False, "nope": True},
+                                "caveats": {"none": None}, "colour": "red"})
+    assert wrong == [
+        "unknown expect key 'colour'",
+        "status: expected 'incomplete', got 'complete'",
+        "score: expected 2, got 3",
+        "score_range: expected [0, 1], got (3, 3)",
+        "factors.dfi_under_2_years: expected False, got True",
+        "factors.nope: no such id in slms",
+        "caveats.none: no such id in slms",
+    ]
