@@ -142,13 +142,17 @@ class FieldDef:
         if isinstance(raw, bool):
             raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
         if isinstance(raw, int | float):
-            value = float(raw)
+            try:
+                value = float(raw)
+            except OverflowError:
+                raise ValueError(f"{raw} is too large; {self.allowed()}") from None
         elif isinstance(raw, str):
             value = self._parse_text(raw)
         else:
             raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
         if not math.isfinite(value):
             raise ValueError(f"must be a finite number, got {_shown(raw)}")
+        value = round(value, ROUND_DIGITS)  # as converted values are: one side of a cut-off
         if self.type == "int":
             if not value.is_integer():
                 raise ValueError(f"must be a whole number, got {_shown(raw)}")

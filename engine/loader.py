@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from . import model as m
-from .errors import Problem, RuleSetError
+from .errors import InputError, Problem, RuleSetError
 from .fields import FieldDictionary, build_fields
 from .yamlio import MarkedDict, parse_yaml, read_text
 
@@ -104,7 +104,7 @@ def _load_library(directory: str) -> RuleLibrary:
     for path in rule_files(directory):
         try:
             rule_sets.append(load_rule_set(path, fields))
-        except RuleSetError as exc:
+        except InputError as exc:  # YAML errors too, so no file hides another's problems
             problems.extend(exc.problems)
     seen: dict[str, str] = {}
     for rs in rule_sets:

@@ -79,23 +79,35 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
 def _apply_implications(values: dict[str, Any], derived: dict[str, str],
                         fields: FieldDictionary, source: str) -> list[Problem]:
     problems: list[Problem] = []
+    origin = {name: name for name in values}  # the given field each value comes from
+    seen: set[tuple[str, str]] = set()
     changed = True
     while changed:
         changed = False
-        for fdef in fields.fields.values():
-            value = values.get(fdef.name)
-            rules = fdef.implies if value is True else \
-                fdef.implies_if_false if value is False else None
+        # What a true value implies first, so a direct contradiction reads in that direction.
+        for fdef, value in [(f, v) for v in (True, False) for f in fields.fields.values()
+                            if values.get(f.name) is v]:
+            rules = fdef.implies if value else fdef.implies_if_false
             for target, implied in (rules or {}).items():
                 if target not in values:
                     values[target] = implied
+                    origin[target] = origin[fdef.name]
                     derived[target] = f"implied by {fdef.name}: {str(value).lower()}"
                     changed = True
                 elif values[target] != implied:
-                    problems.append(Problem(
-                        source, f"{fdef.name}: {str(value).lower()} implies {target}: "
-                        f"{str(implied).lower()}, but {target} is "
-                        f"{str(values[target]).lower()}", field=target))
+                    a, b = origin[fdef.name], origin[target]
+                    if (min(a, b), max(a, b)) in seen:
+                        continue
+                    seen.add((min(a, b), max(a, b)))
+                    if a == fdef.name and b == target:  # both given: say it directly
+                        message = (f"{a}: {str(value).lower()} implies {target}: "
+                                   f"{str(implied).lower()}, but {target} is "
+                                   f"{str(values[target]).lower()}")
+                    else:
+                        message = (f"{a}: {str(values[a]).lower()} and {b}: "
+                                   f"{str(values[b]).lower()} contradict each other "
+                                   f"(through {fdef.name if a != fdef.name else target})")
+                    problems.append(Problem(source, message, field=b))
     return problems
 
 

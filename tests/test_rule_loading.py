@@ -190,8 +190,6 @@ def test_library_collects_problems_of_every_file(rules_copy: Path) -> None:
         ("liu-2022.yaml", liu_line, "unknown-field"), ("slms.yaml", slms_line, "unknown-field")]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a YAML error (duplicate key) in one rule "
-                   "file is raised at once and hides the problems of the other files")
 def test_library_collects_a_duplicate_key_with_the_other_problems(rules_copy: Path) -> None:
     edit(rules_copy / "slms.yaml", "short_name: SLMS\n", "short_name: SLMS\ntitle: again\n")
     edit(rules_copy / "liu-2022.yaml", "field: lung_lobes_involved", "field: lung_lobes")

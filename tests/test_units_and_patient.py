@@ -199,8 +199,6 @@ def test_fracture_without_bone_metastases_is_a_contradiction(
     assert {p.field for p in problems} <= {"bone_metastases", "pathologic_fracture"}
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: implication problems are reported twice "
-                   "and blame bone_metastases, which the user never gave")
 def test_contradiction_through_a_derived_field_is_reported_once(
         make_patient: Callable[..., Patient]) -> None:
     problems = problems_of(make_patient, pathologic_fracture=True,
@@ -223,17 +221,13 @@ def test_alp_ratio_needs_both_values(make_patient: Callable[..., Patient]) -> No
     assert "alkaline_phosphatase_ratio" not in make_patient(alkaline_phosphatase_uln=120).values
 
 
-# -- known defects (see the report): strict xfail, so a fix makes them fail loudly -----------
+# -- defects this suite found, now fixed -------------------------------------------------
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="engine bug: float(int) overflows instead of an InputError")
 def test_a_huge_whole_number_is_rejected_as_input(make_patient: Callable[..., Patient]) -> None:
     [problem] = problems_of(make_patient, lung_metastasis_count=10**400)
     assert problem.field == "lung_metastasis_count"
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: values with a unit are rounded to 9 "
-                   "decimals, bare numbers are not: they can fall either side of a cut-off")
 def test_a_number_with_and_without_its_canonical_unit_is_the_same_value(
         make_patient: Callable[..., Patient]) -> None:
     bare = make_patient(disease_free_interval=729.9999999999).values["disease_free_interval"]
