@@ -70,6 +70,11 @@ class FieldDef:
     measures: str | None = None
 
     @property
+    def sources(self) -> tuple[str, ...]:
+        """The fields a derived field is computed from (empty for a given field)."""
+        return tuple(self.ratio or ())
+
+    @property
     def canonical_unit(self) -> str | None:
         return self.dimension.canonical if self.dimension else self.unit
 

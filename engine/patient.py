@@ -69,7 +69,7 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     derived: dict[str, str] = {}
     if not problems:
         problems += _apply_implications(values, derived, fields, source)
-        _derive(values, derived, fields)
+        problems += derive_fields(values, derived, fields, source)
     if problems:
         raise InputError(problems)
     patient_id = values.pop("id", None)
@@ -111,7 +111,14 @@ def _apply_implications(values: dict[str, Any], derived: dict[str, str],
     return problems
 
 
-def _derive(values: dict[str, Any], derived: dict[str, str], fields: FieldDictionary) -> None:
+def derive_fields(values: dict[str, Any], derived: dict[str, str], fields: FieldDictionary,
+                  source: str = "<patient>") -> list[Problem]:
+    """Compute the derived fields in place; return the problems found.
+
+    Contract (the cohort scorer relies on it to derive once per distinct
+    combination): a derived field depends only on the values of
+    `FieldDef.sources` of that field.
+    """
     for fdef in fields.derived_fields():
         if fdef.ratio is None:
             continue
@@ -119,3 +126,4 @@ def _derive(values: dict[str, Any], derived: dict[str, str], fields: FieldDictio
         if top in values and bottom in values and values[bottom]:
             values[fdef.name] = round(values[top] / values[bottom], ROUND_DIGITS)
             derived[fdef.name] = f"{top} / {bottom}"
+    return []
