@@ -338,7 +338,8 @@ class _Builder:
                                    c["message"], c.get("provenance", "")) for c in d["caveats"]),
             limitations=text("limitations"), conflicts=text("conflicts"),
             performance=tuple(m.Performance(p["measure"], float(p["value"]),
-                                            p.get("provenance", ""))
+                                            p.get("provenance", ""), p.get("statistic"),
+                                            p.get("horizon_months"))
                               for p in d.get("performance", [])),
             reported_effects=tuple(self.effect(e) for e in d.get("reported_effects", [])),
             statements=tuple(m.Statement(s["about_field"], s["quote"], s.get("note"),

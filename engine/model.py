@@ -171,6 +171,8 @@ class Performance:
     measure: str
     value: float
     provenance: str
+    statistic: str | None = None  # auc | harrell_c | logrank_p: what validate compares with
+    horizon_months: float | None = None
 
 
 @dataclass(frozen=True)

@@ -141,8 +141,15 @@ STATEMENT = Obj(
     required={"about_field": Str(), "quote": Str()},
     optional={"provenance": PROVENANCE, "note": Str()},
 )
-PERFORMANCE = Obj(required={"measure": Str(), "value": Num()},
-                  optional={"provenance": PROVENANCE})
+PERFORMANCE = Obj(
+    required={"measure": Str(), "value": Num()},
+    optional={"provenance": PROVENANCE,
+              "statistic": Enum(("auc", "harrell_c", "logrank_p"), description=(
+                  "What `prognosis validate` may compare the value with: auc = area under "
+                  "the ROC curve of the score for death within `horizon_months`; harrell_c "
+                  "= Harrell's concordance; logrank_p = log-rank p across the groups.")),
+              "horizon_months": Num(description="The horizon of an auc, in months.")},
+)
 EXAMPLE = Obj(
     required={"name": Str(), "patient": Any_(description="Patient fields, as in a patient file."),
               "expect": Obj(
