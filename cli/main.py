@@ -12,6 +12,9 @@ from .lazy import LazyGroup
 
 
 @click.group(cls=LazyGroup, lazy={"compare": ".compare:compare",
+                                  "cohort": ".cohort:cohort",
+                                  "validate": ".validate:validate",
+                                  "synth": ".synth:synth",
                                   "rules": ".rules_group:rules"},
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="prognosis-comparator")

@@ -27,12 +27,16 @@ class Comparator:
         self._adapter = DurableAdapter()
         self._compiled: dict[str, CompiledRuleset] = {
             rs.id: self._adapter.compile(rs.id, rs.atoms()) for rs in self.rule_sets}
+        self._atoms = {rs.id: rs.atoms() for rs in self.rule_sets}
+
+    def atoms(self, rule_set: RuleSet) -> tuple[Atom, ...]:
+        return self._atoms[rule_set.id]
 
     def verdicts(self, rule_set: RuleSet, values: Mapping[str, Any]) -> dict[str, Truth]:
         """The verdict of every atom: decided by durable_rules, None when the field is unknown."""
         fired = self._adapter.fired(self._compiled[rule_set.id], values)
         return {a.key: (a.key in fired if a.field in values else None)
-                for a in rule_set.atoms()}
+                for a in self._atoms[rule_set.id]}
 
     def evaluate(self, patient: Patient) -> list[Result]:
         return [assemble(rs, patient.values, self.verdicts(rs, patient.values))
@@ -47,8 +51,8 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _trace(condition: Condition, values: Mapping[str, Any],
-           verdicts: Mapping[str, Truth]) -> tuple[ConditionTrace, ...]:
+def _traces(condition: Condition, values: Mapping[str, Any],
+            verdicts: Mapping[str, Truth]) -> tuple[ConditionTrace, ...]:
     return tuple(_atom_trace(a, values, verdicts) for a in atoms_of(condition))
 
 
@@ -80,9 +84,19 @@ def _patient_side(condition: Condition, values: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def assemble(rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Truth]) -> Result:
-    """Build the result of one rule set from atom verdicts (pure, no engine calls)."""
+def assemble(rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Truth],
+             traces: bool = True) -> Result:
+    """Build the result of one rule set from atom verdicts (pure, no engine calls).
+
+    `traces=False` leaves out the per-condition traces (the cohort's flat
+    columns do not show them); everything else is identical.
+    """
     reasons: list[str] = []
+
+    def _trace(condition: Condition, values: Mapping[str, Any],
+               verdicts: Mapping[str, Truth]) -> tuple[ConditionTrace, ...]:
+        return _traces(condition, values, verdicts) if traces else ()
+
     population = tuple(
         VerdictResult(c.id, c.reason, truth(c.when, verdicts), None, (),
                       _trace(c.when, values, verdicts), _patient_side(c.when, values))

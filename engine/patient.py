@@ -68,7 +68,7 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
             problems.append(Problem(source, f"{exc}", field=fdef.name, line=line, col=col))
     derived: dict[str, str] = {}
     if not problems:
-        problems += _apply_implications(values, derived, fields, source)
+        problems += apply_implications(values, derived, fields, source)
         problems += derive_fields(values, derived, fields, source)
     if problems:
         raise InputError(problems)
@@ -76,7 +76,7 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     return Patient(values=values, given=given, derived=derived, id=patient_id, source=source)
 
 
-def _apply_implications(values: dict[str, Any], derived: dict[str, str],
+def apply_implications(values: dict[str, Any], derived: dict[str, str],
                         fields: FieldDictionary, source: str) -> list[Problem]:
     problems: list[Problem] = []
     origin = {name: name for name in values}  # the given field each value comes from

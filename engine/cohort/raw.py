@@ -1,0 +1,158 @@
+"""A batch of input rows as factorised columns: per column, a code per row and its distinct values.
+
+Whatever the input (a CSV or Parquet batch read by pyarrow, a pandas DataFrame,
+JSON lines), the scorer sees the same thing: for each column an int64 array of
+codes (-1 where the cell is empty or null) and the list of distinct raw values
+the codes point into. Each distinct value is then checked and converted once,
+however many rows carry it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+Codes = np.ndarray  # int64, one per row; -1 = empty
+
+
+@dataclass(frozen=True)
+class Factorised:
+    codes: Codes
+    uniques: list[Any]
+
+
+@dataclass(frozen=True)
+class RawBatch:
+    """Rows `first_row` .. `first_row + n - 1` (1-based data rows) of an input."""
+
+    first_row: int
+    n: int
+    columns: Mapping[str, Factorised]  # patient fields (and `id`)
+    kept: Mapping[str, pa.Array] = field(default_factory=dict)  # passed through untouched
+    ids: pa.Array | None = None  # a text `id` column, used as it is (never a rule input)
+
+
+def factorise_arrow(array: pa.Array | pa.ChunkedArray) -> Factorised:
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return Factorised(codes, encoded.dictionary.to_pylist())
+
+
+def _key(value: Any) -> Any:
+    # True == 1 == 1.0 in Python: the type keeps a boolean and a number apart.
+    try:
+        hash(value)
+    except TypeError:
+        return ("unhashable", repr(value))
+    return (type(value), value)
+
+
+def factorise_objects(values: Iterable[Any]) -> Factorised:
+    """Factorise Python values; None and NaN are empty."""
+    index: dict[Any, int] = {}
+    uniques: list[Any] = []
+    codes: list[int] = []
+    for value in values:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            codes.append(-1)
+            continue
+        key = _key(value)
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(uniques)
+            uniques.append(value)
+        codes.append(code)
+    return Factorised(np.asarray(codes, dtype=np.int64), uniques)
+
+
+def from_arrow(table: pa.Table | pa.RecordBatch, fields: Sequence[str], kept: Sequence[str],
+               first_row: int) -> RawBatch:
+    ids = None
+    if "id" in fields and pa.types.is_string(table.schema.field("id").type):
+        ids = _as_array(table.column("id"))  # text needs no checking: skip 1 value per row
+        fields = [name for name in fields if name != "id"]
+    return RawBatch(first_row, table.num_rows,
+                    {name: factorise_arrow(table.column(name)) for name in fields},
+                    {name: _as_array(table.column(name)) for name in kept}, ids)
+
+
+def from_records(records: Sequence[Mapping[str, Any]], fields: Sequence[str],
+                 kept: Sequence[str], first_row: int) -> RawBatch:
+    """JSON lines (or any dicts): a key left out of a record is empty."""
+    columns = {name: factorise_objects(r.get(name) for r in records) for name in fields}
+    kept_arrays = {name: pa.array([_text(r.get(name)) for r in records], pa.string())
+                   for name in kept}
+    return RawBatch(first_row, len(records), columns, kept_arrays)
+
+
+def from_pandas(frame: Any, fields: Sequence[str], kept: Sequence[str],
+                first_row: int) -> RawBatch:
+    """A pandas DataFrame; NaN, None and pandas' NA are empty."""
+    columns = {name: factorise_objects(_python_values(frame[name])) for name in fields}
+    kept_arrays = {name: pa.array([_text(v) for v in _python_values(frame[name])],
+                                  pa.string()) for name in kept}
+    return RawBatch(first_row, len(frame), columns, kept_arrays)
+
+
+def _python_values(series: Any) -> list[Any]:
+    values = series.astype(object).tolist()
+    return [None if _is_missing(v) else v for v in values]
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group rows by their values in `columns` (int64 arrays of equal length).
+
+    Returns the distinct rows (k x len(columns)), the index of each group's
+    first row, and each row's group. Hash-based (pandas.factorize on one
+    packed int64 key), so it costs O(rows), not a sort.
+    """
+    import pandas as pd
+
+    n = len(columns[0]) if columns else 0
+    if n == 0:
+        return (np.zeros((0, len(columns)), dtype=np.int64), np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.int64))
+    key = np.zeros(n, dtype=np.int64)
+    room = 1
+    for column in columns:
+        low = int(column.min())
+        span = int(column.max()) - low + 1
+        room *= span
+        if room >= 1 << 62:  # too many combinations to pack: sort instead
+            _, first, inverse = np.unique(np.stack(columns, axis=1), axis=0,
+                                          return_index=True, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            return np.stack(columns, axis=1)[first], first, inverse
+        key = key * span + (column - low)
+    inverse, uniques = pd.factorize(key)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+    return np.stack(columns, axis=1)[first], first, inverse.astype(np.int64)

@@ -1,0 +1,306 @@
+"""Read a cohort in batches: CSV (also gzipped, or `-` for standard input), Parquet, JSON lines.
+
+Memory stays flat however long the input: pyarrow streams CSV and Parquet in
+blocks, JSON lines are read a batch at a time. Every CSV column is read as
+text (a cell may be "1.8 cm"), only an empty cell is null; the header is
+checked before any row is read: duplicate names, no patient field at all,
+unknown columns (with a "did you mean"), `--keep` columns that do not exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import pyarrow as pa
+
+from ..errors import InputError, Problem
+from ..fields import FieldDictionary
+from .raw import RawBatch, from_arrow, from_records
+
+FORMATS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".jsonl": "jsonl",
+           ".ndjson": "jsonl"}
+CSV_BLOCK_BYTES = 1 << 20  # pyarrow reads ahead many blocks: small blocks, flat memory
+BATCH_ROWS = 50_000
+
+
+def input_format(path: str) -> str:
+    if path == "-":
+        return "csv"
+    lower = path.lower()
+    for suffix in sorted(FORMATS, key=len, reverse=True):
+        if lower.endswith(suffix):
+            return FORMATS[suffix]
+    raise InputError([Problem(path, "unknown input format; use .csv, .csv.gz, .parquet or "
+                              ".jsonl (or - for CSV on standard input)")])
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Rows as read (Arrow table or JSON records), not yet checked: cheap to send to a worker."""
+
+    first_row: int
+    data: pa.Table | list[dict[str, Any]]
+    fields: tuple[str, ...]
+    kept: tuple[str, ...]
+
+    @property
+    def n(self) -> int:
+        return self.data.num_rows if isinstance(self.data, pa.Table) else len(self.data)
+
+    def raw(self) -> RawBatch:
+        if isinstance(self.data, pa.Table):
+            return from_arrow(self.data, self.fields, self.kept, self.first_row)
+        return from_records(self.data, self.fields, self.kept, self.first_row)
+
+
+@dataclass
+class Header:
+    """What the columns of an input are for."""
+
+    columns: list[str]
+    fields: list[str]  # patient fields (and id), in input order
+    kept: list[str]
+    unknown: list[tuple[str, str | None]] = field(default_factory=list)  # (column, hint)
+
+
+def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
+                 keep: Sequence[str], strict: bool, ignore: Sequence[str] = ()) -> Header:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            problems.append(Problem(path, f"column '{name}' appears twice in the header"))
+        seen.add(name)
+    for name in keep:
+        if name not in seen:
+            problems.append(Problem(path, f"--keep {name}: no such column; columns: "
+                                    + ", ".join(columns)))
+    names = [c for c in columns if c in fields.fields]
+    derived = [c for c in names if fields[c].type == "derived"]
+    unknown = [(c, fields.suggest(c)) for c in columns
+               if c not in fields.fields and c not in ignore]
+    if not [c for c in names if c != "id"]:
+        problems.append(Problem(path, "no patient field in the header; expected columns "
+                                "such as " + ", ".join(f.name for f in
+                                                       fields.input_fields()[1:5])
+                                + " (see the README's field table)"))
+    if strict:
+        for name, hint in unknown:
+            extra = f" (did you mean '{hint}'?)" if hint else ""
+            problems.append(Problem(path, f"column '{name}' is not a patient field{extra}",
+                                    field=name))
+    if problems:
+        raise InputError(problems)
+    kept = [c for c in keep if c not in derived]
+    return Header(list(columns), names, kept, unknown)
+
+
+class CohortInput:
+    """An open input: its header, its size for progress, and its batches."""
+
+    def __init__(self, path: str, fields: FieldDictionary, keep: Sequence[str] = (),
+                 strict: bool = False, ignore: Sequence[str] = ()) -> None:
+        self.path = path
+        self.shown = "<stdin>" if path == "-" else path
+        self.format = input_format(path)
+        self.fields = fields
+        self.strict = strict
+        self.ignore = set(ignore)
+        self._raw: IO[bytes] | None = None
+        self.total: int | None = None  # bytes (CSV, JSON lines) or rows (Parquet)
+        try:
+            columns = self._open()
+        except OSError as exc:
+            raise InputError([Problem(self.shown, f"cannot read: {exc.strerror or exc}")]
+                             ) from None
+        self.header = check_header(self.shown, columns, fields, keep, strict, ignore)
+
+    # -- opening ------------------------------------------------------------
+
+    def _open(self) -> list[str]:
+        if self.format == "parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                self._parquet = pq.ParquetFile(self.path)
+            except (pa.ArrowException, ValueError) as exc:
+                raise InputError([Problem(self.shown, f"not a readable Parquet file: {exc}")]
+                                 ) from None
+            self.total = self._parquet.metadata.num_rows
+            return list(self._parquet.schema_arrow.names)
+        raw: IO[bytes] = sys.stdin.buffer if self.path == "-" else open(self.path, "rb")  # noqa: SIM115
+        self._raw = raw
+        if self.path != "-":
+            self.total = os.fstat(raw.fileno()).st_size
+        stream: Any = gzip.GzipFile(fileobj=raw) if self.path.lower().endswith(".gz") else raw
+        self._stream: io.BufferedReader = stream if isinstance(stream, io.BufferedReader) \
+            else io.BufferedReader(stream)
+        if self.format == "jsonl":
+            return self._jsonl_columns()
+        first = self._stream.readline()
+        try:
+            text = first.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError([Problem(self.shown, "the header is not UTF-8 text")]) from None
+        if not text.strip():
+            raise InputError([Problem(self.shown, "empty input: expected a header line "
+                                      "naming patient fields")])
+        self._first_line = first
+        return next(csv.reader([text]))
+
+    def _jsonl_columns(self) -> list[str]:
+        peek = self._stream.peek(1 << 16)
+        names: list[str] = []
+        for number, line in enumerate(peek.splitlines()[:200], start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                break  # possibly cut by the peek; the batch reader reports real errors
+            if not isinstance(record, dict):
+                raise InputError([Problem(self.shown, "each line must be a JSON object",
+                                          line=number)])
+            names += [k for k in record if k not in names]
+        return names
+
+    def kept_types(self) -> list[tuple[str, pa.DataType]]:
+        """Arrow types of the kept columns: Parquet's own, text otherwise."""
+        if self.format == "parquet":
+            schema = self._parquet.schema_arrow
+            return [(name, schema.field(name).type) for name in self.header.kept]
+        return [(name, pa.string()) for name in self.header.kept]
+
+    def position(self) -> int:
+        """Bytes consumed so far (CSV, JSON lines), for a progress bar."""
+        if self._raw is None or self.path == "-":
+            return 0
+        try:
+            return self._raw.tell()
+        except OSError:
+            return 0
+
+    def close(self) -> None:
+        if self._raw is not None and self.path != "-":
+            self._raw.close()
+
+    # -- batches --------------------------------------------------------------
+
+    def batches(self) -> Iterator[RawBatch]:
+        for chunk in self.chunks():
+            yield chunk.raw()
+
+    def _chunk(self, row: int, data: pa.Table | list[dict[str, Any]]) -> Chunk:
+        return Chunk(row, data, tuple(self.header.fields), tuple(self.header.kept))
+
+    def chunks(self) -> Iterator[Chunk]:
+        h = self.header
+        if self.format == "parquet":
+            row = 1
+            for batch in self._parquet.iter_batches(BATCH_ROWS, columns=[*h.fields, *h.kept]):
+                yield self._chunk(row, pa.Table.from_batches([batch]))
+                row += batch.num_rows
+        elif self.format == "jsonl":
+            yield from self._jsonl_chunks()
+        else:
+            yield from self._csv_chunks()
+
+    def _csv_chunks(self) -> Iterator[Chunk]:
+        import pyarrow.csv as pcsv
+
+        h = self.header
+        replay = _Replay(self._first_line, self._stream)
+        wanted = list(dict.fromkeys([*h.fields, *h.kept]))
+        options = pcsv.ConvertOptions(
+            column_types={name: pa.string() for name in h.columns},
+            include_columns=wanted, strings_can_be_null=True, null_values=[""],
+            quoted_strings_can_be_null=True)
+        try:
+            reader = pcsv.open_csv(pa.PythonFile(replay, mode="r"),
+                                   read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES,
+                                                                 use_threads=True),
+                                   convert_options=options)
+            row = 1
+            pending: list[pa.RecordBatch] = []
+            for batch in reader:
+                pending.append(batch)
+                if sum(b.num_rows for b in pending) >= BATCH_ROWS:
+                    table = pa.Table.from_batches(pending)
+                    yield self._chunk(row, table)
+                    row += table.num_rows
+                    pending = []
+            if pending:
+                yield self._chunk(row, pa.Table.from_batches(pending))
+        except pa.ArrowInvalid as exc:
+            raise InputError([Problem(self.shown, f"not readable as CSV: {exc}")]) from None
+
+    def _jsonl_chunks(self) -> Iterator[Chunk]:
+        known = set(self.header.columns)
+        records: list[dict[str, Any]] = []
+        row = 1
+        for number, line in enumerate(self._stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise InputError([Problem(self.shown, f"not valid JSON: {exc}",
+                                          line=number)]) from None
+            if not isinstance(record, dict):
+                raise InputError([Problem(self.shown, "each line must be a JSON object",
+                                          line=number)])
+            new = [k for k in record if k not in known]
+            if new:
+                self._new_columns(new, number)
+                known.update(new)
+            records.append(record)
+            if len(records) >= BATCH_ROWS:
+                yield self._chunk(row, records)
+                row += len(records)
+                records = []
+        if records:
+            yield self._chunk(row, records)
+
+    def _new_columns(self, names: list[str], line: int) -> None:
+        h = self.header
+        for name in names:
+            if name in self.fields.fields:
+                h.fields.append(name)
+            elif name not in self.ignore:
+                hint = self.fields.suggest(name)
+                if self.strict:
+                    extra = f" (did you mean '{hint}'?)" if hint else ""
+                    raise InputError([Problem(self.shown, f"key '{name}' is not a patient "
+                                              f"field{extra}", field=name, line=line)])
+                h.unknown.append((name, hint))
+        h.columns += names
+
+
+class _Replay(io.RawIOBase):
+    """A stream that gives back a line already read, then the rest."""
+
+    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
+        self._prefix = prefix
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        if self._prefix:
+            n = min(len(view), len(self._prefix))
+            view[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._rest.read(len(view))
+        view[:len(data)] = data
+        return len(data)

@@ -1,0 +1,111 @@
+"""Write cohort output (JSON lines, CSV, Parquet) so that no half-written file is ever left.
+
+Everything goes to a temporary file next to the target, which is renamed onto
+the final name only when the run succeeds; an error or an interrupt (Ctrl-C)
+removes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+import pyarrow as pa
+
+from ..errors import InputError, Problem
+from .columns import Column
+from .scorer import ARROW_TYPES, BatchOutcome, Rejection
+
+OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
+def output_format(path: str) -> str:
+    lower = path.lower()
+    for suffix, kind in OUTPUT_FORMATS.items():
+        if lower.endswith(suffix):
+            return kind
+    raise InputError([Problem(path, "unknown output format; use .jsonl, .csv or .parquet")])
+
+
+@contextlib.contextmanager
+def atomic_path(path: str) -> Iterator[str]:
+    """A temporary path that becomes `path` only if the block finishes."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise InputError([Problem(path, "the output directory does not exist")])
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.part-{os.getpid()}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def output_schema(kept: Sequence[tuple[str, pa.DataType]], columns: Sequence[Column]
+                  ) -> pa.Schema:
+    return pa.schema([("row", pa.int64()), ("id", pa.string()), *kept,
+                      *[(c.name, ARROW_TYPES[c.type]) for c in columns]])
+
+
+def encode(outcome: BatchOutcome, kind: str | None) -> str | pa.Table | None:
+    """A scored batch in the output's format (done in the worker that scored it)."""
+    if kind == "jsonl":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n"
+                       for row in outcome.json_rows or ())
+    if kind in ("csv", "parquet", "table"):
+        return outcome.table
+    return None
+
+
+class Sink:
+    """One open output file of a given format."""
+
+    def __init__(self, path: str, kind: str, schema: pa.Schema) -> None:
+        self.kind = kind
+        self.schema = schema
+        self._file: IO[bytes] | None = None
+        self._writer: Any = None
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            self._writer = pq.ParquetWriter(path, schema)
+        elif kind == "csv":
+            import pyarrow.csv as pcsv
+
+            self._writer = pcsv.CSVWriter(path, schema)
+        else:
+            self._file = open(path, "wb")  # noqa: SIM115
+
+    def write(self, payload: str | pa.Table | None) -> None:
+        if isinstance(payload, pa.Table):
+            self._writer.write_table(payload.select(self.schema.names).cast(self.schema))
+        elif isinstance(payload, str):
+            assert self._file is not None
+            self._file.write(payload.encode("utf-8"))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        elif self._writer is not None:
+            self._writer.close()
+
+
+class ErrorsSink:
+    """The rejected rows as CSV (row,field,value,message), written as they come."""
+
+    def __init__(self, path: str) -> None:
+        self._handle = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        self._out = csv.writer(self._handle)
+        self._out.writerow(["row", "field", "value", "message"])
+
+    def write(self, rejections: Sequence[Rejection]) -> None:
+        for r in rejections:
+            self._out.writerow([r.row, r.field or "", r.value, r.message])
+
+    def close(self) -> None:
+        self._handle.close()
