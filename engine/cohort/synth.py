@@ -15,6 +15,9 @@ that every study's population appears:
 - 15% leiomyosarcoma with bone metastases, some with a pathologic fracture
   (LiBrizzi 2022).
 
+Half of the rows outside the lung populations say they have no pulmonary
+metastases (count 0: the lung studies do not apply), the rest leave it blank.
+
 Documented rates: each rule input is blank (unknown) in 5% of rows; 20% of
 nodule diameters are written in cm ("1.8 cm") and 15% of intervals in months
 ("14 months"); exact cut-off values are planted: DFI of exactly 730 days (4%),
@@ -83,7 +86,9 @@ def synthesize(n: int, seed: int, fields: FieldDictionary, slms: RuleSet) -> pa.
     has_lung = lung | osteo
     count = rng.choice(list(COUNT_P), size=n, p=list(COUNT_P.values()))
     count[rng.random(n) < 0.04] = 6
-    col["lung_metastasis_count"] = _where(has_lung, count.astype(str), None)
+    none_seen = ~has_lung & (rng.random(n) < 0.5)  # half the others: no lung metastases
+    col["lung_metastasis_count"] = _where(has_lung, count.astype(str),
+                                          _where(none_seen, "0", None))
     diameter = np.round(np.exp(rng.normal(math.log(15), 0.814, n)), 1).clip(3, 120)
     exact = rng.random(n)
     diameter[exact < 0.04] = 15.0

@@ -1,0 +1,143 @@
+"""`prognosis validate`: a study's published survival beside what a cohort's patients lived."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from rich.text import Text
+
+from .app import App, reports_errors
+
+FORMATS = ("table", "json", "markdown")
+EVENT_VALUES = {"1": 1, "true": 1, "yes": 1, "dead": 1, "death": 1, "died": 1,
+                "0": 0, "false": 0, "no": 0, "alive": 0, "censored": 0}
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("--study", required=True, metavar="ID", help="The rule set to validate, e.g. slms.")
+@click.option("--time", "time_column", required=True, metavar="COL",
+              help="Column with the follow-up time (from the study's time origin).")
+@click.option("--event", "event_column", required=True, metavar="COL",
+              help="Column with the event: 1/true/yes/dead = died, 0/false/no/alive = censored.")
+@click.option("--time-unit", type=click.Choice(["days", "months", "years"]), default="months",
+              show_default=True, help="Unit of the time column.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table",
+              show_default=True)
+@click.option("--plot", metavar="FILE.png|FILE.svg",
+              help="Kaplan-Meier curves with the published figures as markers.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
+              help="Resamples for the 95% CIs of Harrell's C and the AUC (0: none).")
+@click.option("--seed", type=int, default=None, help="Seed of the bootstrap (reproducible).")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
+              default=None, help="Directory of rule sets to use instead of the bundled ones.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes for scoring.")
+@click.pass_obj
+@reports_errors
+def validate(app: App, input_path: str, study: str, time_column: str, event_column: str,
+             time_unit: str, output_format: str, plot: str | None, bootstrap: int,
+             seed: int | None, rules_dir: str | None, workers: int) -> None:
+    """Put STUDY's published figures beside the same figures on the cohort in INPUT.
+
+    INPUT is a cohort file as for `prognosis cohort`, with a time and an event
+    column. Only rows the study scores completely are used; the others are
+    counted by reason. Check first that your time column measures what the
+    study's endpoint measures, from the same origin (it is printed first).
+    """
+    from prognosis.engine.cohort.reader import CohortInput
+    from prognosis.engine.errors import InputError, Problem
+    from prognosis.engine.loader import load_library
+
+    library = load_library(rules_dir)
+    rule_set = library.select([study])[0]
+    if plot and not plot.lower().endswith((".png", ".svg")):
+        raise InputError([Problem(plot, "--plot: give a .png or .svg file name")])
+    columns = (time_column, event_column)
+    cohort_input = CohortInput(input_path, library.fields, strict=False, ignore=columns)
+    missing = [c for c in columns if c not in cohort_input.header.columns]
+    if missing:
+        raise InputError([Problem(cohort_input.shown, f"no column '{c}' (from --time/--event);"
+                                  " columns: " + ", ".join(cohort_input.header.columns))
+                          for c in missing])
+    cohort_input.header.kept = list(dict.fromkeys(columns))
+    from .cohort import warn_unknown_columns
+
+    warn_unknown_columns(app, cohort_input)
+    report, fitters = _run(app, cohort_input, rule_set, rules_dir, time_column, event_column,
+                           time_unit, bootstrap, seed, workers)
+    report["time_column"] = {"name": time_column, "unit": time_unit}
+    if plot:
+        from prognosis.engine.cohort.km_plot import plot_validation
+        from prognosis.engine.cohort.writer import atomic_path
+
+        with atomic_path(plot) as temporary:
+            plot_validation(report, fitters, temporary, plot.rsplit(".", 1)[-1].lower())
+    if output_format == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    from .render_validation import render_markdown, render_table
+
+    if output_format == "markdown":
+        click.echo(render_markdown(report), nl=False)
+    else:
+        render_table(app.out, report)
+    if plot:
+        app.err.print(Text(f"plot written to {plot}"))
+
+
+def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time_column: str,
+         event_column: str, time_unit: str, bootstrap: int, seed: int | None,
+         workers: int) -> tuple[dict[str, Any], Any]:
+    import numpy as np
+    import pandas as pd
+
+    from prognosis.engine.cohort.run import run_cohort
+    from prognosis.engine.cohort.validation import MONTHS_PER, Outcomes, validate
+
+    parts: list[pd.DataFrame] = []
+    p = rule_set.id
+    wanted = ["row", time_column, event_column, f"{p}.status", f"{p}.score", f"{p}.group"]
+
+    def collect(table: Any) -> None:
+        import pyarrow as pa
+
+        chosen = table.select(wanted)
+        plain = pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
+                           else f for f in chosen.schema])
+        parts.append(chosen.cast(plain).to_pandas())
+
+    from .cohort import _RejectionPrinter
+
+    printer = _RejectionPrinter(app)
+    try:
+        run = run_cohort(cohort_input, rules_dir=rules_dir, studies=[p], workers=workers,
+                         on_table=collect, on_rejections=printer)
+    finally:
+        cohort_input.close()
+    printer.finish(None)
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=wanted)
+    status = frame[f"{p}.status"].astype(str)
+    complete = frame[status == "complete"]
+    months = pd.to_numeric(complete[time_column].astype(str).str.strip(), errors="coerce")
+    months = months * MONTHS_PER[time_unit]
+    events = complete[event_column].astype(str).str.strip().str.lower().map(EVENT_VALUES)
+    bad = months.isna() | (months < 0) | events.isna()
+    for _, row in complete[bad].head(20).iterrows():
+        app.err.print(Text(f"rejected: row {row['row']}: {time_column}={row[time_column]!r}, "
+                           f"{event_column}={row[event_column]!r}: need a time >= 0 and an "
+                           "event of 1/0 (true/false, dead/alive)"), soft_wrap=True)
+    excluded = {"not_applicable": int((status == "not_applicable").sum()),
+                "incomplete": int((status == "incomplete").sum()),
+                "rejected": run.rejected_rows + int(bad.sum())}
+    good = complete[~bad]
+    key_column = f"{p}.score" if rule_set.model == "score" else f"{p}.group"
+    keys = good[key_column].to_numpy(dtype=object) if rule_set.model != "signals" \
+        else np.full(len(good), None, dtype=object)
+    if rule_set.model == "score":
+        keys = np.array([int(k) for k in keys], dtype=object)
+    outcomes = Outcomes(keys, months[~bad].to_numpy(dtype=float),
+                        events[~bad].to_numpy(dtype=int))
+    return validate(rule_set, outcomes, excluded, bootstrap, seed)
