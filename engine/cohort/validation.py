@@ -70,7 +70,7 @@ def _published(rs: RuleSet, key: Any, statistic: str, horizon: float | None) -> 
     return None
 
 
-def _finite(value: float) -> float | None:
+def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
@@ -112,12 +112,13 @@ def _group(rs: RuleSet, key: Any, months: np.ndarray, events: np.ndarray,
                             "the estimate there is unreliable")
         entry["estimates"].append(row)
     median_published = _published(rs, key, "median_months", None)
-    observed = ci = None
+    observed: float | None = None
+    ci: list[float | None] | None = None
     if fitter is not None:
         observed = _finite(fitter.median_survival_time_)
-        bounds = median_survival_times(fitter.confidence_interval_)
-        low, high = _finite(bounds.iloc[0, 0]), _finite(bounds.iloc[0, 1])
-        ci = [low, high] if low is not None or high is not None else None
+        limits = median_survival_times(fitter.confidence_interval_)
+        lower, upper = _finite(limits.iloc[0, 0]), _finite(limits.iloc[0, 1])
+        ci = [lower, upper] if lower is not None or upper is not None else None
     entry["median_months"] = {"observed": observed, "ci": ci, "published": median_published}
     return entry, fitter
 
