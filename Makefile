@@ -46,6 +46,7 @@ schema: $(PKG)
 
 bench: $(PKG)
 	$(BIN)/python bench/compare_startup.py
+	$(BIN)/python bench/cohort.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

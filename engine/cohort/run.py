@@ -49,9 +49,9 @@ _SCORER: CohortScorer | None = None
 
 @dataclass
 class Processed:
-    """A scored chunk, ready to write: the payload is already in the output's format."""
+    """A scored chunk from one worker: its table (or JSON rows) for some of the rule sets."""
 
-    payload: str | pa.Table | None
+    payload: pa.Table | list[dict[str, Any]] | None
     outcome: BatchOutcome  # its table is emptied when the payload carries it
     rows: int
 
@@ -65,10 +65,13 @@ def _init_worker(rules_dir: str | None, studies: Sequence[str]) -> None:
 def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
     assert _SCORER is not None, "worker not initialised"
     outcome = _SCORER.score(chunk.raw(), source, kind == "jsonl")
-    payload = encode(outcome, kind)
-    if kind in ("csv", "parquet", "jsonl"):  # the payload has it all: send no table twice
-        outcome = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
-    return Processed(payload, outcome, chunk.n)
+    payload: pa.Table | list[dict[str, Any]] | None = None
+    if kind == "jsonl":
+        payload = outcome.json_rows
+    elif kind is not None:
+        payload = outcome.table
+    slim = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
+    return Processed(payload, slim, chunk.n)
 
 
 def default_workers() -> int:
@@ -76,10 +79,53 @@ def default_workers() -> int:
                else (os.cpu_count() or 1))
 
 
-def _processed(chunks: Iterator[Chunk], rules_dir: str | None, studies: Sequence[str],
-               source: str, kind: str | None, workers: int) -> Iterator[Processed]:
+def partition(rule_sets: Sequence[Any], workers: int) -> list[list[str]]:
+    """Share the rule sets among workers, heaviest first (weight: fields that make cells).
+
+    Each worker scores every batch for its own rule sets, so no two processes
+    discover the same cells; durable_rules runs once per process.
+    """
+    parts: list[list[str]] = [[] for _ in range(max(1, min(workers, len(rule_sets))))]
+    load = [0] * len(parts)
+    weight = {rs.id: 3 ** len({a.field for a in rs.atoms()}) for rs in rule_sets}
+    for rs in sorted(rule_sets, key=lambda r: -weight[r.id]):
+        lightest = load.index(min(load))
+        parts[lightest].append(rs.id)
+        load[lightest] += weight[rs.id]
+    return parts
+
+
+def _merge(parts: Sequence[Processed], order: Sequence[str]) -> Processed:
+    """One chunk's results from several workers, columns and rule sets in the usual order."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    counts = {rs: c for p in parts for rs, c in p.outcome.counts.items()}
+    outcome = BatchOutcome(first.outcome.table, first.outcome.rejections, counts)
+    if isinstance(first.payload, pa.Table):
+        table = first.payload
+        for other in parts[1:]:
+            assert isinstance(other.payload, pa.Table)
+            for name in other.payload.column_names:
+                if name not in table.column_names:
+                    table = table.append_column(name, other.payload.column(name))
+        return Processed(table, outcome, first.rows)
+    if isinstance(first.payload, list):
+        rank = {rs: i for i, rs in enumerate(order)}
+        rows = []
+        for number, row in enumerate(first.payload):
+            results = [r for p in parts for r in p.payload[number]["results"]]  # type: ignore[index]
+            results.sort(key=lambda r: rank[r["rule_set"]])
+            rows.append({**row, "results": results})
+        return Processed(rows, outcome, first.rows)
+    return Processed(None, outcome, first.rows)
+
+
+def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[str],
+               source: str, kind: str | None, workers: int,
+               rule_sets: Sequence[Any]) -> Iterator[Processed]:
     if workers <= 1:
-        _init_worker(rules_dir, studies)
+        _init_worker(rules_dir, order)
         for chunk in chunks:
             yield _process(chunk, source, kind)
         return
@@ -88,19 +134,22 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, studies: Sequence
     context = multiprocessing.get_context(os.environ.get("PROGNOSIS_MP_START", "forkserver"))
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["prognosis.engine.cohort.run"])
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=(rules_dir, tuple(studies))) as pool:
-        pending: deque[Future[Processed]] = deque()
+    with contextlib.ExitStack() as stack:
+        pools = [stack.enter_context(ProcessPoolExecutor(
+            1, mp_context=context, initializer=_init_worker, initargs=(rules_dir, tuple(ids))))
+            for ids in partition(rule_sets, workers)]
+        pending: deque[list[Future[Processed]]] = deque()
         try:
             for chunk in chunks:
-                pending.append(pool.submit(_process, chunk, source, kind))
-                if len(pending) >= 2 * workers:
-                    yield pending.popleft().result()
+                pending.append([pool.submit(_process, chunk, source, kind) for pool in pools])
+                if len(pending) >= 3:
+                    yield _merge([f.result() for f in pending.popleft()], order)
             while pending:
-                yield pending.popleft().result()
+                yield _merge([f.result() for f in pending.popleft()], order)
         finally:
-            for future in pending:
-                future.cancel()
+            for futures in pending:
+                for future in futures:
+                    future.cancel()
 
 
 def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
@@ -129,8 +178,9 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
             errors_sink = ErrorsSink(stack.enter_context(atomic_path(errors)))
             stack.callback(errors_sink.close)
         wanted = kind or ("table" if on_table else None)
-        for done in _processed(cohort.chunks(), rules_dir, studies, cohort.shown, wanted,
-                               workers):
+        order = [rs.id for rs in selected]
+        for done in _processed(cohort.chunks(), rules_dir, order, cohort.shown, wanted,
+                               workers, selected):
             outcome, rows = done.outcome, done.rows
             if strict and outcome.rejections:
                 first = outcome.rejections[0]
@@ -138,13 +188,13 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                                           f" (value {first.value!r})", field=first.field)])
             run.add(outcome, rows)
             if sink:
-                sink.write(done.payload)
+                sink.write(encode(done.payload))
             if errors_sink:
                 errors_sink.write(outcome.rejections)
             if on_rejections and outcome.rejections:
                 on_rejections(outcome.rejections)
-            if on_table:
-                on_table(outcome.table)
+            if on_table and isinstance(done.payload, pa.Table):
+                on_table(done.payload)
             if on_batch:
                 on_batch(rows)
     return run

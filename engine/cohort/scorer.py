@@ -114,8 +114,7 @@ class _Codec:
 
 @dataclass(frozen=True)
 class _Cell:
-    key: tuple[int, ...]
-    verdicts: dict[str, Truth]
+    key: tuple[int, ...]  # the cell of each field of the plan (verdicts: _merged)
     shown: tuple[str, ...]  # fields whose values the result's text shows
     flat: int | None  # id of its flat row; None when it depends on those values
 
@@ -345,9 +344,17 @@ class CohortScorer:
             state.field_verdicts[(f.name, code)] = found
         return found
 
+    @staticmethod
+    def _merged(state: _Cells, key: tuple[int, ...]) -> dict[str, Truth]:
+        """A cell's verdicts: those of its fields' cells (all decided already)."""
+        verdicts: dict[str, Truth] = {}
+        for f, code in zip(state.plan.fields, key, strict=True):
+            verdicts.update(state.field_verdicts[(f.name, code)])
+        return verdicts
+
     def _by_cell(self, rs: RuleSet, ids: Mapping[str, np.ndarray], keep: np.ndarray
-                 ) -> tuple[np.ndarray, list[tuple[int, dict[str, Truth]]]]:
-        """Each kept row's cell index, and per cell the id of its flat row and its verdicts.
+                 ) -> tuple[np.ndarray, list[tuple[int, tuple[int, ...]]]]:
+        """Each kept row's cell index, and per cell the id of its flat row and its key.
 
         Rows are grouped by cell (one durable_rules evaluation each); a cell
         whose result shows values (a failed population condition) is split by
@@ -373,12 +380,11 @@ class CohortScorer:
                                       for a in atoms_of(c.when)}))
                 flat = None if shown else state.add(
                     flat_row(rs, assemble(rs, self._values(known), verdicts, False)))
-                cell = state.cache[key] = _Cell(key, verdicts, shown, flat)
+                cell = state.cache[key] = _Cell(key, shown, flat)
             coarse.append(cell)
         split = sorted({name for cell in coarse for name in cell.shown})
         if not split:
-            return inverse, [(c.flat if c.flat is not None else -1, c.verdicts)
-                             for c in coarse]
+            return inverse, [(c.flat if c.flat is not None else -1, c.key) for c in coarse]
         columns = [inverse]
         for name in split:
             needs = np.array([name in c.shown for c in coarse])
@@ -396,18 +402,20 @@ class CohortScorer:
                     values = self._values({n: int(ids[n][keep[row]]) for n in names
                                            if n in ids})
                     flat = state.fine[fine_key] = state.add(flat_row(
-                        rs, assemble(rs, values, cell.verdicts, False)))
-            cells.append((flat, cell.verdicts))
+                        rs, assemble(rs, values, self._merged(state, cell.key), False)))
+            cells.append((flat, cell.key))
         return inverse, cells
 
     def _results(self, rs: RuleSet, ids: Mapping[str, np.ndarray], keep: np.ndarray,
-                 inverse: np.ndarray, cells: Sequence[tuple[int, dict[str, Truth]]],
+                 inverse: np.ndarray, cells: Sequence[tuple[int, tuple[int, ...]]],
                  results: list[list[dict[str, Any]]]) -> None:
-        names = [f.name for f in self._cells[rs.id].plan.fields if f.name in ids]
+        state = self._cells[rs.id]
+        names = [f.name for f in state.plan.fields if f.name in ids]
         columns = [ids[n][keep].tolist() for n in names]
+        verdicts = [self._merged(state, key) for _, key in cells]
         for i, cell in enumerate(inverse.tolist()):
             values = self._values({n: c[i] for n, c in zip(names, columns, strict=True)})
-            results[i].append(assemble(rs, values, cells[cell][1]).to_dict())
+            results[i].append(assemble(rs, values, verdicts[cell]).to_dict())
 
 
 def _shown(raw: Any) -> str:

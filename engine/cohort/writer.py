@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ..errors import InputError, Problem
 from .columns import Column
-from .scorer import ARROW_TYPES, BatchOutcome, Rejection
+from .scorer import ARROW_TYPES, Rejection
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
@@ -52,14 +52,11 @@ def output_schema(kept: Sequence[tuple[str, pa.DataType]], columns: Sequence[Col
                       *[(c.name, ARROW_TYPES[c.type]) for c in columns]])
 
 
-def encode(outcome: BatchOutcome, kind: str | None) -> str | pa.Table | None:
-    """A scored batch in the output's format (done in the worker that scored it)."""
-    if kind == "jsonl":
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n"
-                       for row in outcome.json_rows or ())
-    if kind in ("csv", "parquet", "table"):
-        return outcome.table
-    return None
+def encode(payload: pa.Table | list[dict[str, Any]] | None) -> str | pa.Table | None:
+    """JSON rows as JSON lines; a table as it is."""
+    if isinstance(payload, list):
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in payload)
+    return payload
 
 
 class Sink:
