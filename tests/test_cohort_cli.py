@@ -245,3 +245,30 @@ def test_synth_is_reproducible_and_marked_synthetic(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert {r["synthetic"] for r in rows} == {"true"}
     assert {"os_months", "death"} <= set(rows[0])
+
+
+def _terminal_run(*args: str) -> tuple[int, str, str]:
+    """Run with both consoles acting as terminals (as a user at a prompt sees it)."""
+    import io
+
+    from click.testing import CliRunner
+    from rich.console import Console
+
+    from prognosis.cli.app import App
+    from prognosis.cli.main import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    app = App(out=Console(file=out, width=120, force_terminal=True, no_color=True),
+              err=Console(file=err, width=120, force_terminal=True, no_color=True))
+    result = CliRunner().invoke(cli, list(args), obj=app, catch_exceptions=False)
+    return result.exit_code, out.getvalue(), err.getvalue()
+
+
+def test_on_a_terminal_a_progress_bar_and_a_summary_table(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", [HEADER, *GOOD])
+    code, out, err = _terminal_run("cohort", str(source), "--workers", "1")
+    assert code == 0
+    assert "scoring" in err and "4 rows" in err and "rows/s" in err
+    assert "Patients per study" in out and "score 3: 1" in out
+    code, _, err = _terminal_run("cohort", str(source), "--workers", "1", "--quiet")
+    assert code == 0 and "rows/s" not in err
