@@ -133,6 +133,7 @@ def test_a_contradiction_between_fields_rejects_the_row(tmp_path: Path) -> None:
      "column 'histolgy' is not a patient field (did you mean 'histology'?)"),
     ([HEADER, *GOOD], ("--study", "nope"), "unknown rule set 'nope'"),
     ([HEADER, *GOOD], ("--keep", "nope"), "--keep nope: no such column"),
+    ([HEADER, *GOOD], ("--keep", "id"), "--keep id: the output always has 'id'"),
     (["id,id,histology", "a,a,lms"], (), "column 'id' appears twice"),
     ([HEADER, GOOD[0], "x,lms,2,3 in,,"], ("--strict",), "row 2: unit 'in' is not a length"),
 ])

@@ -80,11 +80,12 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
             problems.append(Problem(path, f"column '{name}' appears twice in the header"))
         seen.add(name)
     for name in keep:
-        if name not in seen:
+        if name in ("row", "id"):
+            problems.append(Problem(path, f"--keep {name}: the output always has '{name}'"))
+        elif name not in seen:
             problems.append(Problem(path, f"--keep {name}: no such column; columns: "
                                     + ", ".join(columns)))
     names = [c for c in columns if c in fields.fields]
-    derived = [c for c in names if fields[c].type == "derived"]
     unknown = [(c, fields.suggest(c)) for c in columns
                if c not in fields.fields and c not in ignore]
     if not [c for c in names if c != "id"]:
@@ -99,8 +100,7 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
                                     field=name))
     if problems:
         raise InputError(problems)
-    kept = [c for c in keep if c not in derived]
-    return Header(list(columns), names, kept, unknown)
+    return Header(list(columns), names, list(dict.fromkeys(keep)), unknown)
 
 
 class CohortInput:
