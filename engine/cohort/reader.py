@@ -194,10 +194,6 @@ class CohortInput:
 
     # -- batches --------------------------------------------------------------
 
-    def batches(self) -> Iterator[RawBatch]:
-        for chunk in self.chunks():
-            yield chunk.raw()
-
     def _chunk(self, row: int, data: pa.Table | list[dict[str, Any]]) -> Chunk:
         return Chunk(row, data, tuple(self.header.fields), tuple(self.header.kept))
 

@@ -41,9 +41,9 @@ from ..model import RuleSet, Truth, atoms_of
 from ..patient import apply_implications, derive_fields
 from .cells import CellPlan, FieldCells, cell_plan
 from .columns import Column, flat_row, output_columns
+from .convert import BAD, UNKNOWN, Codec, shown_value
 from .raw import RawBatch, group_rows
 
-UNKNOWN, BAD = -1, -2
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64()}
 
 
@@ -61,55 +61,6 @@ class BatchOutcome:
     rejections: list[Rejection]
     counts: dict[str, Counter[tuple[str, Any]]]  # rule set -> (status, score or group) -> n
     json_rows: list[dict[str, Any]] | None = None  # {"row", "id", "results"} per scored row
-
-
-class _Codec:
-    """Checked, converted values of one field, numbered (ids are stable within a process)."""
-
-    def __init__(self, fdef: FieldDef) -> None:
-        self.fdef = fdef
-        self.values: list[Any] = []
-        self._ids: dict[Any, int] = {}
-        self._memo: dict[Any, int | str] = {}  # raw key -> id, or the error message
-
-    def id_of(self, value: Any) -> int:
-        key = (type(value), value)
-        found = self._ids.get(key)
-        if found is None:
-            found = self._ids[key] = len(self.values)
-            self.values.append(value)
-        return found
-
-    def convert(self, uniques: Sequence[Any]) -> tuple[np.ndarray, dict[int, str]]:
-        """Ids per distinct raw value (UNKNOWN for a blank, BAD for an error), the messages."""
-        ids = np.empty(len(uniques) + 1, dtype=np.int64)
-        ids[-1] = UNKNOWN  # code -1 (an empty cell) indexes the last slot
-        messages: dict[int, str] = {}
-        for i, raw in enumerate(uniques):
-            try:
-                key: Any = (type(raw), raw)
-                hash(key)
-            except TypeError:
-                key = ("unhashable", repr(raw))
-            outcome = self._memo.get(key)
-            if outcome is None:
-                outcome = self._convert(raw)
-                if len(self._memo) < 1_000_000:
-                    self._memo[key] = outcome
-            if isinstance(outcome, str):
-                ids[i] = BAD
-                messages[i] = outcome
-            else:
-                ids[i] = outcome
-        return ids, messages
-
-    def _convert(self, raw: Any) -> int | str:
-        if isinstance(raw, str) and not raw.strip():
-            return UNKNOWN
-        try:
-            return self.id_of(self.fdef.coerce(raw))
-        except ValueError as exc:
-            return str(exc)
 
 
 @dataclass(frozen=True)
@@ -158,7 +109,7 @@ class CohortScorer:
         self._columns_of = {rs.id: [c for c in self.columns if c.name.startswith(f"{rs.id}.")]
                             for rs in self.rule_sets}
         self._comparator = Comparator(self.rule_sets)
-        self._codecs = {f.name: _Codec(f) for f in fields.fields.values()}
+        self._codecs = {f.name: Codec(f) for f in fields.fields.values()}
         types = {f.name: f.type for f in fields.fields.values()}
         self._cells = {rs.id: _Cells(cell_plan(rs, types)) for rs in self.rule_sets}
         implied = {name for f in fields.fields.values() if f.implies or f.implies_if_false
@@ -287,7 +238,7 @@ class CohortScorer:
             for at in np.flatnonzero(ids[name] == BAD).tolist():
                 code = int(column.codes[at])
                 found.append((at, order[name], Rejection(
-                    batch.first_row + at, name, _shown(column.uniques[code]),
+                    batch.first_row + at, name, shown_value(column.uniques[code]),
                     messages[code])))
         for at, items in problems.items():
             seen: set[tuple[str | None, str]] = set()
@@ -297,8 +248,9 @@ class CohortScorer:
                 seen.add((field_name, message))
                 value = ""
                 if field_name is not None and field_name in batch.columns:
-                    code = int(batch.columns[field_name].codes[at])
-                    value = _shown(batch.columns[field_name].uniques[code]) if code >= 0 else ""
+                    column = batch.columns[field_name]
+                    code = int(column.codes[at])
+                    value = shown_value(column.uniques[code]) if code >= 0 else ""
                 found.append((at, len(order), Rejection(batch.first_row + at, field_name,
                                                         value, message)))
         found.sort(key=lambda item: (item[0], item[1]))
@@ -417,8 +369,3 @@ class CohortScorer:
             values = self._values({n: c[i] for n, c in zip(names, columns, strict=True)})
             results[i].append(assemble(rs, values, verdicts[cell]).to_dict())
 
-
-def _shown(raw: Any) -> str:
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    return str(raw)
