@@ -171,8 +171,9 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
         sink = errors_sink = None
         if output and kind:
             kept_types = cohort.kept_types()
-            schema = output_schema(kept_types, output_columns(selected))
-            sink = Sink(stack.enter_context(atomic_path(output)), kind, schema)
+            columns = output_columns(selected)
+            schema = output_schema(kept_types, columns)
+            sink = Sink(stack.enter_context(atomic_path(output)), kind, schema, columns)
             stack.callback(sink.close)
         if errors:
             errors_sink = ErrorsSink(stack.enter_context(atomic_path(errors)))

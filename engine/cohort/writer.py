@@ -62,7 +62,8 @@ def encode(payload: pa.Table | list[dict[str, Any]] | None) -> str | pa.Table | 
 class Sink:
     """One open output file of a given format."""
 
-    def __init__(self, path: str, kind: str, schema: pa.Schema) -> None:
+    def __init__(self, path: str, kind: str, schema: pa.Schema,
+                 results: Sequence[Column] = ()) -> None:
         self.kind = kind
         self.schema = schema
         self._file: IO[bytes] | None = None
@@ -74,7 +75,13 @@ class Sink:
         elif kind == "csv":
             import pyarrow.csv as pcsv
 
-            self._writer = pcsv.CSVWriter(path, schema)
+            # The scorer gives text results as dictionaries over the distinct results; CSV
+            # writes them as they are (decoding first costs memory that is never given back).
+            text = {c.name for c in results if c.type == "string"}
+            self.schema = pa.schema([
+                f.with_type(pa.dictionary(pa.int32(), pa.string())) if f.name in text else f
+                for f in schema])
+            self._writer = pcsv.CSVWriter(path, self.schema)
         else:
             self._file = open(path, "wb")  # noqa: SIM115
 
