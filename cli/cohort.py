@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 SHOWN_REJECTIONS = 20
 
 
-@click.command()
+@click.command(short_help="Score every row of a cohort file under every study.")
 @click.argument("input_path", metavar="INPUT")
 @click.option("-o", "--output", metavar="FILE",
               help="Write one row per scored input row: .jsonl (the compare JSON results), "

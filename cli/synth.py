@@ -9,7 +9,7 @@ import click
 from .app import App, reports_errors
 
 
-@click.command()
+@click.command(short_help="Write a SYNTHETIC cohort (not patients) for demos and tests.")
 @click.argument("n", type=click.IntRange(min=1))
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed: the same seed gives the same file.")

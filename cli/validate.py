@@ -15,7 +15,7 @@ EVENT_VALUES = {"1": 1, "true": 1, "yes": 1, "dead": 1, "death": 1, "died": 1,
                 "0": 0, "false": 0, "no": 0, "alive": 0, "censored": 0}
 
 
-@click.command()
+@click.command(short_help="A study's published survival beside a cohort's own outcomes.")
 @click.argument("input_path", metavar="INPUT")
 @click.option("--study", required=True, metavar="ID", help="The rule set to validate, e.g. slms.")
 @click.option("--time", "time_column", required=True, metavar="COL",
