@@ -145,7 +145,7 @@ class CohortScorer:
             for column in self._columns_of[rs.id]:
                 values = state.column(column)
                 # Text as a dictionary over the distinct results: small to send between
-                # processes; the writer decodes it.
+                # processes; CSV writes it as it is, Parquet and DataFrames decode it.
                 arrays[column.name] = (pa.DictionaryArray.from_arrays(index, values)
                                        if column.type == "string" else values.take(index))
             per_flat = np.bincount(flat_ids[inverse], minlength=len(state.flats)) \
