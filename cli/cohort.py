@@ -33,7 +33,7 @@ SHOWN_REJECTIONS = 20
 @click.option("--strict", is_flag=True,
               help="Unknown columns are errors, and the first bad row stops the run (exit 2).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes [default: the number of cores].")
+              help="Processes that score, this one included [default: the number of cores].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 @reports_errors

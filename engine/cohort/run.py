@@ -80,10 +80,11 @@ def default_workers() -> int:
 
 
 def partition(rule_sets: Sequence[Any], workers: int) -> list[list[str]]:
-    """Share the rule sets among workers, heaviest first (weight: fields that make cells).
+    """Share the rule sets among processes, heaviest first (weight: fields that make cells).
 
-    Each worker scores every batch for its own rule sets, so no two processes
-    discover the same cells; durable_rules runs once per process.
+    Each process scores every batch for its own rule sets, so no two processes
+    discover the same cells; durable_rules runs once per process. The main
+    process, which also reads and writes, takes the last (lightest) share.
     """
     parts: list[list[str]] = [[] for _ in range(max(1, min(workers, len(rule_sets))))]
     load = [0] * len(parts)
@@ -124,8 +125,10 @@ def _merge(parts: Sequence[Processed], order: Sequence[str]) -> Processed:
 def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[str],
                source: str, kind: str | None, workers: int,
                rule_sets: Sequence[Any]) -> Iterator[Processed]:
-    if workers <= 1:
-        _init_worker(rules_dir, order)
+    parts = partition(rule_sets, workers)
+    own = parts.pop()  # the lightest share is scored here, beside reading and writing
+    _init_worker(rules_dir, own)
+    if not parts:
         for chunk in chunks:
             yield _process(chunk, source, kind)
         return
@@ -137,17 +140,20 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
     with contextlib.ExitStack() as stack:
         pools = [stack.enter_context(ProcessPoolExecutor(
             1, mp_context=context, initializer=_init_worker, initargs=(rules_dir, tuple(ids))))
-            for ids in partition(rule_sets, workers)]
-        pending: deque[list[Future[Processed]]] = deque()
+            for ids in parts]
+        pending: deque[tuple[list[Future[Processed]], Processed]] = deque()
         try:
             for chunk in chunks:
-                pending.append([pool.submit(_process, chunk, source, kind) for pool in pools])
-                if len(pending) >= 3:
-                    yield _merge([f.result() for f in pending.popleft()], order)
+                futures = [pool.submit(_process, chunk, source, kind) for pool in pools]
+                pending.append((futures, _process(chunk, source, kind)))
+                if len(pending) >= 2:
+                    futures, mine = pending.popleft()
+                    yield _merge([*(f.result() for f in futures), mine], order)
             while pending:
-                yield _merge([f.result() for f in pending.popleft()], order)
+                futures, mine = pending.popleft()
+                yield _merge([*(f.result() for f in futures), mine], order)
         finally:
-            for futures in pending:
+            for futures, _ in pending:
                 for future in futures:
                     future.cancel()
 
