@@ -93,7 +93,8 @@ def partition(rule_sets: Sequence[Any], workers: int) -> list[list[str]]:
         lightest = load.index(min(load))
         parts[lightest].append(rs.id)
         load[lightest] += weight[rs.id]
-    return parts
+    order = [rs.id for rs in rule_sets]
+    return [sorted(part, key=order.index) for part in parts]  # each in the asked order
 
 
 def _merge(parts: Sequence[Processed], order: Sequence[str]) -> Processed:
