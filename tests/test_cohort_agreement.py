@@ -83,7 +83,8 @@ def table_of(rows: list[dict[str, Any]]) -> pa.Table:
 
 def check_agreement(rows: list[dict[str, Any]], outcome: Any) -> None:
     library = bundled_library()
-    by_row = {j["row"]: j for j in outcome.json_rows}
+    by_row = {j["row"]: {**j, "results": [json.loads(t) for _, t in j["results"]]}
+              for j in outcome.json_rows}
     table = outcome.table
     columns = {name: table.column(name).to_pylist() for name in table.column_names}
     position = {r: i for i, r in enumerate(columns["row"])}
@@ -141,7 +142,7 @@ def test_typed_values_from_parquet_agree() -> None:
     for number, row in enumerate(rows, start=1):
         expected, _ = per_patient(row)
         got = next(j for j in outcome.json_rows if j["row"] == number)
-        assert got["results"] == expected
+        assert [json.loads(t) for _, t in got["results"]] == expected
     slms = outcome.table.column("slms.score").to_pylist()
     assert slms[:2] == [2, 1]  # 6 nodules, 15 mm: 2 (730 days is not < 730); 729 days: 1
     assert outcome.table.column("slms.status").to_pylist()[2] == "incomplete"

@@ -197,19 +197,20 @@ class CohortInput:
     def _chunk(self, row: int, data: pa.Table | list[dict[str, Any]]) -> Chunk:
         return Chunk(row, data, tuple(self.header.fields), tuple(self.header.kept))
 
-    def chunks(self) -> Iterator[Chunk]:
+    def chunks(self, batch_rows: int = BATCH_ROWS) -> Iterator[Chunk]:
+        """The input in chunks of about `batch_rows` rows."""
         h = self.header
         if self.format == "parquet":
             row = 1
-            for batch in self._parquet.iter_batches(BATCH_ROWS, columns=[*h.fields, *h.kept]):
+            for batch in self._parquet.iter_batches(batch_rows, columns=[*h.fields, *h.kept]):
                 yield self._chunk(row, pa.Table.from_batches([batch]))
                 row += batch.num_rows
         elif self.format == "jsonl":
-            yield from self._jsonl_chunks()
+            yield from self._jsonl_chunks(batch_rows)
         else:
-            yield from self._csv_chunks()
+            yield from self._csv_chunks(batch_rows)
 
-    def _csv_chunks(self) -> Iterator[Chunk]:
+    def _csv_chunks(self, batch_rows: int) -> Iterator[Chunk]:
         import pyarrow.csv as pcsv
 
         h = self.header
@@ -228,17 +229,19 @@ class CohortInput:
             pending: list[pa.RecordBatch] = []
             for batch in reader:
                 pending.append(batch)
-                if sum(b.num_rows for b in pending) >= BATCH_ROWS:
-                    table = pa.Table.from_batches(pending)
-                    yield self._chunk(row, table)
-                    row += table.num_rows
+                if sum(b.num_rows for b in pending) >= batch_rows:
+                    for piece in _pieces(pa.Table.from_batches(pending), batch_rows):
+                        yield self._chunk(row, piece)
+                        row += piece.num_rows
                     pending = []
             if pending:
-                yield self._chunk(row, pa.Table.from_batches(pending))
+                for piece in _pieces(pa.Table.from_batches(pending), batch_rows):
+                    yield self._chunk(row, piece)
+                    row += piece.num_rows
         except pa.ArrowInvalid as exc:
             raise InputError([Problem(self.shown, f"not readable as CSV: {exc}")]) from None
 
-    def _jsonl_chunks(self) -> Iterator[Chunk]:
+    def _jsonl_chunks(self, batch_rows: int) -> Iterator[Chunk]:
         known = set(self.header.columns)
         records: list[dict[str, Any]] = []
         row = 1
@@ -258,7 +261,7 @@ class CohortInput:
                 self._new_columns(new, number)
                 known.update(new)
             records.append(record)
-            if len(records) >= BATCH_ROWS:
+            if len(records) >= batch_rows:
                 yield self._chunk(row, records)
                 row += len(records)
                 records = []
@@ -278,6 +281,11 @@ class CohortInput:
                                               f"field{extra}", field=name, line=line)])
                 h.unknown.append((name, hint))
         h.columns += names
+
+
+def _pieces(table: pa.Table, rows: int) -> Iterator[pa.Table]:
+    for start in range(0, table.num_rows, rows):
+        yield table.slice(start, rows)
 
 
 class _Replay(io.RawIOBase):

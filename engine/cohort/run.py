@@ -21,7 +21,7 @@ import pyarrow as pa
 from ..errors import InputError, Problem
 from ..loader import load_library
 from .columns import output_columns
-from .reader import Chunk, CohortInput
+from .reader import BATCH_ROWS, Chunk, CohortInput
 from .scorer import BatchOutcome, CohortScorer, Rejection
 from .writer import ErrorsSink, Sink, atomic_path, encode, output_format, output_schema
 
@@ -44,6 +44,7 @@ class CohortRun:
             self.counts.setdefault(rs, Counter()).update(counter)
 
 
+JSONL_BATCH_ROWS = 1_000  # a row's JSON is ~50 kB: small batches keep memory flat
 _SCORER: CohortScorer | None = None
 
 
@@ -113,11 +114,9 @@ def _merge(parts: Sequence[Processed], order: Sequence[str]) -> Processed:
                     table = table.append_column(name, other.payload.column(name))
         return Processed(table, outcome, first.rows)
     if isinstance(first.payload, list):
-        rank = {rs: i for i, rs in enumerate(order)}
         rows = []
         for number, row in enumerate(first.payload):
             results = [r for p in parts for r in p.payload[number]["results"]]  # type: ignore[index]
-            results.sort(key=lambda r: rank[r["rule_set"]])
             rows.append({**row, "results": results})
         return Processed(rows, outcome, first.rows)
     return Processed(None, outcome, first.rows)
@@ -187,7 +186,9 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
             stack.callback(errors_sink.close)
         wanted = kind or ("table" if on_table else None)
         order = [rs.id for rs in selected]
-        for done in _processed(cohort.chunks(), rules_dir, order, cohort.shown, wanted,
+        rank = {rs: i for i, rs in enumerate(order)}
+        rows = JSONL_BATCH_ROWS if kind == "jsonl" else BATCH_ROWS
+        for done in _processed(cohort.chunks(rows), rules_dir, order, cohort.shown, wanted,
                                workers, selected):
             outcome, rows = done.outcome, done.rows
             if strict and outcome.rejections:
@@ -196,7 +197,7 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                                           f" (value {first.value!r})", field=first.field)])
             run.add(outcome, rows)
             if sink:
-                sink.write(encode(done.payload))
+                sink.write(encode(done.payload, rank))
             if errors_sink:
                 errors_sink.write(outcome.rejections)
             if on_rejections and outcome.rejections:

@@ -26,6 +26,7 @@ batches; it lives in one process (durable_rules is not thread-safe).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from .columns import Column, flat_row, output_columns
 from .convert import BAD, UNKNOWN, Codec, shown_value
 from .raw import RawBatch, group_rows
 
+JSON_CACHE = 4_096  # JSON texts kept per rule set (each 5-15 kB)
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64()}
 
 
@@ -60,7 +62,9 @@ class BatchOutcome:
     table: pa.Table  # the scored rows: row, id, kept columns, rule-set columns
     rejections: list[Rejection]
     counts: dict[str, Counter[tuple[str, Any]]]  # rule set -> (status, score or group) -> n
-    json_rows: list[dict[str, Any]] | None = None  # {"row", "id", "results"} per scored row
+    # Per scored row {"row", "id", "results"}, results as (rule set, JSON text of its
+    # result) pairs: the text is made once per distinct set of values (json_line joins it).
+    json_rows: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class _Cells:
     fine: dict[tuple[Any, ...], int] = field(default_factory=dict)
     codes: dict[str, list[int]] = field(default_factory=dict)
     signatures: dict[str, dict[Any, int]] = field(default_factory=dict)
+    json: dict[tuple[int, ...], str] = field(default_factory=dict)  # exact values -> JSON
     field_verdicts: dict[tuple[str, int], dict[str, Truth]] = field(default_factory=dict)
     flats: list[dict[str, Any]] = field(default_factory=list)  # distinct flat rows, by id
     _arrays: dict[str, pa.Array] = field(default_factory=dict)
@@ -136,7 +141,7 @@ class CohortScorer:
         for name, column in batch.kept.items():
             arrays[name] = column.take(pa.array(keep))
         counts: dict[str, Counter[tuple[str, Any]]] = {}
-        results: list[list[dict[str, Any]]] = [[] for _ in keep] if json_rows else []
+        results: list[list[tuple[str, str]]] = [[] for _ in keep] if json_rows else []
         for rs in self.rule_sets:
             state = self._cells[rs.id]
             inverse, cells = self._by_cell(rs, ids, keep)
@@ -360,12 +365,27 @@ class CohortScorer:
 
     def _results(self, rs: RuleSet, ids: Mapping[str, np.ndarray], keep: np.ndarray,
                  inverse: np.ndarray, cells: Sequence[tuple[int, tuple[int, ...]]],
-                 results: list[list[dict[str, Any]]]) -> None:
+                 results: list[list[tuple[str, str]]]) -> None:
+        """Each row's own result (its own values in the traces), as JSON text."""
         state = self._cells[rs.id]
         names = [f.name for f in state.plan.fields if f.name in ids]
         columns = [ids[n][keep].tolist() for n in names]
         verdicts = [self._merged(state, key) for _, key in cells]
         for i, cell in enumerate(inverse.tolist()):
-            values = self._values({n: c[i] for n, c in zip(names, columns, strict=True)})
-            results[i].append(assemble(rs, values, verdicts[cell]).to_dict())
+            exact = tuple(c[i] for c in columns)  # the cell follows from the exact values
+            text = state.json.get(exact)
+            if text is None:
+                values = self._values(dict(zip(names, exact, strict=True)))
+                text = json.dumps(assemble(rs, values, verdicts[cell]).to_dict(),
+                                  ensure_ascii=False)
+                if len(state.json) >= JSON_CACHE:
+                    state.json.clear()
+                state.json[exact] = text
+            results[i].append((rs.id, text))
 
+
+def json_line(row: dict[str, Any], order: Mapping[str, int]) -> str:
+    """One JSON line: {"row", "id", "results"}, results in the rule sets' order."""
+    parts = sorted(row["results"], key=lambda item: order[item[0]])
+    return (f'{{"row": {row["row"]}, "id": {json.dumps(row["id"], ensure_ascii=False)}, '
+            f'"results": [{", ".join(text for _, text in parts)}]}}\n')

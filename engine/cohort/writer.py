@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
 import pyarrow as pa
 
 from ..errors import InputError, Problem
 from .columns import Column
-from .scorer import ARROW_TYPES, Rejection
+from .scorer import ARROW_TYPES, Rejection, json_line
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
@@ -52,10 +51,11 @@ def output_schema(kept: Sequence[tuple[str, pa.DataType]], columns: Sequence[Col
                       *[(c.name, ARROW_TYPES[c.type]) for c in columns]])
 
 
-def encode(payload: pa.Table | list[dict[str, Any]] | None) -> str | pa.Table | None:
-    """JSON rows as JSON lines; a table as it is."""
+def encode(payload: pa.Table | list[dict[str, Any]] | None,
+           order: Mapping[str, int]) -> str | pa.Table | None:
+    """JSON rows as JSON lines (results in the rule sets' order); a table as it is."""
     if isinstance(payload, list):
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in payload)
+        return "".join(json_line(row, order) for row in payload)
     return payload
 
 
