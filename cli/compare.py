@@ -21,32 +21,43 @@ FORMATS = ("table", "json", "markdown")
               help="Directory of rule sets to use instead of the bundled ones.")
 @click.option("--study", "studies", multiple=True, metavar="ID",
               help="Only this rule set (repeatable), e.g. --study slms.")
+@click.option("--margin", "margins", multiple=True, metavar="FIELD=VALUE",
+              help="Near-cut-off margin for a field, units allowed (repeatable), e.g. "
+              "--margin lung_metastasis_max_diameter=2mm.")
 @click.pass_obj
 @reports_errors
 def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
-            studies: tuple[str, ...]) -> None:
+            studies: tuple[str, ...], margins: tuple[str, ...]) -> None:
     """Compare what each published study says for one PATIENT.
 
     PATIENT is a YAML or JSON file of patient fields, or - for standard input.
     Values may carry units ("1.8 cm", "14 months"); a field left out is unknown.
     """
-    from prognosis.engine.document import comparison_document
+    from prognosis.engine.comparison import compare_patient
     from prognosis.engine.evaluate import Comparator
     from prognosis.engine.loader import load_library
+    from prognosis.engine.near_cutoffs import margins_for
     from prognosis.engine.patient import read_patient_file
 
     library = load_library(rules_dir)
     selected = library.select(studies)
     person = read_patient_file(patient, library.fields)
-    results = Comparator(selected).evaluate(person)
+    margin_of = margins_for(library.fields, margins)
+    comparator = Comparator(selected)
+    comparison = compare_patient(comparator, person, library.fields, margin_of)
     if output_format == "json":
-        document = comparison_document(person, results, library.fields)
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(comparison.document(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":
         from .render_markdown import render_markdown
+        from .render_panels import markdown_panels
 
-        click.echo(render_markdown(person, results), nl=False)
+        panels = markdown_panels(person, comparison.units(), comparison.disagreements,
+                                 comparison.near_cutoffs)
+        click.echo(render_markdown(person, comparison.results, panels), nl=False)
     else:
+        from .render_panels import rich_panels
         from .render_table import render_table
 
-        render_table(app.out, person, results)
+        render_table(app.out, person, comparison.results,
+                     rich_panels(person, comparison.units(), comparison.disagreements,
+                                 comparison.near_cutoffs))

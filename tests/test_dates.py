@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -174,6 +175,19 @@ extrapulmonary_metastases: false
 primary_resection_date: 2022-06-01
 lung_metastasis_diagnosis_date: 2024-05-01
 """
+
+
+def test_derived_interval_is_shown_as_derived_in_every_format() -> None:
+    code, out, _ = run("compare", "-", "--format", "json", stdin=PATIENT)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["patient"]["disease_free_interval"] == 700.0
+    assert doc["derived"]["disease_free_interval"].startswith("lung_metastasis_diagnosis_date")
+    assert doc["given"]["primary_resection_date"] == "2022-06-01"
+    for fmt in ("table", "markdown"):
+        code, out, _ = run("compare", "-", "--format", fmt, stdin=PATIENT)
+        assert code == 0
+        assert "disease_free_interval 700 days (derived" in " ".join(out.split())
 
 
 def test_disagreeing_interval_exits_2_naming_both() -> None:
