@@ -12,6 +12,7 @@ from .lazy import LazyGroup
 
 
 @click.group(cls=LazyGroup, lazy={"compare": ".compare:compare",
+                                  "explain": ".explain:explain",
                                   "rules": ".rules_group:rules"},
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="prognosis-comparator")

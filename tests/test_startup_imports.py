@@ -25,6 +25,7 @@ with open({out!r}, "w") as handle:
 """
 
 FORBIDDEN = {
+    "prognosis.engine.explain", "prognosis.cli.explain", "prognosis.cli.forest",
     "pathlib", "hashlib", "tempfile", "subprocess", "shutil", "jsonschema",
     "importlib.resources", "prognosis.engine.schema", "prognosis.engine.ruleformat",
     "prognosis.engine.checks", "prognosis.cli.rules_group", "prognosis.cli.rules_edit",
