@@ -24,10 +24,14 @@ FORMATS = ("table", "json", "markdown")
 @click.option("--margin", "margins", multiple=True, metavar="FIELD=VALUE",
               help="Near-cut-off margin for a field, units allowed (repeatable), e.g. "
               "--margin lung_metastasis_max_diameter=2mm.")
+@click.option("--what-if", "what_ifs", multiple=True, metavar="FIELD=VALUE",
+              help="Compare the patient with this field changed (repeatable, units allowed; "
+              "VALUE 'unknown' leaves the field out), side by side with the original.")
 @click.pass_obj
 @reports_errors
 def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
-            studies: tuple[str, ...], margins: tuple[str, ...]) -> None:
+            studies: tuple[str, ...], margins: tuple[str, ...], what_ifs: tuple[str, ...]
+            ) -> None:
     """Compare what each published study says for one PATIENT.
 
     PATIENT is a YAML or JSON file of patient fields, or - for standard input.
@@ -37,14 +41,20 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
     from prognosis.engine.evaluate import Comparator
     from prognosis.engine.loader import load_library
     from prognosis.engine.near_cutoffs import margins_for
-    from prognosis.engine.patient import read_patient_file
+    from prognosis.engine.patient import normalise, read_patient_data
 
     library = load_library(rules_dir)
     selected = library.select(studies)
-    person = read_patient_file(patient, library.fields)
+    raw, source = read_patient_data(patient)
+    person = normalise(raw, library.fields, source)
     margin_of = margins_for(library.fields, margins)
     comparator = Comparator(selected)
     comparison = compare_patient(comparator, person, library.fields, margin_of)
+    if what_ifs:
+        from .what_if import show_what_if
+
+        show_what_if(app, comparison, comparator, raw, source, what_ifs, output_format, None)
+        return
     if output_format == "json":
         click.echo(json.dumps(comparison.document(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":
