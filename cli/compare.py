@@ -27,11 +27,13 @@ FORMATS = ("table", "json", "markdown")
 @click.option("--what-if", "what_ifs", multiple=True, metavar="FIELD=VALUE",
               help="Compare the patient with this field changed (repeatable, units allowed; "
               "VALUE 'unknown' leaves the field out), side by side with the original.")
+@click.option("--export", "export_path", metavar="FILE",
+              help="Also write a report to FILE.html, FILE.svg, FILE.md or FILE.txt.")
 @click.pass_obj
 @reports_errors
 def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
-            studies: tuple[str, ...], margins: tuple[str, ...], what_ifs: tuple[str, ...]
-            ) -> None:
+            studies: tuple[str, ...], margins: tuple[str, ...], what_ifs: tuple[str, ...],
+            export_path: str | None) -> None:
     """Compare what each published study says for one PATIENT.
 
     PATIENT is a YAML or JSON file of patient fields, or - for standard input.
@@ -53,8 +55,13 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
     if what_ifs:
         from .what_if import show_what_if
 
-        show_what_if(app, comparison, comparator, raw, source, what_ifs, output_format, None)
+        show_what_if(app, comparison, comparator, raw, source, what_ifs, output_format,
+                     export_path)
         return
+    if export_path:
+        from .export import write_report
+
+        write_report(app, comparison, export_path)
     if output_format == "json":
         click.echo(json.dumps(comparison.document(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":
