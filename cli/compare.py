@@ -8,14 +8,14 @@ import click
 
 from .app import App, reports_errors
 
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "markdown", "fhir")
 
 
 @click.command()
 @click.argument("patient", metavar="PATIENT")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table",
-              show_default=True, help="table (rich), json (the documented contract) or "
-              "markdown (for notes).")
+              show_default=True, help="table (rich), json (the documented contract), "
+              "markdown (for notes) or fhir (a FHIR R4 Bundle of RiskAssessments).")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
               default=None,
               help="Directory of rule sets to use instead of the bundled ones.")
@@ -64,6 +64,12 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
         write_report(app, comparison, export_path)
     if output_format == "json":
         click.echo(json.dumps(comparison.document(), indent=2, ensure_ascii=False))
+    elif output_format == "fhir":
+        from prognosis.engine.fhir import fhir_bundle
+        from prognosis.engine.report import created_at
+
+        bundle = fhir_bundle(comparison.document(), created_at())
+        click.echo(json.dumps(bundle, indent=2, ensure_ascii=False))
     elif output_format == "markdown":
         from .render_markdown import render_markdown
         from .render_panels import markdown_panels
