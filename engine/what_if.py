@@ -97,6 +97,8 @@ def result_changes(before: Sequence[Result], after: Sequence[Result]) -> list[di
         sa, sb = summary(a), summary(b)
         for key in KEYS:
             old, new = sa[key], sb[key]
+            if key == "score_range" and sa["score"] is not None and sb["score"] is not None:
+                continue  # a known score's range is the score itself: said once
             if key.endswith("estimates"):
                 old, new = _estimates(old), _estimates(new)
             if old != new:
