@@ -133,14 +133,6 @@ CAVEAT = Obj(
     required={"id": ID, "message": Str()},
     optional={"provenance": PROVENANCE, "when": CONDITION},
 )
-POPULATION_CONDITION = Obj(
-    required={"id": ID, "when": CONDITION, "reason": Str()},
-    optional={"provenance": PROVENANCE},
-)
-STATEMENT = Obj(
-    required={"about_field": Str(), "quote": Str()},
-    optional={"provenance": PROVENANCE, "note": Str()},
-)
 ADMITTED = Obj(
     required={"about": ID, "admitted": Nullable(Bool()), "text": Str()},
     optional={"provenance": PROVENANCE},
@@ -148,6 +140,14 @@ ADMITTED = Obj(
                  "excluded them (false) or the paper does not say (null); `about` is a "
                  "patient field or another aspect id shared across rule sets, e.g. "
                  "incomplete_resection. Compared across studies in the disagreement panel."),
+)
+POPULATION_CONDITION = Obj(
+    required={"id": ID, "when": CONDITION, "reason": Str()},
+    optional={"provenance": PROVENANCE},
+)
+STATEMENT = Obj(
+    required={"about_field": Str(), "quote": Str()},
+    optional={"provenance": PROVENANCE, "note": Str()},
 )
 PERFORMANCE = Obj(required={"measure": Str(), "value": Num()},
                   optional={"provenance": PROVENANCE})
