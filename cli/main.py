@@ -12,6 +12,7 @@ from .lazy import LazyGroup
 
 
 @click.group(cls=LazyGroup, lazy={"compare": ".compare:compare",
+                                  "explain": ".explain:explain",
                                   "cohort": ".cohort:cohort",
                                   "validate": ".validate:validate",
                                   "synth": ".synth:synth",

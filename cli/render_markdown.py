@@ -15,7 +15,9 @@ def _cell(lines: Sequence[str]) -> str:
     return "<br>".join(line.replace("|", "\\|") for line in lines) or " "
 
 
-def render_markdown(patient: Patient, results: Sequence[Result]) -> str:
+def render_markdown(patient: Patient, results: Sequence[Result],
+                    panels: Sequence[str] = ()) -> str:
+    """The table, then `panels` (Markdown blocks: derived inputs, disagreements, cut-offs)."""
     out = [f"## {fmt.heading(patient.id, len(results))}", "",
            "| Study | Applies | Factors | Score / group | Estimates (observed) | Caveats |",
            "|---|---|---|---|---|---|"]
@@ -27,7 +29,10 @@ def render_markdown(patient: Patient, results: Sequence[Result]) -> str:
             _cell([] if na else fmt.factor_lines(r)), _cell(fmt.outcome_text(r)),
             _cell(fmt.estimate_lines(r)), _cell(fmt.caveat_lines(r)),
         ]) + " |")
-    out += ["", "`+` present, `-` absent, `?` unknown (not given)", "", "**Sources**", ""]
+    out += ["", "`+` present, `-` absent, `?` unknown (not given)", ""]
+    for panel in panels:
+        out += [panel, ""]
+    out += ["**Sources**", ""]
     out += [f"- {r.short_name}: {r.citation}" for r in results]
     out += ["", f"*{DISCLAIMER}*", ""]
     return "\n".join(out)

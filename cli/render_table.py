@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -53,14 +53,17 @@ def comparison_table(results: Sequence[Result]) -> tuple[Table, list[str]]:
     return table, notes
 
 
-def render_table(console: Console, patient: Patient, results: Sequence[Result]) -> None:
+def render_table(console: Console, patient: Patient, results: Sequence[Result],
+                 panels: Sequence[RenderableType] = ()) -> None:
+    """The table, its notes, then `panels` (derived inputs, disagreements, cut-offs)."""
     console.print(Text(fmt.heading(patient.id, len(results)), style="bold"))
     table, notes = comparison_table(results)
     console.print(table)
     legend = "+ present   - absent   ? unknown (not given)"
-    parts: list[Text] = [Text(legend, style="dim")]
+    parts: list[RenderableType] = [Text(legend, style="dim")]
     parts += [Text(n) for n in notes]
-    parts.append(Text("Sources:", style="bold"))
+    parts += panels
+    parts += [Text(""), Text("Sources:", style="bold")]
     parts += [Text(f"  {r.short_name}: {r.citation}", style="dim") for r in results]
     parts.append(Text(DISCLAIMER, style="italic"))
     console.print(Group(*parts))

@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
 from typing import Any
 
 from .errors import Problem, RuleSetError
 from .yamlio import MarkedDict
 
-FIELD_TYPES = ("text", "enum", "bool", "int", "quantity", "number", "derived")
+FIELD_TYPES = ("text", "enum", "bool", "int", "quantity", "number", "date", "derived")
 ROUND_DIGITS = 9  # conversions and ratios are rounded so 0.6/0.3 is 2.0, not 1.999...
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -68,10 +68,17 @@ class FieldDef:
     implies_if_false: Mapping[str, bool] | None = None
     ratio: tuple[str, str] | None = None
     measures: str | None = None
+    interval: tuple[str, str] | None = None  # (from date, to date): may be derived from them
+    margin: float | None = None  # near-cut-off margin in the canonical unit (a tool convention)
+    distinct_from: tuple[str, ...] = ()  # fields that look alike but measure something else
 
     @property
     def sources(self) -> tuple[str, ...]:
-        """The fields a derived field is computed from (empty for a given field)."""
+        """The fields a derived value of this field is computed from (empty when it is only
+        given). A field that may be given AND derived (an interval from two dates) lists
+        itself too, since the consistency check reads the given value."""
+        if self.interval:
+            return (*self.interval, self.name)
         return tuple(self.ratio or ())
 
     @property
@@ -92,6 +99,8 @@ class FieldDef:
             return "a whole number" + self._range_text()
         if self.type == "number":
             return f"a number in {self.unit}" if self.unit else "a number"
+        if self.type == "date":
+            return "an ISO date (YYYY-MM-DD)"
         return "text"
 
     def _range_text(self) -> str:
@@ -111,6 +120,8 @@ class FieldDef:
             return self._coerce_enum(raw)
         if self.type == "bool":
             return self._coerce_bool(raw)
+        if self.type == "date":
+            return self._coerce_date(raw)
         if self.type == "derived":
             raise ValueError("is derived from other fields and cannot be given")
         value = self._coerce_number(raw)
@@ -142,6 +153,34 @@ class FieldDef:
             if key in _FALSE:
                 return False
         raise ValueError(f"must be true or false, got {_shown(raw)}")
+
+    @staticmethod
+    def _coerce_date(raw: Any) -> str:
+        """An ISO date as text ("2024-05-01"): JSON-ready, and never compared by a rule."""
+        import datetime as dt
+
+        if isinstance(raw, dt.datetime):
+            raise ValueError(f"must be a date without a time (YYYY-MM-DD), got {raw.isoformat()}")
+        if isinstance(raw, dt.date):
+            return raw.isoformat()
+        if isinstance(raw, str):
+            try:
+                return dt.date.fromisoformat(raw.strip()).isoformat()
+            except ValueError:
+                pass
+        raise ValueError(f"must be an ISO date (YYYY-MM-DD), got {_shown(raw)}")
+
+    def amount(self, raw: Any) -> float:
+        """A non-negative amount in this field's canonical unit ("1 month" -> 30.4375 for a
+        duration): for margins, which are distances, not values of the field."""
+        if self.type not in ("int", "quantity", "number", "derived"):
+            raise ValueError(f"is {self.type}; only numeric fields have a margin")
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
+        value = self._parse_text(raw) if isinstance(raw, str) else float(raw)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"must be a finite number >= 0, got {_shown(raw)}")
+        return round(value, ROUND_DIGITS)
 
     def _coerce_number(self, raw: Any) -> float | int:
         if isinstance(raw, bool):
@@ -213,12 +252,14 @@ class FieldDictionary:
         return [f for f in self.fields.values() if f.type != "derived"]
 
     def derived_fields(self) -> list[FieldDef]:
-        return [f for f in self.fields.values() if f.type == "derived"]
+        """Every field that may be derived: `derived` ones (a ratio) and fields that may
+        also be given (an interval from two dates); each lists what it reads in `sources`."""
+        return [f for f in self.fields.values() if f.type == "derived" or f.interval]
 
 
 def fields_file_spec() -> Any:
     """The format of fields.yaml (built on demand: the schema costs start-up time)."""
-    from .schema import Bool, Enum, ListOf, MapOf, Num, Obj, Str
+    from .schema import Any_, Bool, Enum, ListOf, MapOf, Num, Obj, Str
 
     FIELD_SPEC = Obj(
         required={"type": Enum(FIELD_TYPES), "description": Str()},
@@ -234,6 +275,15 @@ def fields_file_spec() -> Any:
             "implies_if_false": MapOf(Bool()),
             "ratio": ListOf(Str(), min_items=2, max_items=2),
             "measures": Str(),
+            "interval": ListOf(Str(), min_items=2, max_items=2, description=(
+                "[from date field, to date field]: the field may be derived as the days "
+                "between them (and, when also given, must agree within a day).")),
+            "margin": Any_(description=(
+                "Near-cut-off margin: a number in the field's canonical unit, or a value with "
+                "a unit ('1 month'). A documented tool convention, not evidence.")),
+            "distinct_from": ListOf(Str(), min_items=1, description=(
+                "Fields that look alike but measure something else (named as different "
+                "when two studies use them).")),
         },
     )
     file_spec = Obj(
@@ -270,6 +320,8 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
                 bad(f"quantity needs a dimension, one of: {', '.join(dimensions)}")
         if spec["type"] == "enum" and not spec.get("values"):
             bad("enum needs values")
+        if spec["type"] == "derived" and spec.get("interval"):
+            bad("a derived field is never given; an interval belongs on a quantity field")
         aliases = dict(spec.get("aliases") or {})
         for alias, target in aliases.items():
             if target not in spec.get("values", []):
@@ -284,12 +336,30 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             if spec.get("implies_if_false") else None,
             ratio=(spec["ratio"][0], spec["ratio"][1]) if spec.get("ratio") else None,
             measures=spec.get("measures"),
+            interval=(spec["interval"][0], spec["interval"][1]) if spec.get("interval") else None,
+            distinct_from=tuple(spec.get("distinct_from") or ()),
         )
+        if "margin" in spec:
+            try:
+                margin = fields[name].amount(spec["margin"])
+            except ValueError as exc:
+                bad(f"margin {exc}")
+            else:
+                fields[name] = replace(fields[name], margin=margin)
     for f in fields.values():
-        for target in [*(f.implies or {}), *(f.implies_if_false or {}), *(f.ratio or ())]:
+        for target in [*(f.implies or {}), *(f.implies_if_false or {}), *(f.ratio or ()),
+                       *(f.interval or ()), *f.distinct_from]:
             if target not in fields:
                 problems.append(Problem(source, f"refers to undeclared field '{target}'",
                                         field=f.name))
+        for target in f.interval or ():
+            if target in fields and fields[target].type != "date":
+                problems.append(Problem(source, f"interval endpoint '{target}' must be a date "
+                                        f"field, not {fields[target].type}", field=f.name))
+        if f.interval and (f.type != "quantity" or f.dimension is None
+                           or "days" not in f.dimension.factors):
+            problems.append(Problem(source, "an interval field must be a duration quantity "
+                                    "(in days)", field=f.name))
         if f.type == "derived" and not f.ratio:
             problems.append(Problem(source, "a derived field needs 'ratio'", field=f.name))
     if problems:

@@ -183,6 +183,9 @@ class _Builder:
         elif fdef.type == "text":
             self.bad(node, f"field '{name}' is free text and cannot be used in a rule",
                      code="unknown-field")
+        elif fdef.type == "date":
+            self.bad(node, f"field '{name}' is a date and cannot be compared in a rule; use the "
+                     "interval derived from it", code="operator-type")
         else:
             value = self._threshold(node, fdef.name, fdef.type, op, stated, unit)
         canonical_unit = fdef.canonical_unit if fdef else None
@@ -346,7 +349,10 @@ class _Builder:
                                          s.get("provenance", "")) for s in d.get("statements", [])),
             examples=tuple(m.Example(e["name"], e["patient"], e["expect"], _line(e))
                            for e in d["examples"]),
-            source=self.source, sha256=sha256)
+            source=self.source, sha256=sha256,
+            admitted=tuple(m.Admitted(a["about"], a["admitted"], a["text"],
+                                      a.get("provenance", ""))
+                           for a in d["population"].get("admitted", [])))
         self.consistency(d, rule_set)
         return rule_set
 

@@ -159,6 +159,17 @@ class TextItem:
 
 
 @dataclass(frozen=True)
+class Admitted:
+    """Whether a study's cohort included patients with some feature (a population aspect
+    such as extrapulmonary disease or incomplete resection), as the paper reports it."""
+
+    about: str  # the aspect: a patient field name, or another id (incomplete_resection)
+    admitted: bool | None  # None: the paper does not say
+    text: str
+    provenance: str
+
+
+@dataclass(frozen=True)
 class Statement:
     about_field: str
     quote: str
@@ -238,6 +249,7 @@ class RuleSet:
     examples: tuple[Example, ...]
     source: str
     sha256: str
+    admitted: tuple[Admitted, ...] = ()  # population.admitted (declared last: has a default)
 
     def atoms(self) -> tuple[Atom, ...]:
         """Every distinct comparison the rule set makes (what durable_rules decides)."""

@@ -8,6 +8,8 @@ contradictions; derived fields (the ALP/ULN ratio) are computed here.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,9 +35,14 @@ class Patient:
 
 def read_patient_file(path: str, fields: FieldDictionary) -> Patient:
     """Read a YAML or JSON patient file ('-' for standard input)."""
-    shown = "<stdin>" if path == "-" else path
-    data = parse_yaml(read_text(path), shown)
+    data, shown = read_patient_data(path)
     return normalise(data, fields, shown)
+
+
+def read_patient_data(path: str) -> tuple[Any, str]:
+    """The raw data of a patient file and the name messages give it (for what-if edits)."""
+    shown = "<stdin>" if path == "-" else path
+    return parse_yaml(read_text(path), shown), shown
 
 
 def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> Patient:
@@ -112,18 +119,70 @@ def apply_implications(values: dict[str, Any], derived: dict[str, str],
 
 
 def derive_fields(values: dict[str, Any], derived: dict[str, str], fields: FieldDictionary,
-                  source: str = "<patient>") -> list[Problem]:
+                  source: str = "<patient>", today: dt.date | None = None) -> list[Problem]:
     """Compute the derived fields in place; return the problems found.
 
     Contract (the cohort scorer relies on it to derive once per distinct
     combination): a derived field depends only on the values of
-    `FieldDef.sources` of that field.
+    `FieldDef.sources` of that field. `today` (for the future-date check)
+    defaults to $PROGNOSIS_TODAY (an ISO date) or else the system date.
     """
+    problems: list[Problem] = []
     for fdef in fields.derived_fields():
-        if fdef.ratio is None:
-            continue
-        top, bottom = fdef.ratio
-        if top in values and bottom in values and values[bottom]:
-            values[fdef.name] = round(values[top] / values[bottom], ROUND_DIGITS)
-            derived[fdef.name] = f"{top} / {bottom}"
+        if fdef.ratio is not None:
+            top, bottom = fdef.ratio
+            if top in values and bottom in values and values[bottom]:
+                values[fdef.name] = round(values[top] / values[bottom], ROUND_DIGITS)
+                derived[fdef.name] = f"{top} / {bottom}"
+        elif fdef.interval is not None:
+            problems += _derive_interval(fdef.name, fdef.interval, values, derived, source,
+                                         today)
+    return problems
+
+
+def today_date() -> dt.date:
+    """The date the future-date check compares with: $PROGNOSIS_TODAY if set, else today."""
+    override = os.environ.get("PROGNOSIS_TODAY")
+    if override:
+        try:
+            return dt.date.fromisoformat(override)
+        except ValueError:
+            raise InputError([Problem("PROGNOSIS_TODAY", f"{override!r} is not an ISO date "
+                                      "(YYYY-MM-DD)")]) from None
+    return dt.date.today()
+
+
+def _derive_interval(name: str, interval: tuple[str, str], values: dict[str, Any],
+                     derived: dict[str, str], source: str, today: dt.date | None
+                     ) -> list[Problem]:
+    """Days from one date to another (the SLMS DFI: primary resection to diagnosis of the
+    lung metastases); both dates must be past, in order, and agree with a given value."""
+    start_name, end_name = interval
+    if start_name not in values and end_name not in values:
+        return []
+    today = today or today_date()
+    problems = [Problem(source, f"{values[d]} is in the future (today is {today.isoformat()})",
+                        field=d)
+                for d in interval if d in values and dt.date.fromisoformat(values[d]) > today]
+    if problems or start_name not in values or end_name not in values:
+        return problems
+    start = dt.date.fromisoformat(values[start_name])
+    end = dt.date.fromisoformat(values[end_name])
+    if end < start:
+        return [Problem(source, f"{end_name} {end.isoformat()} is before {start_name} "
+                        f"{start.isoformat()}; {name} runs from {start_name} to {end_name} "
+                        "and cannot be negative", field=end_name)]
+    days = float((end - start).days)
+    how = f"{end_name} - {start_name} ({start.isoformat()} to {end.isoformat()}: {days:g} days)"
+    if name in values and name not in derived:  # also given: the two must agree
+        given = float(values[name])
+        if abs(given - days) > 1:
+            return [Problem(source, f"{name} is given as {given:g} days but {start_name} "
+                            f"{start.isoformat()} and {end_name} {end.isoformat()} give "
+                            f"{days:g} days; they differ by {abs(given - days):g} days (more "
+                            "than one day): correct one of them, or leave the interval out",
+                            field=name)]
+        return []
+    values[name] = days
+    derived[name] = how
     return []

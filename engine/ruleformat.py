@@ -133,6 +133,14 @@ CAVEAT = Obj(
     required={"id": ID, "message": Str()},
     optional={"provenance": PROVENANCE, "when": CONDITION},
 )
+ADMITTED = Obj(
+    required={"about": ID, "admitted": Nullable(Bool()), "text": Str()},
+    optional={"provenance": PROVENANCE},
+    description=("Whether the cohort included patients with this feature (admitted: true), "
+                 "excluded them (false) or the paper does not say (null); `about` is a "
+                 "patient field or another aspect id shared across rule sets, e.g. "
+                 "incomplete_resection. Compared across studies in the disagreement panel."),
+)
 POPULATION_CONDITION = Obj(
     required={"id": ID, "when": CONDITION, "reason": Str()},
     optional={"provenance": PROVENANCE},
@@ -182,7 +190,7 @@ RULE_SET = Obj(
                       optional={"provenance": PROVENANCE}),
         "population": Obj(
             required={"summary": Str(), "conditions": ListOf(POPULATION_CONDITION)},
-            optional={"conditions_of_use": ListOf(TEXT_ITEM)},
+            optional={"conditions_of_use": ListOf(TEXT_ITEM), "admitted": ListOf(ADMITTED)},
         ),
         "model": Enum(MODELS),
         "factors": ListOf(FACTOR),

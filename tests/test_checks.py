@@ -84,6 +84,11 @@ FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
                    "warning")],
     "todo": [("slms", "label: DFI < 2 years", "label: TODO DFI < 2 years", "TODO left in",
               "warning")],
+    "statement-field": [("burkhard-meier-2025", "about_field: lung_metastasis_count",
+                         "about_field: lung_metastasis_cout",
+                         "did you mean 'lung_metastasis_count'?", "error")],
+    "population-aspect": [("slms", "about: incomplete_resection", "about: incomplete_resections",
+                           "'incomplete_resections' is declared by no other rule set", "info")],
     "examples": [
         ("slms", "      status: complete\n      score: 3\n", "      status: complete\n"
          "      score: 2\n", "example 'all three factors (score 3)': score: expected 2, got 3",

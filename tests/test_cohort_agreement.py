@@ -48,6 +48,11 @@ POOLS: dict[str, list[str]] = {
     "chemotherapy": BOOL,
     "radiotherapy": BOOL,
     "surgical_margins": ["negative", "positive"],
+    # Dates derive the DFI (730 days after 2020-01-01 is 2021-12-31); a given DFI must agree
+    # within a day; a date in the future (after PROGNOSIS_TODAY) or out of order is an error.
+    "primary_resection_date": ["2020-01-01", "2019-06-30", "2030-01-01", "2020-13-01"],
+    "lung_metastasis_diagnosis_date": ["2021-12-30", "2021-12-31", "2022-01-01",
+                                       "2019-01-01", "2020-01-01"],
 }
 COLUMNS = ["id", *POOLS]
 
@@ -56,6 +61,11 @@ row_strategy = st.fixed_dictionaries(
      for name, pool in POOLS.items()})
 
 _SCORER: CohortScorer | None = None
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROGNOSIS_TODAY", "2026-11-23")
 
 
 def scorer() -> CohortScorer:

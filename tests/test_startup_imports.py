@@ -25,6 +25,9 @@ with open({out!r}, "w") as handle:
 """
 
 FORBIDDEN = {
+    "prognosis.engine.explain", "prognosis.cli.explain", "prognosis.cli.forest",
+    "prognosis.engine.what_if", "prognosis.cli.what_if", "prognosis.cli.export",
+    "prognosis.engine.report", "prognosis.engine.fhir", "html",
     "pathlib", "hashlib", "tempfile", "subprocess", "shutil", "jsonschema",
     "importlib.resources", "prognosis.engine.schema", "prognosis.engine.ruleformat",
     "prognosis.engine.checks", "prognosis.cli.rules_group", "prognosis.cli.rules_edit",

@@ -6,7 +6,7 @@ that print as `path:line:col: severity: message [check-id]`. Importing this
 package registers every check.
 """
 
-from . import content, loading, logic, numbers  # noqa: F401 - registers the checks
+from . import comparison, content, loading, logic, numbers  # noqa: F401 - registers checks
 from .base import CHECKS, Check, Finding, run_checks
 
 __all__ = ["CHECKS", "Check", "Finding", "run_checks"]

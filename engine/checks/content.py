@@ -13,6 +13,7 @@ from .base import Finding, Library, RuleFile, check, finding
 # Where a mapping carries published numbers (or statements) and so needs provenance.
 _WITH_PROVENANCE = (
     ("cohort",), ("population", "conditions", "*"), ("population", "conditions_of_use", "*"),
+    ("population", "admitted", "*"),
     ("factors", "*"), ("factors", "*", "effects", "*"), ("groups", "*"),
     ("groups", "*", "effects", "*"), ("estimates", "*"), ("reference_estimates", "*"),
     ("caveats", "*"), ("limitations", "*"), ("conflicts", "*"), ("performance", "*"),

@@ -1,0 +1,130 @@
+"""`prognosis explain` as text: the trace, rule set by rule set, and the forest plot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from . import formatting as fmt
+from .forest import forest_lines
+
+VERDICT = {True: "true", False: "false", None: "unknown"}
+
+
+def _effect(e: Mapping[str, Any]) -> str:
+    text = f"{e['measure']} {fmt.number(e['value'])}"
+    if e["ci"]:
+        text += f" ({fmt.number(e['ci'][0])}-{fmt.number(e['ci'][1])})"
+    else:
+        text += " (no CI published)"
+    if e["p"] is not None:
+        p = str(e["p"]).replace(" ", "")
+        text += f", p{p}" if p.startswith(("<", ">")) else f", p={p}"
+    if e.get("outcome"):
+        text += f", {e['outcome']}"
+    if e.get("analysis"):
+        text += f", {e['analysis']}"
+    return text + f"  [{e['provenance']}]"
+
+
+def _conditions(lines: list[str], conditions: list[Mapping[str, Any]], indent: str) -> None:
+    for c in conditions:
+        as_stated = c["stated"].split(" ", 1)[-1]
+        stated = f" (stated: {as_stated})" if as_stated != c["text"].split(" ", 1)[-1] else ""
+        lines.append(f"{indent}{c['text']}{stated}: patient {c['patient']} -> "
+                     f"{VERDICT[c['verdict']]}")
+
+
+def _estimate(e: Mapping[str, Any]) -> str:
+    mark = {True: "=> ", None: "?  ", False: "   "}[e.get("applies", False)]
+    if e["statistic"] == "median_months":
+        value = f"median {fmt.number(e['value'])} months"
+        if e["stated"].endswith("years"):
+            value += f" (stated {e['stated']})"
+    else:
+        value = f"{e['value']:.1f}% at {e['horizon_months']} months"
+    return (f"{mark}{e['mapping']} -> {e['endpoint'].replace('_', ' ')} from {e['origin']}: "
+            f"{value}  [{e['provenance']}]")
+
+
+def explain_lines(trace: Mapping[str, Any]) -> list[str]:
+    who = f"Patient {trace['patient_id']}" if trace["patient_id"] else "Patient"
+    lines = [f"{who} ({trace['source']}): how each study reaches its result", "", "Inputs"]
+    for row in trace["inputs"]:
+        if row["derived"]:
+            shown = fmt.number(row["value"]) if isinstance(row["value"], float) else \
+                str(row["value"]).lower()
+            unit = f" {row['unit']}" if row["unit"] else ""
+            lines.append(f"  {row['field']}: {shown}{unit} (derived: {row['derived']})")
+        else:
+            given = row["conversion"] or str(row["given"]).lower() \
+                if isinstance(row["given"], bool) else row["conversion"] or str(row["given"])
+            lines.append(f"  {row['field']}: {given}")
+    for rs in trace["rule_sets"]:
+        lines += ["", f"{rs['short_name']} {rs['year']} (rule set {rs['rule_set']} "
+                  f"{rs['version']}, {rs['status_of_rule_set']}): {rs['status']}"]
+        lines += [f"  reason: {r}" for r in rs["reasons"]]
+        lines.append(f"  cohort: n={rs['cohort']['n']}  [{rs['cohort']['provenance']}]")
+        lines.append("  Population")
+        for p in rs["population"]:
+            lines.append(f"    {p['id']} -> {VERDICT[p['verdict']]}  [{p['provenance']}]")
+            _conditions(lines, p["conditions"], "      ")
+        if rs["factors"]:
+            lines.append("  Factors")
+        for f in rs["factors"]:
+            points = f", {f['points']} point(s)" if f["points"] else ""
+            lines.append(f"    {f['id']} ({f['label']}; {f['direction']}{points}) -> "
+                         f"{VERDICT[f['verdict']]}  [{f['provenance']}]")
+            _conditions(lines, f["conditions"], "      ")
+            lines += [f"      {_effect(e)}" for e in f["effects"]]
+        if rs["score"]:
+            lines.append(f"  Score: {rs['score']['arithmetic']}")
+        if rs["groups"]:
+            lines.append(f"  Groups (patient: {rs['group'] or 'undetermined'}"
+                         + (f", subgroup {rs['subgroup']}" if rs["subgroup"] else "") + ")")
+        for g in rs["groups"]:
+            parent = f", within {g['parent']}" if g["parent"] else ""
+            lines.append(f"    {g['id']} ({g['label']}{parent}) -> {VERDICT[g['verdict']]}  "
+                         f"[{g['provenance']}]")
+            _conditions(lines, g["conditions"], "      ")
+            lines += [f"      {_effect(e)}" for e in g["effects"]]
+        if rs["estimates"]:
+            lines.append("  Estimates (=> holds for the patient, ? possible)")
+            lines += [f"    {_estimate(e)}" for e in rs["estimates"]]
+        if rs["reference_estimates"]:
+            lines.append("  Whole-cohort figures (context, not for this patient)")
+            lines += [f"    {_estimate(e)}" for e in rs["reference_estimates"]]
+        held = [c for c in rs["caveats"] if c["verdict"] is not False]
+        if held and rs["status"] != "not_applicable":
+            lines.append("  Caveats")
+            lines += [f"    {c['id']} -> {VERDICT[c['verdict']]}: {c['message']}  "
+                      f"[{c['provenance']}]" for c in held]
+        lines += [f"  conflict in the paper: {c['text']}  [{c['provenance']}]"
+                  for c in rs["conflicts"]]
+    lines += ["", "Effect sizes of what holds for the patient (log scale; | = 1, no effect)"]
+    rows = trace["forest"]
+    if not rows:
+        lines.append("  (no factor with an effect size holds)")
+    plot = forest_lines(rows, width=31)
+
+    def label_of(r: Mapping[str, Any]) -> str:
+        label = f"{r['short_name']}: {r['label']}"
+        return label if len(label) <= 36 else label[:35] + "…"
+
+    width = max((len(label_of(r)) for r in rows), default=0)
+    for r, line in zip(rows, plot, strict=False):
+        ci = f" ({fmt.number(r['ci'][0])}-{fmt.number(r['ci'][1])})" if r["ci"] else " (no CI)"
+        analysis = f", {r['analysis']}" if r.get("analysis") else ""
+        lines.append(f"  {label_of(r).ljust(width)} {line} {r['measure']} "
+                     f"{fmt.number(r['value'])}{ci}{analysis}")
+    lines += [f"  {' ' * width} {line}" for line in plot[len(rows):]]
+    lines += ["", trace["disclaimer"]]
+    return lines
+
+
+def render_explain(console: Console, trace: Mapping[str, Any]) -> None:
+    for line in explain_lines(trace):
+        console.print(Text(line), soft_wrap=True)

@@ -1,0 +1,142 @@
+"""The panels under the comparison: derived inputs, where the studies disagree, values near
+a cut-off. Lines of plain text, shared by the rich table, Markdown and the reports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.console import RenderableType
+from rich.text import Text
+
+from prognosis.engine.disagreements import Disagreement, number_text
+from prognosis.engine.near_cutoffs import NearCutoff
+from prognosis.engine.patient import Patient
+
+from . import formatting as fmt
+
+KIND_TITLE = {"threshold": "cut-offs", "statement": "statement",
+              "different_quantity": "different quantities",
+              "different_endpoint": "not comparable", "different_population": "populations"}
+DISAGREE_TITLE = "Where the studies disagree, and why"
+NEAR_TITLE = "Near a cut-off (margins are tool conventions, not evidence)"
+
+
+def value_with_unit(value: Any, unit: str | None) -> str:
+    shown = number_text(value) if isinstance(value, float) else \
+        ("true" if value is True else "false" if value is False else str(value))
+    return f"{shown} {unit}" if unit else shown
+
+
+def derived_lines(patient: Patient, units: Mapping[str, str]) -> list[str]:
+    return [f"{name} {value_with_unit(patient.values[name], units.get(name))} (derived: {how})"
+            for name, how in patient.derived.items() if name in patient.values]
+
+
+def disagreement_lines(disagreements: Sequence[Disagreement]) -> list[str]:
+    return [f"{'!' if d.flagged else '-'} {KIND_TITLE[d.kind]}: {d.message}"
+            for d in disagreements]
+
+
+def _other_side_phrase(n: NearCutoff) -> str:
+    """"under 15 mm", "at or over 730 days": where the value would be across the cut-off."""
+    cut = n.stated.split(" ", 1)[1]
+    upper = n.op in (">=", "<")  # the cut-off itself is on the upper side
+    goes_up = n.value < n.threshold or (n.value == n.threshold and not upper)
+    if upper:
+        return f"at or over {cut}" if goes_up else f"under {cut}"
+    return f"over {cut}" if goes_up else f"at or under {cut}"
+
+
+_PRESENT = {True: "present", False: "absent", None: "unknown"}
+
+
+def _estimates_text(estimates: Sequence[Mapping[str, Any]]) -> str:
+    if not estimates:
+        return "none"
+    parts = []
+    for e in estimates:
+        endpoint = fmt.ENDPOINTS.get(e["endpoint"], e["endpoint"].replace("_", " "))
+        if e["statistic"] == "median_months":
+            parts.append(f"median {endpoint} {number_text(e['value'])} mo")
+        else:
+            parts.append(f"{fmt.horizon_text(e['horizon_months'])} {endpoint} {e['value']:.1f}%")
+    return "; ".join(parts)
+
+
+def change_phrases(n: NearCutoff) -> list[str]:
+    this, other = n.this_side, n.other_side
+    phrases = []
+    if n.factor is not None:
+        phrases.append(f"{n.factor} {_PRESENT[this['present']]} -> "
+                       f"{_PRESENT[other['present']]}")
+    for key in ("status", "score", "group", "subgroup"):
+        if key in other:
+            phrases.append(f"{key} {fmt_value(this[key])} -> {fmt_value(other[key])}")
+    if "score_range" in other and "score" not in other:
+        phrases.append(f"score range {fmt_value(this['score_range'])} -> "
+                       f"{fmt_value(other['score_range'])}")
+    for key in ("estimates", "candidate_estimates"):
+        if key in other:
+            label = "estimates" if key == "estimates" else "possible estimates"
+            phrases.append(f"{label} {_estimates_text(this[key])} -> "
+                           f"{_estimates_text(other[key])}")
+    for key in ("factors", "caveats"):
+        for item, present in other.get(key, {}).items():
+            phrases.append(f"{key[:-1]} {item} {_PRESENT[this[key][item]]} -> "
+                           f"{_PRESENT[present]}")
+    return phrases
+
+
+def fmt_value(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return "-".join(map(str, value))
+    return str(value)
+
+
+def near_cutoff_lines(near: Sequence[NearCutoff]) -> list[str]:
+    lines = []
+    for n in near:
+        value = value_with_unit(n.value, n.unit)
+        distance = value_with_unit(n.distance, n.unit)
+        where = "exactly at" if n.distance == 0 else f"{distance} from"
+        lines.append(f"! {n.field} {value} is {where} {n.short_name}'s {n.stated} "
+                     f"(margin {value_with_unit(n.margin, n.unit)}); if it were "
+                     f"{_other_side_phrase(n)}: " + "; ".join(change_phrases(n)))
+    return lines
+
+
+def _section(title: str, lines: Sequence[str]) -> list[RenderableType]:
+    return [Text(""), Text(title, style="bold"), *(Text(line) for line in lines)] if lines else []
+
+
+def rich_panels(patient: Patient, units: Mapping[str, str],
+                disagreements: Sequence[Disagreement],
+                near: Sequence[NearCutoff]) -> list[RenderableType]:
+    """Derived inputs, disagreements and near cut-offs, for the rich table and reports."""
+    parts: list[RenderableType] = []
+    derived = derived_lines(patient, units)
+    if derived:
+        parts += [Text(""), Text("Derived inputs: " + "; ".join(derived), style="dim")]
+    parts += _section(DISAGREE_TITLE, disagreement_lines(disagreements))
+    parts += _section(NEAR_TITLE, near_cutoff_lines(near))
+    return parts
+
+
+def markdown_panels(patient: Patient, units: Mapping[str, str],
+                    disagreements: Sequence[Disagreement],
+                    near: Sequence[NearCutoff]) -> list[str]:
+    blocks = []
+    derived = derived_lines(patient, units)
+    if derived:
+        blocks.append("**Derived inputs**\n\n" + "\n".join(f"- {d}" for d in derived))
+    if disagreements:
+        blocks.append(f"**{DISAGREE_TITLE}**\n\n" + "\n".join(
+            f"- {'**!** ' if d.flagged else ''}*{KIND_TITLE[d.kind]}*: {d.message}"
+            for d in disagreements))
+    if near:
+        blocks.append(f"**{NEAR_TITLE}**\n\n" + "\n".join(
+            f"- {line[2:]}" for line in near_cutoff_lines(near)))
+    return blocks

@@ -1,0 +1,129 @@
+"""`compare --format fhir`: a FHIR R4 Bundle of RiskAssessments, validated by fhir.resources.
+
+fhir.resources 6.4.0 (a test extra) provides the FHIR R4 (4.0.1) classes; its
+pydantic models reject unknown elements, wrong types and missing required
+elements, so validation is the library's, not ours.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import fhir.resources
+import pytest
+from clirun import DEMO, EXAMPLES, run, run_json
+from fhir.resources.bundle import Bundle
+from fhir.resources.riskassessment import RiskAssessment
+
+EPOCH = "1714521600"
+# Required bindings the library does not enforce (codes are only checked as text):
+# RiskAssessment.status is ObservationStatus, Bundle.type is BundleType (R4).
+OBSERVATION_STATUS = {"registered", "preliminary", "final", "amended", "corrected",
+                      "cancelled", "entered-in-error", "unknown"}
+BUNDLE_TYPE = {"document", "message", "transaction", "transaction-response", "batch",
+               "batch-response", "history", "searchset", "collection"}
+
+
+@pytest.fixture(autouse=True)
+def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def bundle_for(path: str | Path, stdin: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = run_json("compare", str(path), "--format", "fhir", stdin=stdin)
+    Bundle.parse_obj(data)  # raises on anything FHIR R4 does not allow
+    assert data["type"] in BUNDLE_TYPE
+    for entry in data["entry"]:
+        RiskAssessment.parse_obj(entry["resource"])
+        assert entry["resource"]["status"] in OBSERVATION_STATUS
+        for prediction in entry["resource"].get("prediction", []):
+            assert 0 <= prediction["probabilityDecimal"] <= 1
+    return data
+
+
+def assessments(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["resource"]["id"]: e["resource"] for e in bundle["entry"]}
+
+
+def notes(resource: dict[str, Any]) -> str:
+    return " ".join(n["text"] for n in resource["note"])
+
+
+def test_the_library_is_fhir_r4() -> None:
+    assert fhir.resources.__fhir_version__ == "4.0.1"
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.y*ml")) + sorted(EXAMPLES.glob("*.json")),
+                         ids=lambda p: p.name)
+def test_every_example_gives_a_valid_bundle(path: Path) -> None:
+    bundle = bundle_for(path)
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
+    assert bundle["timestamp"] == "2024-05-01T00:00:00Z"
+    assert len({e["fullUrl"] for e in bundle["entry"]}) == len(bundle["entry"])
+
+
+def test_worked_patient_one_assessment_per_applicable_study() -> None:
+    bundle = bundle_for(DEMO)
+    found = assessments(bundle)
+    assert list(found) == ["slms", "burkhard-meier-2025"]
+    slms = found["slms"]
+    assert slms["status"] == "final"
+    assert slms["subject"] == {"reference": "Patient/example-lms-lung",
+                               "display": "example-lms-lung"}
+    [coding] = slms["method"]["coding"]
+    assert (coding["code"], coding["version"]) == ("slms", "1.0.0")
+    assert slms["basis"][0]["display"].startswith("Yamamoto H")
+    [prediction] = slms["prediction"]
+    assert prediction["probabilityDecimal"] == 0.105
+    assert prediction["whenRange"]["high"] == {"value": 36, "unit": "months",
+                                               "system": "http://unitsofmeasure.org",
+                                               "code": "mo"}
+    assert prediction["outcome"]["text"] == ("alive at 36 months after first pulmonary "
+                                             "metastasectomy (overall survival)")
+    text = notes(slms)
+    for left_out in ("Liu 2022", "NCDB (Abugideiri) 2022", "LiBrizzi 2022"):
+        assert left_out in text
+    assert "Not applicable to this patient, so left out" in text
+    assert "not medical advice" in text
+    bm = found["burkhard-meier-2025"]
+    assert bm["basis"][0]["identifier"] == {"system": "https://doi.org",
+                                            "value": "10.1245/s10434-025-17450-2"}
+    assert "prediction" not in bm  # the abstract gives no survival for a group
+    assert "whole-cohort figures" in notes(bm) and "58.7" in notes(bm)
+    assert "TFI > 12 months (HR 0.42): present" in notes(bm)
+
+
+def test_incomplete_study_carries_its_score_range_in_a_note() -> None:
+    bundle = bundle_for("-", stdin="id: p1\nlung_metastasis_count: 2\n"
+                        "lung_metastasis_max_diameter: 18 mm\n")
+    slms = assessments(bundle)["slms"]
+    assert slms["status"] == "preliminary" and "prediction" not in slms
+    text = notes(slms)
+    assert "Incomplete: DFI < 2 years: disease_free_interval unknown" in text
+    assert "Score 1-2 of 3 over every completion" in text
+    assert "if 1: 3-year OS after first pulmonary metastasectomy, SLMS 1 63.2%" in text
+
+
+def test_medians_and_two_horizons() -> None:
+    liu = assessments(bundle_for(EXAMPLES / "relapsed-osteosarcoma.yaml"))["liu-2022"]
+    predictions = [(p["probabilityDecimal"], p["whenRange"]["high"]["value"])
+                   for p in liu["prediction"]]
+    assert predictions == [(0.684, 24), (0.41, 60), (0.5, 24.9)]
+    assert "after diagnosis of pulmonary relapse" in liu["prediction"][0]["outcome"]["text"]
+    assert "median post relapse survival" in liu["prediction"][2]["outcome"]["text"]
+    assert "Treatment group: metastasectomy + chemotherapy." in notes(liu)
+
+
+def test_patient_without_an_id_and_no_applicable_study() -> None:
+    bundle = bundle_for("-", stdin="histology: osteosarcoma\nmetastasis_timing: synchronous\n"
+                        "lung_metastasis_count: 0\n")
+    assert bundle["entry"] == []
+    bundle = bundle_for("-", stdin="lung_metastasis_count: 2\n")
+    assert assessments(bundle)["slms"]["subject"] == {"display": "patient (no id given)"}
+
+
+def test_fhir_with_what_if_is_a_usage_error() -> None:
+    code, _, err = run("compare", str(DEMO), "--format", "fhir",
+                       "--what-if", "lung_metastasis_count=3")
+    assert code == 2 and "cannot be combined with --format fhir" in err

@@ -1,0 +1,110 @@
+"""`prognosis compare --what-if`: the changed patient beside the original, and the changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from clirun import DEMO, run, run_json
+
+DATED = """id: dated
+histology: leiomyosarcoma
+lung_metastasis_count: 2
+lung_metastasis_max_diameter: 12 mm
+extrapulmonary_metastases: false
+primary_resection_date: 2022-06-01
+lung_metastasis_diagnosis_date: 2024-05-01
+"""
+
+
+def what_if(*changes: str, stdin: str | None = None, path: str = str(DEMO)) -> dict[str, Any]:
+    args = ["compare", path, "--format", "json"]
+    for change in changes:
+        args += ["--what-if", change]
+    return run_json(*args, stdin=stdin)  # type: ignore[no-any-return]
+
+
+def test_json_has_both_comparisons_and_the_changes() -> None:
+    doc = what_if("lung_metastasis_max_diameter=14 mm")
+    assert set(doc) >= {"original", "what_if", "changes"}
+    assert doc["original"] == run_json("compare", str(DEMO), "--format", "json")
+    assert doc["what_if"]["patient"]["lung_metastasis_max_diameter"] == 14.0
+    assert doc["inputs"] == [{"field": "lung_metastasis_max_diameter", "from": 17.0,
+                              "to": 14.0}]
+    changes = {(c["rule_set"], c["key"]): (c["from"], c["to"]) for c in doc["changes"]}
+    assert changes[("slms", "score")] == (3, 2)
+    assert changes[("slms", "factors.max_diameter_15mm_or_more")] == (True, False)
+    assert changes[("slms", "estimates")] == (
+        ["3-year OS after first pulmonary metastasectomy, SLMS 3: 10.5"],
+        ["3-year OS after first pulmonary metastasectomy, SLMS 2: 39"])
+    for c in doc["changes"]:
+        assert set(c) == {"rule_set", "key", "from", "to"}
+    # 14 mm is no longer within 3 mm of 2 cm: one fewer near-cut-off flag on that field.
+    assert len([n for n in doc["what_if"]["near_cutoffs"]
+                if n["field"] == "lung_metastasis_max_diameter"]) == 1
+
+
+def test_several_changes_and_unknown() -> None:
+    doc = what_if("lung_metastasis_max_diameter=2.5cm", "treatment_free_interval=unknown")
+    changes = {(c["rule_set"], c["key"]): (c["from"], c["to"]) for c in doc["changes"]}
+    assert changes[("burkhard-meier-2025", "factors.diameter_over_2cm")] == (False, True)
+    assert changes[("burkhard-meier-2025", "factors.tfi_over_12_months")] == (True, None)
+    assert changes[("burkhard-meier-2025", "status")] == ("complete", "incomplete")
+    assert changes[("burkhard-meier-2025", "caveats.systemic_therapy_trend_over_2cm")] == (
+        False, True)
+    assert "treatment_free_interval" not in doc["what_if"]["patient"]
+
+
+def test_no_change_gives_no_changes() -> None:
+    assert what_if("lung_metastasis_max_diameter=18mm")["changes"] == []
+
+
+def test_changing_the_interval_replaces_the_dates() -> None:
+    doc = what_if("disease_free_interval=3 years", stdin=DATED, path="-")
+    assert doc["dropped"] == ["primary_resection_date", "lung_metastasis_diagnosis_date"]
+    assert doc["what_if"]["patient"]["disease_free_interval"] == 1095.75
+    assert "disease_free_interval" not in doc["what_if"]["derived"]
+
+
+def test_changing_a_date_derives_the_interval_again() -> None:
+    doc = what_if("primary_resection_date=2021-06-01",
+                  stdin=DATED + "disease_free_interval: 700 days\n", path="-")
+    assert doc["dropped"] == ["disease_free_interval"]
+    assert doc["what_if"]["patient"]["disease_free_interval"] == 1065.0
+    changes = {(c["rule_set"], c["key"]): c for c in doc["changes"]}
+    assert changes[("slms", "factors.dfi_under_2_years")]["to"] is False
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("lung_metastasis_diameter=2cm", "did you mean 'lung_metastasis_max_diameter'?"),
+    ("lung_metastasis_max_diameter=2 kg", "not a length unit"),
+    ("histology=chondrosarcoma", "allowed: leiomyosarcoma"),
+    ("alkaline_phosphatase_ratio=3", "not a patient field that can be changed"),
+    ("lung_metastasis_max_diameter", "expected FIELD=VALUE"),
+    ("lung_lobes_involved=9", "must not be more than 5"),
+])
+def test_bad_what_if_is_bad_input(change: str, message: str) -> None:
+    code, out, err = run("compare", str(DEMO), "--what-if", change)
+    assert code == 2 and out == ""
+    assert "--what-if" in err and message in err and "Traceback" not in err
+
+
+def test_table_side_by_side_with_changes_marked() -> None:
+    code, out, _ = run("compare", str(DEMO), "--what-if", "lung_metastasis_max_diameter=14mm")
+    assert code == 0
+    assert "Patient example-lms-lung: what if" in out
+    assert "lung_metastasis_max_diameter   17 mm" in out and "* 14 mm" in out
+    row = next(line for line in out.splitlines() if "score 3 of 3" in line)
+    assert "* score 2 of 3" in row  # original left, changed right, on one line
+    assert "  slms: score: 3 -> 2" in out
+    assert "not medical advice" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_markdown_bolds_what_changed() -> None:
+    code, out, _ = run("compare", str(DEMO), "--format", "markdown",
+                       "--what-if", "lung_metastasis_max_diameter=14mm")
+    assert code == 0
+    assert "| lung_metastasis_max_diameter | 17 mm | **14 mm** |" in out
+    assert "**score 2 of 3**" in out
+    assert "- slms: score: 3 -> 2" in out
