@@ -7,10 +7,8 @@ build, normalise and evaluate patients from keyword arguments.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +17,6 @@ from prognosis.engine.evaluate import Comparator
 from prognosis.engine.loader import RuleLibrary, load_library
 from prognosis.engine.patient import Patient, normalise
 from prognosis.engine.results import Result
-
-sys.path.insert(0, str(Path(__file__).parent))  # tests/helpers.py
 
 RULE_SET_IDS = ("slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022", "librizzi-2022")
 

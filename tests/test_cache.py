@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from prognosis.engine.errors import RuleSetError
-from prognosis.engine.loader import bundled_rules_dir, load_library
+from prognosis.engine.loader import VERSION, bundled_rules_dir, load_library
 
 
 @pytest.fixture
@@ -55,3 +56,9 @@ def test_unwritable_cache_only_costs_speed(rules: Path, monkeypatch: pytest.Monk
     blocker.write_text("")
     monkeypatch.setenv("PROGNOSIS_CACHE_DIR", str(blocker / "cache"))
     assert _estimate(load_library(rules), 0) == 89.5
+
+
+def test_package_version_is_the_version_in_the_cache_key() -> None:
+    """The cache key holds loader.VERSION: if it lagged behind the installed package, an
+    upgrade could be served a library cached by the previous release."""
+    assert version("prognosis-comparator") == VERSION

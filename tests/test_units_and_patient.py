@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,7 @@ def problems_of(make_patient: Callable[..., Patient], **fields: Any) -> list[Pro
 
 # -- units ------------------------------------------------------------------
 
-LENGTHS = [15, 15.0, "15", "15 mm", "1.5 cm", "1.5cm", " 15mm "]
+LENGTHS = [15, 15.0, "15", "15 mm", "15.0mm", "1.5 cm", "1.5cm", " 1.5cm ", " 15mm "]
 
 
 @pytest.mark.parametrize("raw", LENGTHS)
@@ -49,7 +50,8 @@ def test_equivalent_lengths_get_the_same_slms_verdict(
 
 @pytest.mark.parametrize(("raw", "days"), [
     ("2 years", 730.5), ("12 months", 365.25), ("400 days", 400.0), ("14 months", 426.125),
-    ("1 year", 365.25), ("23 months", 700.0625), ("2 weeks", 14.0), ("400", 400.0),
+    ("1 year", 365.25), ("23 months", 700.0625), ("1 week", 7.0), ("2 weeks", 14.0),
+    ("400", 400.0),
     (400, 400.0), ("0 days", 0.0), ("3 mo", 91.3125), ("1 y", 365.25), ("10 d", 10.0)])
 def test_durations_are_converted_to_days(make_patient: Callable[..., Patient], raw: object,
                                          days: float) -> None:
@@ -91,6 +93,16 @@ def test_counts_stay_whole_numbers(make_patient: Callable[..., Patient]) -> None
     ({"chemotherapy": "perhaps"}, "chemotherapy", "must be true or false"),
     ({"alkaline_phosphatase_uln": 0}, "alkaline_phosphatase_uln", "must be greater than 0"),
     ({"alkaline_phosphatase_ratio": 2.5}, "alkaline_phosphatase_ratio", "derived"),
+    ({"histology": "leiomyosarcom"}, "histology",
+     "'leiomyosarcom' is not allowed (did you mean 'leiomyosarcoma'?)"),
+    ({"alkaline_phosphatase": "300 mmol"}, "alkaline_phosphatase",
+     "unit 'mmol' does not fit; give a number in U/L"),
+    ({"disease_free_interval": float("nan")}, "disease_free_interval",
+     "must be a finite number, got nan"),
+    ({"lung_metastasis_count": True}, "lung_metastasis_count",
+     "must be a whole number >= 0, got true"),
+    ({"disease_free_interval": dt.date(2020, 1, 1)}, "disease_free_interval",
+     "got 2020-01-01 (a date)"),
 ])
 def test_rejected_value_names_its_field(make_patient: Callable[..., Patient],
                                         fields: dict[str, Any], field: str,
@@ -119,6 +131,8 @@ def test_misspelt_field_is_named_and_the_rest_is_not_evaluated(
 
 @pytest.mark.parametrize(("data", "message"), [
     ([{"lung_metastasis_count": 2}], "expected a mapping of field: value, got a list"),
+    ([], "expected a mapping of field: value, got a list"),
+    (5, "expected a mapping of field: value, got int 5"),
     (None, "file is empty; expected a mapping of field: value"),
     ("lung_metastasis_count: 2", "expected a mapping of field: value, got str"),
 ])
@@ -158,6 +172,13 @@ def test_problems_in_a_yaml_patient_file_carry_their_lines(library: Any) -> None
 def test_histology_aliases(make_patient: Callable[..., Patient], raw: str,
                            canonical: str) -> None:
     assert make_patient(histology=raw).values["histology"] == canonical
+
+
+@pytest.mark.parametrize(("field", "raw", "canonical"), [
+    ("primary_site", "Head Neck", "head_neck"), ("metastasis_timing", "relapse", "metachronous")])
+def test_other_enum_spellings(make_patient: Callable[..., Patient], field: str, raw: str,
+                              canonical: str) -> None:
+    assert make_patient(**{field: raw}).values[field] == canonical
 
 
 def test_alias_lms_is_in_the_population_of_librizzi(result_for: Callable[..., Result]) -> None:

@@ -78,6 +78,16 @@ def test_ncdb_known_group_with_unknown_subgroup_is_complete(result_for: Run) -> 
     assert [e.value for e in r.candidate_estimates if e.horizon_months == 60] == [56.1]
 
 
+def test_unknown_covariate_does_not_make_a_result_incomplete(result_for: Run) -> None:
+    r = result_for("abugideiri-2022", **(NCDB | {"histology": "liposarcoma"}),
+                   metastasectomy=True)  # margins (a covariate) not given
+    assert (r.status, r.reasons, r.group) == ("complete", (), "metastasectomy")
+    assert (r.factor("margins_positive").present, r.factor("margins_negative").present) == (
+        None, None)
+    assert r.factor("histology_adipocytic").present is True
+    assert [e.value for e in r.estimates if e.horizon_months == 60] == [30.8, 28.7]
+
+
 def test_liu_unknown_metastasectomy_shows_both_arms(result_for: Run) -> None:
     r = result_for("liu-2022", **LIU)
     assert (r.status, r.group) == ("incomplete", None)
