@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from rich.console import Console
+from clirun import DEMO, EXAMPLES, ROOT, run
 
-from prognosis.cli.app import App, ExitCode
-from prognosis.cli.main import cli
+from prognosis.cli.app import ExitCode
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-DEMO = EXAMPLES / "lung-metastases-lms.yaml"
 ANSI = re.compile(r"\x1b\[")
-
-
-def run(*args: str, stdin: str | None = None, width: int = 100) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    app = App(out=Console(file=out, width=width, no_color=True, highlight=False),
-              err=Console(file=err, width=width, no_color=True, highlight=False))
-    result = CliRunner().invoke(cli, list(args), obj=app, input=stdin,
-                                catch_exceptions=False)
-    return result.exit_code, out.getvalue() + result.stdout, err.getvalue() + result.stderr
 
 
 def compare_json(path: str | Path, *extra: str, stdin: str | None = None) -> dict:

@@ -4,17 +4,13 @@ lung_metastasis_diagnosis_date (the SLMS definition), and every error around it.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from rich.console import Console
+from clirun import run
 
-from prognosis.cli.app import App
-from prognosis.cli.main import cli
 from prognosis.engine.errors import InputError
 from prognosis.engine.loader import RuleLibrary
 from prognosis.engine.patient import Patient, derive_fields, normalise
@@ -158,13 +154,6 @@ def test_a_rule_cannot_compare_a_date(tmp_path: Path) -> None:
 
 
 # --- the command line ---------------------------------------------------------
-
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    app = App(out=Console(file=out, width=100, no_color=True),
-              err=Console(file=err, width=100, no_color=True))
-    result = CliRunner().invoke(cli, list(args), obj=app, input=stdin, catch_exceptions=False)
-    return result.exit_code, out.getvalue() + result.stdout, err.getvalue() + result.stderr
 
 
 PATIENT = """id: dated
