@@ -16,6 +16,15 @@ from prognosis.cli.main import cli
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DEMO = EXAMPLES / "lung-metastases-lms.yaml"
+# A patient whose DFI comes from two dates (2022-06-01 to 2024-05-01: 700 days).
+DATED = """id: dated
+histology: leiomyosarcoma
+lung_metastasis_count: 2
+lung_metastasis_max_diameter: 12 mm
+extrapulmonary_metastases: false
+primary_resection_date: 2022-06-01
+lung_metastasis_diagnosis_date: 2024-05-01
+"""
 
 
 def run(*args: str, stdin: str | None = None, width: int = 100) -> tuple[int, str, str]:

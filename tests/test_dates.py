@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from clirun import run
+from clirun import DATED, run
 
 from prognosis.engine.errors import InputError
 from prognosis.engine.loader import RuleLibrary
@@ -156,14 +156,7 @@ def test_a_rule_cannot_compare_a_date(tmp_path: Path) -> None:
 # --- the command line ---------------------------------------------------------
 
 
-PATIENT = """id: dated
-histology: leiomyosarcoma
-lung_metastasis_count: 2
-lung_metastasis_max_diameter: 12 mm
-extrapulmonary_metastases: false
-primary_resection_date: 2022-06-01
-lung_metastasis_diagnosis_date: 2024-05-01
-"""
+PATIENT = DATED
 
 
 def test_derived_interval_is_shown_as_derived_in_every_format() -> None:

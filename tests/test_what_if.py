@@ -5,16 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from clirun import DEMO, run, run_json
-
-DATED = """id: dated
-histology: leiomyosarcoma
-lung_metastasis_count: 2
-lung_metastasis_max_diameter: 12 mm
-extrapulmonary_metastases: false
-primary_resection_date: 2022-06-01
-lung_metastasis_diagnosis_date: 2024-05-01
-"""
+from clirun import DATED, DEMO, run, run_json
 
 
 def what_if(*changes: str, stdin: str | None = None, path: str = str(DEMO)) -> dict[str, Any]:
