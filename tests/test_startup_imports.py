@@ -29,7 +29,7 @@ FORBIDDEN = {
     "prognosis.engine.what_if", "prognosis.cli.what_if", "prognosis.cli.export",
     "prognosis.engine.report", "prognosis.engine.fhir", "html",
     # hashlib is needed: the rule cache is keyed on each file's exact content (sha256).
-    "pathlib", "tempfile", "subprocess", "shutil", "jsonschema", "pickle",
+    "pathlib", "tempfile", "subprocess", "shutil", "jsonschema",
     "importlib.resources", "prognosis.engine.schema", "prognosis.engine.ruleformat",
     "prognosis.engine.checks", "prognosis.cli.rules_group", "prognosis.cli.rules_edit",
     "pandas", "pyarrow", "lifelines", "matplotlib", "dask",
