@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from . import text as words
 from .disagreements import number_text
 from .document import DISCLAIMER
 from .fields import FieldDictionary
 from .model import Estimate, RuleSet
-from . import text as words
 from .patient import Patient
 from .results import ConditionTrace, Result, effect_dict, estimate_dict
 

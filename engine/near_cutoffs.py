@@ -22,7 +22,7 @@ from .errors import InputError, Problem
 from .evaluate import Comparator
 from .fields import FieldDictionary
 from .model import Atom, RuleSet, atoms_of
-from .results import Result, estimate_dict
+from .results import Result
 
 STEP = 1e-6  # "just across" a cut-off of a non-integer field, in its canonical unit
 _INEQUALITIES = ("<", "<=", ">", ">=")
