@@ -9,7 +9,7 @@ halves their creation cost at start-up.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from .model import Effect, Estimate, Threshold, Truth
 
@@ -118,6 +118,33 @@ class VerdictResult:
                 "conditions": [c.to_dict() for c in self.conditions]}
 
 
+ReasonKind: TypeAlias = Literal["outside_population", "applicability_unknown", "factor_unknown",
+                                "group_undetermined", "no_group"]
+
+
+@dataclass(frozen=True, eq=False)
+class Reason:
+    """Why a result is not complete, as structure: the kind, the item of the rule set it is
+    about, the rule set's own words for it, the patient fields involved, and (outside a
+    population) the patient's side. prognosis.engine.text words it."""
+
+    kind: ReasonKind
+    item: str  # population condition, factor or group id ('' when none)
+    label: str  # the rule set's words: a population condition's reason, a factor's label
+    fields: tuple[str, ...]
+    detail: str = ""  # the patient's side ("histology is leiomyosarcoma")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "item": self.item, "label": self.label,
+                "fields": list(self.fields), "detail": self.detail}
+
+
+def reason_texts(why: tuple[Reason, ...]) -> tuple[str, ...]:
+    from .text import reason_text
+
+    return tuple(reason_text(r) for r in why)
+
+
 @dataclass(frozen=True, eq=False)
 class Assumption:
     """A treatment choice a figure assumes: `field` is `value` ("if pulmonary metastasectomy")."""
@@ -138,7 +165,7 @@ class Option:
 
     assumes: tuple[Assumption, ...]
     status: str  # complete | incomplete (a missing FACT, not the treatment)
-    reasons: tuple[str, ...]
+    why: tuple[Reason, ...]
     score: int | None
     score_range: tuple[int, int] | None
     group: str | None
@@ -147,6 +174,10 @@ class Option:
     subgroup_label: str | None
     estimates: tuple[Estimate, ...]  # the patient's figures under this option only
     candidate_estimates: tuple[Estimate, ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return reason_texts(self.why)
 
     def to_dict(self) -> dict[str, Any]:
         return {"assumes": [a.to_dict() for a in self.assumes], "status": self.status,
@@ -190,7 +221,7 @@ class Result:
     doi: str | None
     model: str
     status: str  # complete | incomplete | not_applicable
-    reasons: tuple[str, ...]
+    why: tuple[Reason, ...]
     score: int | None
     score_range: tuple[int, int] | None
     max_score: int | None
@@ -211,6 +242,11 @@ class Result:
     conditional_on: tuple[Assumption, ...] = ()  # treatment choices the figures assume
     options: tuple[Option, ...] = ()  # undecided treatments: one entry per distinct outcome
     outside_range: tuple[RangeFlag, ...] = ()
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the result is not complete, in words (the JSON contract's `reasons`)."""
+        return reason_texts(self.why)
 
     def comparable(self) -> dict[str, Any]:
         """The parts of a result a reader sees change, as plain data: what what-if, the
@@ -242,7 +278,8 @@ class Result:
             "title": self.title, "year": self.year, "n": self.n,
             "population": self.population_summary, "citation": self.citation,
             "doi": self.doi, "model": self.model, "status": self.status,
-            "reasons": list(self.reasons), "score": self.score,
+            "reasons": list(self.reasons), "why": [r.to_dict() for r in self.why],
+            "score": self.score,
             "score_range": list(self.score_range) if self.score_range else None,
             "max_score": self.max_score, "group": self.group, "group_label": self.group_label,
             "subgroup": self.subgroup, "possible_groups": list(self.possible_groups),

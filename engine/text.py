@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .model import Estimate
-from .results import Assumption, Option, RangeFlag, Result
+from .results import Assumption, Option, RangeFlag, Reason, Result
 
 ENDPOINTS = {"overall_survival": "OS", "post_relapse_survival": "post-relapse survival",
              "disease_free_survival": "DFS"}
@@ -86,34 +86,50 @@ def assumption(a: Assumption) -> str:
 
 
 def conditional_phrase(assumptions: Sequence[Assumption]) -> str:
-    """"if pulmonary metastasectomy and chemotherapy" ('' when nothing is assumed)."""
-    return "if " + " and ".join(assumption(a) for a in assumptions) if assumptions else ""
+    """"if pulmonary metastasectomy, chemotherapy" ('' when nothing is assumed)."""
+    return "if " + ", ".join(assumption(a) for a in assumptions) if assumptions else ""
 
 
 def option_heading(option: Option) -> str:
-    """"if no chemotherapy: SP alone" — the choice and what it leads to."""
-    what = []
-    if option.group_label:
-        what.append(option.group_label)
-    if option.subgroup_label:
-        what.append(f"subgroup {option.subgroup_label}")
-    if option.score is not None:
-        what.append(f"score {option.score}")
-    elif option.score_range is not None:
-        what.append(f"score {option.score_range[0]}-{option.score_range[1]}")
+    """"if no chemotherapy: SP alone" — the choice and what it leads to (the finest group
+    the study names for it)."""
+    what = option.subgroup_label or option.group_label
+    if what is None and option.score is not None:
+        what = f"score {option.score}"
+    elif what is None and option.score_range is not None:
+        what = f"score {option.score_range[0]}-{option.score_range[1]}"
     choice = conditional_phrase(option.assumes) or "otherwise"
-    return f"{choice}: {', '.join(what) or 'no group of the study'}"
+    return f"{choice}: {what or 'no group of the study'}"
 
 
 def applies_phrase(result: Result) -> str:
     """yes / yes, if ... / no: <the patient's side> / needs: <fields>."""
     if result.status == "not_applicable":
         return "no: " + "; ".join(p.detail for p in result.population if p.holds is False)
-    open_ = [p for p in result.population if p.holds is None and not p.undecided]
-    if open_:
-        return "needs: " + "; ".join(p.detail.replace(" unknown", "") for p in open_)
+    if any(r.kind == "applicability_unknown" for r in result.why):
+        return needs_phrase(result)
     conditional = conditional_phrase(result.conditional_on)
     return f"yes, {conditional}" if conditional else "yes"
+
+
+def reason_text(r: Reason) -> str:
+    """Why a result is not complete, in words."""
+    fields = ", ".join(r.fields)
+    if r.kind == "outside_population":
+        return f"{r.label} ({r.detail})"
+    if r.kind == "applicability_unknown":
+        return f"applicability unknown: {fields} not given ({r.label})"
+    if r.kind == "factor_unknown":
+        return f"{r.label}: {fields} unknown"
+    if r.kind == "group_undetermined":
+        return f"treatment group undetermined: {fields} unknown"
+    return "the treatment matches none of the study's groups"
+
+
+def needs_phrase(result: Result) -> str:
+    """"needs primary_site (the NCDB cohort had ...); metastasis_timing (...)"."""
+    return "needs " + "; ".join(f"{', '.join(r.fields)} ({r.label})" for r in result.why
+                                if r.kind == "applicability_unknown")
 
 
 def range_flag(flag: RangeFlag, unit: str | None) -> str:
