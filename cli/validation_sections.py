@@ -142,9 +142,8 @@ def _discrimination(report: dict[str, Any]) -> Section:
     if c:
         section.lines.append(
             f"Harrell's C of the {c['risk']}: {c['value']:.3f} (95% CI {ci(c['ci'], 3)}); "
-            f"{c['concordant']} concordant, {c['discordant']} discordant pairs, "
-            f"{c['tied_risk']} pairs with tied risk (counted 1/2), {c['tied_time']} with "
-            "tied times.")
+            f"of {c['pairs']} comparable pairs {c['concordant']} concordant, "
+            f"{c['discordant']} discordant, {c['tied_risk']} with tied risk (counted 1/2).")
     a = report["auc"]
     if a:
         section.lines.append(

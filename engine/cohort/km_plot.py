@@ -53,6 +53,10 @@ def _save(figure: Any, path: str, image_format: str) -> None:
     plt.close(figure)
 
 
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
 def _title(report: dict[str, Any], what: str) -> str:
     title = f"{report['short_name']} ({report['rule_set']}): {what}"
     if report["endpoint"]:
@@ -122,11 +126,13 @@ def plot_decision(report: dict[str, Any], path: str, image_format: str) -> bool:
         points = entry["decision_curve"]
         thresholds = [p["threshold"] for p in points]
         h = f"{entry['horizon_months']:g} mo"
-        axes.plot(thresholds, [p["published"] for p in points], label=f"published risk ({h})")
-        axes.plot(thresholds, [p["treat_all"] for p in points], linestyle=":",
+        axes.plot(thresholds, [_nan(p["published"]) for p in points],
+                  label=f"published risk ({h})")
+        axes.plot(thresholds, [_nan(p["treat_all"]) for p in points], linestyle=":",
                   label=f"treat all ({h})")
     axes.axhline(0, color="black", linewidth=1, label="treat none")
-    top = max(max(p["published"], p["treat_all"]) for e in curves for p in e["decision_curve"])
+    top = max((v for e in curves for p in e["decision_curve"]
+               for v in (p["published"], p["treat_all"]) if v is not None), default=0.05)
     axes.set_ylim(-0.05, max(top, 0.05) * 1.1)
     axes.set_xlabel("threshold probability of death by the horizon")
     axes.set_ylabel("net benefit")

@@ -154,15 +154,6 @@ def predicted_survival(rs: RuleSet, keys: np.ndarray, horizon: float) -> np.ndar
     return np.array([fractions[k] for k in keys.tolist()], dtype=float)
 
 
-def _harrell_fast(months: np.ndarray, risk: np.ndarray, events: np.ndarray) -> float | None:
-    """Harrell's C by lifelines (O(n log n), the same definition): for the bootstrap."""
-    from lifelines.utils import concordance_index
-
-    if len(set(risk.tolist())) < 2 or not events.any():
-        return None
-    return float(concordance_index(months, -risk, events))
-
-
 def _mortality_auc(scores: np.ndarray, died: np.ndarray) -> float | None:
     """ROC area of a score for death by a horizon (censored before it excluded): the
     Mann-Whitney U / (deaths x survivors), as the SLMS paper computed its 0.75."""
@@ -209,7 +200,7 @@ def _performance(rs: RuleSet, outcomes: Outcomes, horizons: Sequence[float], res
             if found is not None:
                 harrell = {**found, "value": round(found["value"], 4),
                            "risk": f"published risk of death by {horizon:g} months",
-                           "ci": percentile_ci(_harrell_fast, [months, risk, events],
+                           "ci": percentile_ci(performance.harrell_value, [months, risk, events],
                                                resamples, seed)}
     return calibrations, performances, harrell
 

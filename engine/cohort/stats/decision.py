@@ -9,6 +9,7 @@ Kaplan-Meier risk among the treated at the horizon.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,11 @@ def net_benefit(months: np.ndarray, events: np.ndarray, risk: np.ndarray,
                         thresholds=list(thresholds), time=horizon, time_to_outcome_col="t")
     by = {(r.model, round(float(r.threshold), 2)): float(r.net_benefit)
           for r in table.itertuples()}
-    return [{"threshold": t, "published": round(by[("risk", t)], 5),
-             "treat_all": round(by[("all", t)], 5), "treat_none": round(by[("none", t)], 5)}
-            for t in thresholds]
+
+    def value(model: str, threshold: float) -> float | None:
+        # NaN where the treated group's Kaplan-Meier curve ends before the horizon
+        found = by[(model, round(threshold, 2))]
+        return round(found, 5) if math.isfinite(found) else None
+
+    return [{"threshold": t, "published": value("risk", t), "treat_all": value("all", t),
+             "treat_none": value("none", t)} for t in thresholds]

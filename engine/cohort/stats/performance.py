@@ -10,10 +10,11 @@ AUC and Harrell's C (scikit-survival), for predictions that are published surviv
   cohort's average; below 0 = worse.
 - Cumulative/dynamic AUC (`cumulative_dynamic_auc`, Uno et al./Hung & Chiang): cases die
   by the horizon, controls are alive after it, IPCW-weighted.
-- Harrell's C (`concordance_index_censored`): over all comparable pairs; pairs with equal
-  predicted risk count 1/2 (a score has few values, so many pairs tie), pairs whose
-  shorter time is censored are not comparable, and pairs with tied event times are
-  compared as scikit-survival does (the counts are reported).
+- Harrell's C (lifelines' `concordance_index`, O(n log n); scikit-survival's
+  `concordance_index_censored` gives the same value, checked in the tests, but is
+  quadratic): over all comparable pairs (the shorter time is a death); pairs with equal
+  predicted risk count 1/2 (a score has few values, so many pairs tie). The counts of
+  concordant, discordant and tied pairs are reported.
 """
 
 from __future__ import annotations
@@ -60,13 +61,23 @@ def td_auc(months: np.ndarray, events: np.ndarray, risk: np.ndarray,
     return float(auc[0])
 
 
-def harrell(months: np.ndarray, events: np.ndarray, risk: np.ndarray) -> dict[str, Any] | None:
-    """Harrell's C of a risk (higher = worse) with the pair counts behind it."""
-    from sksurv.metrics import concordance_index_censored
+def harrell_value(months: np.ndarray, risk: np.ndarray, events: np.ndarray) -> float | None:
+    """Harrell's C of a risk (higher = worse), or None where it is undefined."""
+    from lifelines.utils import concordance_index
 
     if len(set(risk.tolist())) < 2 or not events.any():
         return None
-    c, concordant, discordant, tied_risk, tied_time = concordance_index_censored(
-        events.astype(bool), months.astype(float), risk.astype(float))
-    return {"value": float(c), "concordant": int(concordant), "discordant": int(discordant),
-            "tied_risk": int(tied_risk), "tied_time": int(tied_time)}
+    return float(concordance_index(months, -risk, events))
+
+
+def harrell(months: np.ndarray, events: np.ndarray, risk: np.ndarray) -> dict[str, Any] | None:
+    """Harrell's C of a risk (higher = worse) with the pair counts behind it."""
+    from lifelines.utils.concordance import _concordance_summary_statistics
+
+    value = harrell_value(months, risk, events)
+    if value is None:
+        return None
+    correct, tied, pairs = _concordance_summary_statistics(
+        months.astype(float), -risk.astype(float), events.astype(bool))
+    return {"value": value, "pairs": int(pairs), "concordant": int(correct),
+            "discordant": int(pairs - correct - tied), "tied_risk": int(tied)}
