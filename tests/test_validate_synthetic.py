@@ -11,7 +11,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from clirun import run
@@ -155,14 +154,14 @@ def test_case_mix_counts_equal_those_of_the_raw_columns(cohort_file: Path) -> No
     items = {c["id"]: c for c in r["case_mix"]}
     six = (rows["lung_metastasis_count"].astype(int) >= 6)
     wide = rows["lung_metastasis_max_diameter"].map(_mm) >= 15
-    assert items["six_or_more_metastases"]["local"] == {
+    assert items["nodules_6_or_more"]["local"] == {
         "count": int(six.sum()), "of": len(rows), "percent": round(100 * six.mean(), 1),
         "unknown": 0}
-    assert items["max_diameter_15mm_or_more"]["local"]["count"] == int(wide.sum())
-    assert items["dfi_under_2_years"]["published"] == {"count": 99, "of": 135,
+    assert items["nodule_15mm_or_more"]["local"]["count"] == int(wide.sum())
+    assert items["dfi_under_2y"]["published"] == {"count": 99, "of": 135,
                                                       "percent": 73.3}
-    assert items["six_or_more_metastases"]["published"]["count"] == 33
-    assert items["max_diameter_15mm_or_more"]["published"]["count"] == 81
+    assert items["nodules_6_or_more"]["published"]["count"] == 33
+    assert items["nodule_15mm_or_more"]["published"]["count"] == 81
     assert {c["id"]: c["differs"] for c in r["case_mix"]}["leiomyosarcoma"] is True
 
 
@@ -271,3 +270,30 @@ def test_a_signal_study_shows_its_whole_cohort_figure_beside_the_local_one(
     assert (r["endpoint"], r["origin"]) == ("overall_survival", "first pulmonary metastasectomy")
     assert len(r["groups"]) == 1 and r["groups"][0]["estimates"] == []
     assert r["logrank_p"] is None and r["calibration"] == [] and r["harrell_c"] is None
+
+
+def test_probes_give_the_same_answer_with_workers_and_from_standard_input(
+        cohort_file: Path) -> None:
+    base = report(cohort_file, "burkhard-meier-2025")
+    args = ("--study", "burkhard-meier-2025", "--time", "os_months", "--event", "death",
+            "--bootstrap", "30")
+    workers = validate_json(str(cohort_file), *args, "--workers", "2")
+    code, out, err = run("validate", "-", *args, "--format", "json",
+                         stdin=cohort_file.read_text())
+    assert code == 0, err
+    piped = json.loads(out)
+    for other in (workers, piped):
+        assert other["hazard_ratios"] == base["hazard_ratios"]
+        assert other["case_mix"] == base["case_mix"]
+    assert piped["input"] == "<stdin>"
+
+
+def test_html_export_of_a_score_study_embeds_its_decision_curve(cohort_file: Path,
+                                                                tmp_path: Path) -> None:
+    path = tmp_path / "slms.html"
+    code, _, err = run("validate", str(cohort_file), "--study", "slms", "--time", "os_months",
+                       "--event", "death", "--bootstrap", "0", "--export", str(path))
+    assert code == 0, err
+    page = path.read_text()
+    assert page.count("<svg") == 3 and "Decision curve (net benefit)" in page
+    assert "threshold probability of death by the horizon" in page
