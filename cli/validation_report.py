@@ -20,7 +20,8 @@ STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.85em}
 th,td{border:1px solid #bbb;padding:.25em .5em;text-align:right}
 th:first-child,td:first-child{text-align:left}caption{text-align:left;font-weight:bold}
-.item{color:#666;font-style:italic}figure{margin:1em 0}svg{max-width:100%;height:auto}
+.item{color:#666;font-style:italic}figure{margin:1em 0;page-break-inside:avoid}
+svg{max-width:100%;max-height:15cm;width:auto;height:auto}
 @page{size:A4 landscape;margin:1.2cm}"""
 
 

@@ -104,10 +104,15 @@ def groups_table(report: dict[str, Any]) -> Table:
 
 def _calibration(report: dict[str, Any]) -> Section:
     section = Section("23a Model performance", "Calibration", images=["calibration", "km"])
-    section.lines.append("O/E = observed risk of death by the horizon (1 - Kaplan-Meier) / "
-                         "published risk; 1 is perfect, > 1 more deaths than published. "
-                         "Calibration slope: Cox coefficient of the published log cumulative "
-                         "hazard, follow-up stopped at the horizon; 1 is perfect.")
+    if not report["calibration"]:
+        section.lines.append("The study publishes no survival at a horizon for its groups: "
+                             "nothing to calibrate; the observed figures are shown.")
+    else:
+        section.lines.append("O/E = observed risk of death by the horizon (1 - Kaplan-Meier) "
+                             "/ published risk; 1 is perfect, > 1 more deaths than published. "
+                             "Calibration slope: Cox coefficient of the published log "
+                             "cumulative hazard, follow-up stopped at the horizon; 1 is "
+                             "perfect.")
     section.tables.append(groups_table(report))
     rows = []
     for c in report["calibration"]:
