@@ -3,6 +3,9 @@ condition, with a count out of a denominator; mistakes are reported with their l
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from prognosis.engine.errors import RuleSetError
@@ -62,3 +65,16 @@ def test_a_count_equal_to_its_denominator_is_allowed(library: RuleLibrary) -> No
     text = _slms().replace(ITEM, ITEM.replace("count: 33", "count: 135"))
     rs = build_rule_set(parse_yaml(text, "slms.yaml"), library.fields, "slms.yaml", "0" * 64)
     assert {c.id: c.count for c in rs.case_mix}["nodules_6_or_more"] == 135
+
+
+def test_a_case_mix_item_without_provenance_is_an_error(tmp_path: Path) -> None:
+    from prognosis.engine.checks import run_checks
+    from prognosis.engine.checks.collect import collect
+
+    shutil.copy(bundled_rules_dir() / "fields.yaml", tmp_path / "fields.yaml")
+    path = tmp_path / "slms.yaml"
+    path.write_text(_slms().replace(ITEM, ITEM.replace(', provenance: "Table 2 (9 + 24)"', "")))
+    found = [f for f in run_checks(collect([path])) if f.check == "missing-provenance"]
+    assert [(f.message, f.severity) for f in found] == [
+        ("'nodules_6_or_more' has no provenance", "error")]
+    assert found[0].line == _slms().splitlines().index(ITEM) + 1
