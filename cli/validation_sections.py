@@ -186,7 +186,7 @@ def _hazard_ratios(report: dict[str, Any]) -> Section | None:
     for h in report["hazard_ratios"]:
         local = h["local"] or {}
         shown = (f"{num(local.get('hr'), 2)} ({ci(local.get('ci'), 2)}), p {_p(local.get('p'))}"
-                 if local else "not estimable here")
+                 if local else f"not estimable: {h['not_estimable']}")
         n = f"{local.get('n_exposed', '-')}/{local.get('n', '-')}" if local else "-"
         for index, pub in enumerate(h["published"]):
             rows.append((h["label"] if index == 0 else "", h["reference"] if index == 0 else "",

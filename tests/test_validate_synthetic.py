@@ -190,6 +190,7 @@ def test_burkhard_meier_local_hazard_ratios_equal_statsmodels(cohort_file: Path)
     assert found["diameter_over_2cm"]["published"][0]["kind"] == "univariable"
     assert found["diameter_over_2cm"]["local"]["hr"] > 1  # larger nodules score higher
     assert "univariable Cox" in found["tfi_over_12_months"]["note"]
+    assert found["tfi_over_12_months"]["reference"] == "not TFI > 12 months"
     (median,) = r["reference"]
     assert (median["statistic"], median["published"]) == ("median_months", 58.7)
     assert median["observed"] is not None
@@ -208,8 +209,12 @@ def test_group_and_signal_studies_compare_their_hazard_ratios(cohort_file: Path)
     assert all(p["td_auc"] is None for p in librizzi["performance"])  # one prediction
     ncdb = report(cohort_file, "abugideiri-2022")
     hrs = {h["id"]: h for h in ncdb["hazard_ratios"]}
-    assert hrs["primary_size_over_15cm"]["reference"] == "primary_size_0_5cm"
+    assert hrs["primary_size_over_15cm"]["reference"] == "primary 0-5 cm"
     assert hrs["metastasectomy"]["reference"] == "SP alone"
+    # the synthetic cohort has no facility_type column
+    assert hrs["facility_academic"]["local"] is None
+    assert hrs["facility_academic"]["not_estimable"] == "unknown for every included patient"
+    assert hrs["primary_size_over_15cm"]["not_estimable"] is None
 
 
 def test_two_runs_give_identical_output_and_print_the_default_seed(cohort_file: Path) -> None:

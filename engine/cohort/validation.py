@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model import Condition, Effect, Estimate, Group, RuleSet
+from ..model import Condition, Effect, Estimate, Factor, Group, RuleSet
 from .stats import calibration, casemix, cox, decision, performance, precision
 from .stats.bootstrap import DEFAULT_SEED, percentile_ci
 from .stats.survival import at_horizon, km_fit, median
@@ -240,44 +240,56 @@ LOCAL_NOTE = ("local: univariable Cox (lifelines, Efron ties), one indicator aga
 
 def _hazard_ratios(rs: RuleSet, outcomes: Outcomes, endpoint: str | None
                    ) -> list[dict[str, Any]]:
-    rows = []
-    for f in rs.factors:
-        effects = compared_effects(f.effects, endpoint)
-        if not effects:
-            continue
-        truth = outcomes.truths.get(f"factor:{f.id}")
-        reference = _reference_factor(rs, f.variable)
-        local = None
-        if truth is not None:
-            exposed = np.array([t is True for t in truth.tolist()])
-            if reference is not None:
-                ref = np.array([t is True for t in outcomes.truths[f"factor:{reference}"]
-                                .tolist()])
-                keep = exposed | ref
-            else:
-                keep = np.array([t is not None for t in truth.tolist()])
-            local = cox.hazard_ratio(outcomes.months[keep], outcomes.events[keep],
-                                     exposed[keep])
-        rows.append({"kind": "factor", "id": f.id, "label": f.label,
-                     "reference": reference or f"not {f.label}",
-                     "published": [_published_effect(e) for e in effects], "local": local,
-                     "note": LOCAL_NOTE})
+    """Each published HR on the endpoint beside the local univariable one."""
+    rows = [_factor_hr(rs, f, outcomes, endpoint) for f in rs.factors
+            if compared_effects(f.effects, endpoint)]
     if rs.model == "group":
-        for g in rs.groups:
-            effects = compared_effects(g.effects, endpoint)
-            if not effects or g.parent is not None:
-                continue
-            against = _reference_group(rs, effects[0])
-            local = None
-            if against is not None:
-                keep = (outcomes.keys == g.id) | (outcomes.keys == against.id)
-                local = cox.hazard_ratio(outcomes.months[keep], outcomes.events[keep],
-                                         (outcomes.keys[keep] == g.id))
-            rows.append({"kind": "group", "id": g.id, "label": g.label,
-                         "reference": against.label if against else effects[0].reference,
-                         "published": [_published_effect(e) for e in effects],
-                         "local": local, "note": LOCAL_NOTE})
+        rows += [_group_hr(rs, g, outcomes, endpoint) for g in rs.groups
+                 if g.parent is None and compared_effects(g.effects, endpoint)]
     return rows
+
+
+def _factor_hr(rs: RuleSet, f: Factor, outcomes: Outcomes,
+               endpoint: str | None) -> dict[str, Any]:
+    """A factor against its reference band (banded variables) or against its absence."""
+    truth = outcomes.truths.get(f"factor:{f.id}")
+    reference = _reference_factor(rs, f.variable)
+    against = next((x.label for x in rs.factors if x.id == reference), f"not {f.label}")
+    local = None
+    why = None
+    if truth is None or all(t is None for t in truth.tolist()):
+        why = "unknown for every included patient"
+    else:
+        exposed = np.array([t is True for t in truth.tolist()])
+        if reference is not None:
+            ref = np.array([t is True for t in outcomes.truths[f"factor:{reference}"]
+                            .tolist()])
+            keep = exposed | ref
+        else:
+            keep = np.array([t is not None for t in truth.tolist()])
+        local = cox.hazard_ratio(outcomes.months[keep], outcomes.events[keep], exposed[keep])
+        if local is None:
+            why = "no patient in one of the two sides, or no death"
+    return {"kind": "factor", "id": f.id, "label": f.label, "reference": against,
+            "published": [_published_effect(e) for e in compared_effects(f.effects, endpoint)],
+            "local": local, "not_estimable": why, "note": LOCAL_NOTE}
+
+
+def _group_hr(rs: RuleSet, g: Group, outcomes: Outcomes,
+              endpoint: str | None) -> dict[str, Any]:
+    """A top-level group against the group its published HR is against."""
+    effects = compared_effects(g.effects, endpoint)
+    reference_group = _reference_group(rs, effects[0])
+    local = None
+    if reference_group is not None:
+        keep = (outcomes.keys == g.id) | (outcomes.keys == reference_group.id)
+        local = cox.hazard_ratio(outcomes.months[keep], outcomes.events[keep],
+                                 (outcomes.keys[keep] == g.id))
+    return {"kind": "group", "id": g.id, "label": g.label,
+            "reference": reference_group.label if reference_group else effects[0].reference,
+            "published": [_published_effect(e) for e in effects], "local": local,
+            "not_estimable": None if local else
+            "no patient in one of the two groups, or no death", "note": LOCAL_NOTE}
 
 
 def _reference_group(rs: RuleSet, effect: Effect) -> Group | None:
