@@ -162,3 +162,14 @@ def test_bad_output_names_exit_2_and_write_nothing(tmp_path: Path, args: tuple[s
     assert code == ExitCode.BAD_INPUT
     assert message in err
     assert not (tmp_path / args[1]).exists()
+
+
+def test_plots_and_reports_are_identical_from_run_to_run(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        code, _, err = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
+                           "--event", "dead", "--bootstrap", "0", "--calibration-plot",
+                           str(tmp_path / f"{name}.svg"), "--export",
+                           str(tmp_path / f"{name}.html"))
+        assert code == 0, err
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+    assert (tmp_path / "a.html").read_text() == (tmp_path / "b.html").read_text()

@@ -44,9 +44,12 @@ def plot_validation(report: dict[str, Any], fitters: Sequence[tuple[dict[str, An
 
 
 def _save(figure: Any, path: str, image_format: str) -> None:
+    import matplotlib
     import matplotlib.pyplot as plt
 
     figure.tight_layout()
+    # SVG element ids are random unless salted: a fixed salt gives the same file each run.
+    matplotlib.rcParams["svg.hashsalt"] = "prognosis"
     # No creation date in the file, so the same cohort gives the same image.
     metadata = {"Date": None} if image_format == "svg" else {"Software": "prognosis"}
     figure.savefig(path, format=image_format, metadata=metadata, dpi=110)
