@@ -112,7 +112,7 @@ def test_medians_and_two_horizons() -> None:
     assert predictions == [(0.684, 24), (0.41, 60), (0.5, 24.9)]
     assert "after diagnosis of pulmonary relapse" in liu["prediction"][0]["outcome"]["text"]
     assert "median post relapse survival" in liu["prediction"][2]["outcome"]["text"]
-    assert "Treatment group: metastasectomy + chemotherapy." in notes(liu)
+    assert "Treatment group: pulmonary metastasectomy + chemotherapy." in notes(liu)
 
 
 def test_patient_without_an_id_and_no_applicable_study() -> None:

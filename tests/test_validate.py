@@ -6,8 +6,10 @@ test_validate_synthetic.py (the synthetic cohort)."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from clirun import run
 
@@ -173,3 +175,50 @@ def test_plots_and_reports_are_identical_from_run_to_run(tmp_path: Path) -> None
         assert code == 0, err
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
     assert (tmp_path / "a.html").read_text() == (tmp_path / "b.html").read_text()
+
+
+LIU_ROW = "osteosarcoma,metachronous,2,true"  # histology, timing, count, chemotherapy
+
+
+def liu_cohort(tmp_path: Path) -> Path:
+    """20 operated patients followed 6-120 months (every other one dies), 20 not operated
+    followed 3-60 months (three in four die): a group study computed by hand."""
+    lines = ["histology,metastasis_timing,lung_metastasis_count,chemotherapy,"
+             "pulmonary_metastasectomy,t,dead"]
+    lines += [f"{LIU_ROW},true,{6 * i},{i % 2}" for i in range(1, 21)]
+    lines += [f"{LIU_ROW},false,{3 * i},{int(i % 4 != 0)}" for i in range(1, 21)]
+    path = tmp_path / "liu.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_group_study_compares_its_groups_and_its_hazard_ratio(tmp_path: Path) -> None:
+    from statsmodels.duration.hazard_regression import PHReg
+
+    r = validate_json(str(liu_cohort(tmp_path)), "--study", "liu-2022", "--time", "t",
+                      "--event", "dead", "--bootstrap", "0")
+    assert r["origin"] == "diagnosis of pulmonary relapse"
+    groups = {g["group"]: g for g in r["groups"]}
+    assert {k: (g["n"], g["events"]) for k, g in groups.items()} == {
+        "metastasectomy": (20, 10), "no_metastasectomy": (20, 15)}
+    published = {(k, e["horizon_months"]): e["published_percent"]
+                 for k, g in groups.items() for e in g["estimates"]}
+    assert published == {("metastasectomy", 24): 68.4, ("metastasectomy", 60): 41.0,
+                         ("no_metastasectomy", 24): 25.0, ("no_metastasectomy", 60): 0.0}
+    assert groups["metastasectomy"]["median_months"]["published"] == 24.9
+    assert r["auc"] is None  # Liu publishes no AUC
+    # a published 0% (no operation, 5 years) is an expected risk of 1 and is clipped in
+    # the calibration slope's log(-log)
+    assert groups["no_metastasectomy"]["estimates"][1]["oe"]["expected_risk"] == 1.0
+    assert {c["horizon_months"]: c["slope"]["clipped"] for c in r["calibration"]} == \
+        {24: False, 60: True}
+    (arm,) = r["hazard_ratios"]
+    assert (arm["kind"], arm["id"], arm["reference"]) == ("group", "metastasectomy",
+                                                          "chemotherapy alone")
+    assert arm["published"][0]["hr"] == 0.185
+    months = np.array([6.0 * i for i in range(1, 21)] + [3.0 * i for i in range(1, 21)])
+    died = np.array([i % 2 for i in range(1, 21)] + [int(i % 4 != 0) for i in range(1, 21)])
+    operated = np.array([1.0] * 20 + [0.0] * 20).reshape(-1, 1)
+    fitted = PHReg(months, operated, status=died, ties="efron").fit()
+    assert arm["local"]["hr"] == pytest.approx(math.exp(fitted.params[0]), rel=2e-3)
+    assert (arm["local"]["n"], arm["local"]["n_exposed"]) == (40, 20)

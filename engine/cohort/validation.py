@@ -301,10 +301,12 @@ def _reference_group(rs: RuleSet, effect: Effect) -> Group | None:
     return next((g for g in rs.groups if g.label == effect.reference), None)
 
 
-def _reference_figures(rs: RuleSet, outcomes: Outcomes, endpoint: str | None
-                       ) -> list[dict[str, Any]]:
-    """The study's whole-cohort figures beside the same figures on all included rows."""
-    figures = [e for e in rs.reference_estimates if e.endpoint == endpoint]
+def _reference_figures(rs: RuleSet, outcomes: Outcomes, endpoint: str | None,
+                       origin: str | None) -> list[dict[str, Any]]:
+    """The study's whole-cohort figures beside the same figures on all included rows (only
+    those on the same endpoint from the same time origin as the time column)."""
+    figures = [e for e in rs.reference_estimates
+               if e.endpoint == endpoint and e.origin == origin]
     if not figures or not len(outcomes.months):
         return []
     fitter = km_fit(outcomes.months, outcomes.events, "all")
@@ -363,7 +365,7 @@ def validate(rs: RuleSet, outcomes: Outcomes, excluded: dict[str, int], bootstra
         "auc": _published_auc(rs, outcomes, bootstrap, seed),
         "calibration": calibrations, "performance": performances,
         "hazard_ratios": _hazard_ratios(rs, outcomes, endpoint),
-        "reference": _reference_figures(rs, outcomes, endpoint),
+        "reference": _reference_figures(rs, outcomes, endpoint, origin),
         "case_mix": [casemix.compare(item, truths.get(f"case_mix:{item.id}"))
                      for item in rs.case_mix],
         "warnings": [w.message for w in warnings],
