@@ -74,8 +74,8 @@ def wide_oe(label: str, oe: dict[str, Any] | None) -> Iterator[PrecisionWarning]
     width = _width(oe["ci"]) if oe else None
     if width is not None and width > OE_CI_WIDTH:
         yield PrecisionWarning(
-            "wide-oe-ci", f"{label}: O/E 95% CI {oe['ci'][0]:.2f}-{oe['ci'][1]:.2f} "  # type: ignore[index]
-            f"(width {width:.2f}) is too wide to be informative",
+            "wide-oe-ci", f"{label}: O/E 95% CI {oe['ci'][0]:.3f}-{oe['ci'][1]:.3f} "  # type: ignore[index]
+            f"(width {width:.3f}) is too wide to be informative",
             f"O/E 95% CI width at most {OE_CI_WIDTH} (this tool's target)",
             "precision targets as in Riley RD, et al. BMJ 2024;384:e074821 and Stat Med "
             "2022;41:1280-1295")
@@ -87,7 +87,7 @@ def wide_slope(label: str, slope: dict[str, Any] | None) -> Iterator[PrecisionWa
     if width is not None and width > SLOPE_CI_WIDTH:
         yield PrecisionWarning(
             "wide-slope-ci", f"{label}: calibration slope 95% CI "
-            f"{slope['ci'][0]:.2f}-{slope['ci'][1]:.2f} (width {width:.2f}) is too wide "  # type: ignore[index]
+            f"{slope['ci'][0]:.3f}-{slope['ci'][1]:.3f} (width {width:.3f}) is too wide "  # type: ignore[index]
             "to be informative",
             f"calibration slope 95% CI width at most {SLOPE_CI_WIDTH} (this tool's target)",
             "precision targets as in Riley RD, et al. Stat Med 2022;41:1280-1295")
