@@ -68,7 +68,7 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
         from prognosis.engine.fhir import fhir_bundle
         from prognosis.engine.report import created_at
 
-        bundle = fhir_bundle(comparison.document(), created_at())
+        bundle = fhir_bundle(comparison, created_at())
         click.echo(json.dumps(bundle, indent=2, ensure_ascii=False))
     elif output_format == "markdown":
         from .render_markdown import render_markdown

@@ -76,6 +76,9 @@ def change_phrases(n: NearCutoff) -> list[str]:
     if "score_range" in other and "score" not in other:
         phrases.append(f"score range {fmt_value(this['score_range'])} -> "
                        f"{fmt_value(other['score_range'])}")
+    if "options" in other:
+        phrases.append(f"options {_options_text(this['options'])} -> "
+                       f"{_options_text(other['options'])}")
     for key in ("estimates", "candidate_estimates"):
         if key in other:
             label = "estimates" if key == "estimates" else "possible estimates"
@@ -86,6 +89,14 @@ def change_phrases(n: NearCutoff) -> list[str]:
             phrases.append(f"{key[:-1]} {item} {_PRESENT[this[key][item]]} -> "
                            f"{_PRESENT[present]}")
     return phrases
+
+
+def _options_text(options: Sequence[Mapping[str, Any]]) -> str:
+    if not options:
+        return "none"
+    return "; ".join("if " + ", ".join(f"{k} {'yes' if v else 'no'}"
+                                       for k, v in o["assumes"].items())
+                     + f": {o['group'] or o['score']}" for o in options)
 
 
 def fmt_value(value: Any) -> str:

@@ -273,6 +273,7 @@ class FieldDef:
             raise ValueError(f"is {self.type}; only numeric fields have a margin")
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
             raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
+        raw = self._with_unit(raw, None)  # a length or duration names its unit
         value = self._parse_text(raw) if isinstance(raw, str) else float(raw)
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"must be a finite number >= 0, got {_shown(raw)}")

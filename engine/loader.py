@@ -91,14 +91,20 @@ def load_library(directory: str | os.PathLike[str] | None = None) -> RuleLibrary
         raise RuleSetError([Problem(path, "rules directory not found")])
     from .cache import cached
 
-    return cached(path, VERSION, lambda: _load_library(path))
+    sources = [_fields_path(path), *sorted(
+        os.path.join(path, name) for name in os.listdir(path)
+        if name.endswith(".yaml") and name != FIELDS_FILE)]
+    return cached(sources, VERSION, lambda: _load_library(path))
+
+
+def _fields_path(directory: str) -> str:
+    """The directory's own fields.yaml, else the bundled one."""
+    own = os.path.join(directory, FIELDS_FILE)
+    return own if os.path.exists(own) else os.path.join(bundled_rules_path(), FIELDS_FILE)
 
 
 def _load_library(directory: str) -> RuleLibrary:
-    fields_path = os.path.join(directory, FIELDS_FILE)
-    if not os.path.exists(fields_path):
-        fields_path = os.path.join(bundled_rules_path(), FIELDS_FILE)
-    fields = load_fields(fields_path)
+    fields = load_fields(_fields_path(directory))
     problems: list[Problem] = []
     rule_sets: list[m.RuleSet] = []
     for path in rule_files(directory):

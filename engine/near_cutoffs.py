@@ -22,7 +22,7 @@ from .errors import InputError, Problem
 from .evaluate import Comparator
 from .fields import FieldDictionary
 from .model import Atom, RuleSet, atoms_of
-from .results import Result, estimate_dict
+from .results import Result
 
 STEP = 1e-6  # "just across" a cut-off of a non-integer field, in its canonical unit
 _INEQUALITIES = ("<", "<=", ">", ">=")
@@ -113,16 +113,8 @@ def _uses(rs: RuleSet) -> dict[str, list[tuple[str, str]]]:
 
 
 def summary(result: Result) -> dict[str, Any]:
-    """What a reader sees change: status, score, group, estimates, factors, caveats."""
-    return {
-        "status": result.status, "score": result.score,
-        "score_range": list(result.score_range) if result.score_range else None,
-        "group": result.group, "subgroup": result.subgroup,
-        "estimates": [estimate_dict(e) for e in result.estimates],
-        "candidate_estimates": [estimate_dict(e) for e in result.candidate_estimates],
-        "factors": {f.id: f.present for f in result.factors},
-        "caveats": {c.id: c.present for c in result.caveats},
-    }
+    """What a reader sees change (Result.comparable)."""
+    return result.comparable()
 
 
 def _sides(before: dict[str, Any], after: dict[str, Any],
@@ -131,8 +123,8 @@ def _sides(before: dict[str, Any], after: dict[str, Any],
     other: dict[str, Any] = {}
     if factor is not None:
         this["present"], other["present"] = before["factors"][factor], after["factors"][factor]
-    for key in ("status", "score", "score_range", "group", "subgroup", "estimates",
-                "candidate_estimates"):
+    for key in ("status", "score", "score_range", "group", "subgroup", "conditional_on",
+                "options", "estimates", "candidate_estimates"):
         if before[key] != after[key]:
             this[key], other[key] = before[key], after[key]
     for key in ("factors", "caveats"):

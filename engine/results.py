@@ -212,6 +212,24 @@ class Result:
     options: tuple[Option, ...] = ()  # undecided treatments: one entry per distinct outcome
     outside_range: tuple[RangeFlag, ...] = ()
 
+    def comparable(self) -> dict[str, Any]:
+        """The parts of a result a reader sees change, as plain data: what what-if, the
+        near-cut-off panel and example checks compare (one list, kept here)."""
+        return {
+            "status": self.status, "score": self.score,
+            "score_range": list(self.score_range) if self.score_range else None,
+            "group": self.group, "subgroup": self.subgroup,
+            "conditional_on": [f"{a.field}={str(a.value).lower()}" for a in self.conditional_on],
+            "options": [{"assumes": {a.field: a.value for a in o.assumes}, "status": o.status,
+                         "score": o.score, "group": o.group, "subgroup": o.subgroup,
+                         "estimates": [estimate_dict(e) for e in o.estimates]}
+                        for o in self.options],
+            "estimates": [estimate_dict(e) for e in self.estimates],
+            "candidate_estimates": [estimate_dict(e) for e in self.candidate_estimates],
+            "factors": {f.id: f.present for f in self.factors},
+            "caveats": {c.id: c.present for c in self.caveats},
+        }
+
     def factor(self, factor_id: str) -> FactorResult:
         return next(f for f in self.factors if f.id == factor_id)
 
