@@ -365,6 +365,35 @@ class _Builder:
             effects=tuple(self.effect(e) for e in node.get("effects", [])),
             provenance=node.get("provenance", ""))
 
+    def case_mix(self, items: Any, factors: tuple[m.Factor, ...],
+                 groups: tuple[m.Group, ...]) -> tuple[m.CaseMix, ...]:
+        """`case_mix` entries, each naming one factor, group or condition."""
+        known: dict[str, dict[str, m.Condition]] = {
+            "factor": {f.id: f.when for f in factors}, "group": {g.id: g.when for g in groups}}
+        out = []
+        for node in items:
+            given = [k for k in ("factor", "group", "when") if k in node]
+            if len(given) != 1:
+                self.bad(node, f"case_mix '{node['id']}' needs exactly one of factor, group, "
+                         "when")
+                continue
+            kind = given[0]
+            if kind == "when":
+                when = self.condition(node["when"])
+            elif node[kind] in known[kind]:
+                when = known[kind][node[kind]]
+            else:
+                self.bad(node, f"case_mix '{node['id']}' names unknown {kind} '{node[kind]}'")
+                continue
+            if not 0 <= node["count"] <= node["of"] or node["of"] < 1:
+                self.bad(node, f"case_mix '{node['id']}': count {node['count']} of "
+                         f"{node['of']} is not a share (need 0 <= count <= of, of >= 1)")
+                continue
+            out.append(m.CaseMix(node["id"], node["label"], when, int(node["count"]),
+                                 int(node["of"]), node.get("provenance", ""),
+                                 node.get("note")))
+        return tuple(out)
+
     def observed_range(self, node: Any) -> m.ObservedRange:
         name, unit = node["field"], node.get("unit")
         low, high = float(node["min"]), float(node["max"])
@@ -457,7 +486,8 @@ class _Builder:
                            for a in d["population"].get("admitted", [])),
             observed_ranges=tuple(self.observed_range(r)
                                   for r in d["cohort"].get("observed_ranges", [])),
-            treatments=self.treatments(conditions))
+            treatments=self.treatments(conditions),
+            case_mix=self.case_mix(d.get("case_mix", []), factors, groups))
         self.consistency(d, rule_set)
         return rule_set
 
