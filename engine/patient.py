@@ -34,6 +34,7 @@ class Patient:
     # Lower bounds of unknown numeric fields implied by given ones (a measured nodule:
     # at least one nodule), in the canonical unit.
     bounds: Mapping[str, float] = field(default_factory=dict)
+    given_units: Mapping[str, str] = field(default_factory=dict)  # "cm" for "1.7 cm"
 
     def known(self, name: str) -> bool:
         return name in self.values
@@ -64,6 +65,7 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     given: dict[str, Any] = {}
     calendar: dict[str, float] = {}
     notes: dict[str, str] = {}
+    given_units: dict[str, str] = {}
     for name, raw in data.items():
         line, col = data.mark_of(name) if isinstance(data, MarkedDict) else (None, None)
         fdef = fields.fields.get(str(name))
@@ -85,6 +87,9 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
         months = fdef.calendar_months(raw)
         if months is not None:
             calendar[fdef.name] = months
+        written = fdef.unit_given(raw)
+        if written is not None:
+            given_units[fdef.name] = written
         note = fdef.alias_note(raw)
         if note:
             notes[fdef.name] = note
@@ -98,7 +103,7 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
         raise InputError(problems)
     patient_id = values.pop("id", None)
     return Patient(values=values, given=given, derived=derived, id=patient_id, source=source,
-                   calendar=calendar, notes=notes, bounds=bounds)
+                   calendar=calendar, notes=notes, bounds=bounds, given_units=given_units)
 
 
 def lower_bounds(values: Mapping[str, Any], bounds: dict[str, float],
