@@ -193,5 +193,6 @@ def test_agreements_are_listed_only_with_all_and_marked_in_json() -> None:
     assert ("= agreement, cut-offs: lung_metastasis_max_diameter 25 mm. SLMS: largest nodule "
             ">= 15 mm holds, adverse; Burkhard-Meier: largest lesion > 2 cm holds, adverse.") in out
     doc = run_json("compare", "-", "--format", "json", stdin=AGREEING)
-    [size] = [d for d in doc["disagreements"] if d["field"] == "lung_metastasis_max_diameter"]
+    [size] = [d for d in doc["disagreements"] if d["field"] == "lung_metastasis_max_diameter"
+              and d["kind"] == "threshold"]
     assert (size["flagged"], size["agreement"]) == (False, True)
