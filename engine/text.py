@@ -65,7 +65,7 @@ def as_given(raw: Any, value: Any, unit: str | None) -> str:
     """A value as the person gave it, with the canonical value beside it only when it
     differs: "1.7 cm (17 mm)", "23 months (700.06 days)", "6", "leiomyosarcoma"."""
     canonical = value_with_unit(value, unit)
-    if isinstance(raw, str) and unit and raw.strip() != canonical:
+    if isinstance(raw, str) and unit and "".join(raw.split()) != "".join(canonical.split()):
         return f"{raw.strip()} ({canonical})"
     return canonical
 
