@@ -64,7 +64,7 @@ class Dimension:
     def convert(self, value: float, unit: str) -> float:
         factor = self.factors.get(unit) or self.factors.get(unit.lower())
         if factor is None:
-            allowed = ", ".join(sorted(set(self.factors), key=lambda u: self.factors[u]))
+            allowed = ", ".join(self.factors)  # as declared: the usual spellings first
             raise ValueError(f"unit '{unit}' is not a {self.name} unit; allowed: {allowed}")
         return round(value * factor, ROUND_DIGITS)
 
@@ -84,6 +84,7 @@ class FieldDef:
     implies: Mapping[str, bool] | None = None
     implies_if_false: Mapping[str, bool] | None = None
     implies_at_least: Mapping[str, float] | None = None  # a value > 0 bounds another field
+    implies_if_given: Mapping[str, bool] | None = None  # given at all, it entails these
     ratio: tuple[str, str] | None = None
     measures: str | None = None
     interval: tuple[str, str] | None = None  # (from date, to date): may be derived from them
@@ -159,8 +160,9 @@ class FieldDef:
             return self._coerce_date(raw)
         if self.type == "derived":
             raise ValueError("is derived from other fields and cannot be given")
-        value = self._coerce_number(self._with_unit(raw, unit))
-        self._check_range(value, raw)
+        written = self._with_unit(raw, unit)
+        value = self._coerce_number(written)
+        self._check_range(value, written)
         return value
 
     def _with_unit(self, raw: Any, unit: str | None) -> Any:
@@ -416,6 +418,9 @@ def fields_file_spec() -> Any:
             "exclusive_min": Bool(),
             "implies": MapOf(Bool()),
             "implies_if_false": MapOf(Bool()),
+            "implies_if_given": MapOf(Bool(), description=(
+                "What the field given at all entails for bool fields (a resection date: the "
+                "primary was resected).")),
             "implies_at_least": MapOf(Num(), description=(
                 "A given value above zero entails at least this much of another numeric "
                 "field (a measured nodule means at least one nodule).")),
@@ -510,6 +515,8 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             if spec.get("implies_if_false") else None,
             implies_at_least=dict(spec["implies_at_least"])
             if spec.get("implies_at_least") else None,
+            implies_if_given=dict(spec["implies_if_given"])
+            if spec.get("implies_if_given") else None,
             ratio=(spec["ratio"][0], spec["ratio"][1]) if spec.get("ratio") else None,
             measures=spec.get("measures"),
             interval=(spec["interval"][0], spec["interval"][1]) if spec.get("interval") else None,
@@ -526,7 +533,8 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             else:
                 fields[name] = replace(fields[name], margin=margin)
     for f in fields.values():
-        for target in [*(f.implies_at_least or {}), *(f.implies or {}),
+        for target in [*(f.implies_at_least or {}), *(f.implies_if_given or {}),
+                       *(f.implies or {}),
                        *(f.implies_if_false or {}), *(f.ratio or ()),
                        *(f.interval or ()), *f.distinct_from]:
             if target not in fields:

@@ -63,6 +63,8 @@ class RuleLibrary:
         if not wanted:
             return self.rule_sets
         known = {r.id: r for r in self.rule_sets}
+        folded = {r.id.lower(): r.id for r in self.rule_sets}  # 'SLMS' is slms
+        wanted = list(dict.fromkeys(folded.get(i.lower(), i) for i in wanted))
         missing = [i for i in wanted if i not in known]
         if missing:
             raise RuleSetError([Problem(asked_by, f"unknown rule set '{i}'; available: "

@@ -142,6 +142,18 @@ def apply_implications(values: dict[str, Any], derived: dict[str, str],
                         fields: FieldDictionary, source: str) -> list[Problem]:
     problems: list[Problem] = []
     origin = {name: name for name in values}  # the given field each value comes from
+    for fdef in fields.fields.values():  # what a field given at all entails
+        if fdef.name not in values:
+            continue
+        for target, implied in (fdef.implies_if_given or {}).items():
+            if target not in values:
+                values[target] = implied
+                origin[target] = fdef.name
+                derived[target] = f"implied by {fdef.name} (given)"
+            elif values[target] != implied:
+                problems.append(Problem(source, f"{fdef.name} is given, which implies "
+                                        f"{target}: {str(implied).lower()}, but {target} is "
+                                        f"{str(values[target]).lower()}", field=target))
     seen: set[tuple[str, str]] = set()
     changed = True
     while changed:
