@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from difflib import get_close_matches
 from typing import Any
 
@@ -26,9 +27,14 @@ _WITH_UNIT = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z/µ%]+)?\s*$")
 _TRUE = {"true", "yes", "y", "1"}
 
 
+SHOWN_CHARS = 60  # a value quoted in a message is cut to this length
+
+
 def _shown(raw: Any) -> str:
-    """A value as the user wrote it: quoted text, ISO dates, plain numbers."""
+    """A value as the user wrote it: quoted text (cut when long), ISO dates, plain numbers."""
     if isinstance(raw, str):
+        if len(raw) > SHOWN_CHARS:
+            return repr(raw[:SHOWN_CHARS]) + f"... ({len(raw):,} characters)"
         return repr(raw)
     if hasattr(raw, "isoformat"):
         return f"{raw.isoformat()} (a date)"
@@ -36,6 +42,16 @@ def _shown(raw: Any) -> str:
         return "a list" if isinstance(raw, list) else "a mapping"
     return str(raw).lower() if isinstance(raw, bool) else str(raw)
 _FALSE = {"false", "no", "n", "0"}
+
+
+def _whole(raw: Any, value: float) -> bool:
+    """Whether a number is whole as written (its decimal text, not its nearest float)."""
+    if isinstance(raw, str):
+        match = _WITH_UNIT.match(raw)
+        if match:
+            number = Decimal(match.group(1))
+            return number == number.to_integral_value()
+    return value.is_integer()
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,9 @@ class FieldDef:
 
     def _coerce_enum(self, raw: Any) -> str:
         if isinstance(raw, str):
+            if len(raw) > 200:  # longer than any value: no look-up, no "did you mean"
+                raise ValueError(f"{_shown(raw)} is not allowed; allowed: "
+                                 f"{', '.join(self.values)}")
             key = re.sub(r"[\s\-]+", "_", raw.strip().lower())
             if key in self.values:
                 return key
@@ -137,7 +156,8 @@ class FieldDef:
                 return self.aliases[key]
             hint = get_close_matches(key, list(self.values), n=1, cutoff=0.6)
             extra = f" (did you mean '{hint[0]}'?)" if hint else ""
-            raise ValueError(f"{raw!r} is not allowed{extra}; allowed: {', '.join(self.values)}")
+            raise ValueError(f"{_shown(raw)} is not allowed{extra}; allowed: "
+                             f"{', '.join(self.values)}")
         raise ValueError(f"must be one of: {', '.join(self.values)}; got {_shown(raw)}")
 
     @staticmethod
@@ -164,10 +184,13 @@ class FieldDef:
         if isinstance(raw, dt.date):
             return raw.isoformat()
         if isinstance(raw, str):
+            text = raw.strip()
             try:
-                return dt.date.fromisoformat(raw.strip()).isoformat()
-            except ValueError:
-                pass
+                return dt.date.fromisoformat(text).isoformat()
+            except ValueError as exc:
+                if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):  # the form, not the day
+                    raise ValueError(f"{_shown(raw)} is not a date that exists ({exc})"
+                                     ) from None
         raise ValueError(f"must be an ISO date (YYYY-MM-DD), got {_shown(raw)}")
 
     def amount(self, raw: Any) -> float:
@@ -196,12 +219,11 @@ class FieldDef:
             raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
         if not math.isfinite(value):
             raise ValueError(f"must be a finite number, got {_shown(raw)}")
-        value = round(value, ROUND_DIGITS)  # as converted values are: one side of a cut-off
-        if self.type == "int":
-            if not value.is_integer():
+        if self.type == "int":  # whole as written: 5.9999999999 is not 6
+            if not _whole(raw, value):
                 raise ValueError(f"must be a whole number, got {_shown(raw)}")
             return int(value)
-        return value
+        return round(value, ROUND_DIGITS)  # as converted values are: one side of a cut-off
 
     def _parse_text(self, raw: str) -> float:
         match = _WITH_UNIT.match(raw)
@@ -209,7 +231,7 @@ class FieldDef:
             example = " such as '18 mm' or '1.8 cm'" if self.dimension and \
                 self.dimension.name == "length" else \
                 " such as '400 days' or '14 months'" if self.dimension else ""
-            raise ValueError(f"{raw!r} is not a number; {self.allowed()}{example}")
+            raise ValueError(f"{_shown(raw)} is not a number; {self.allowed()}{example}")
         number, unit = float(match.group(1)), match.group(2)
         if unit is None:
             return number
@@ -218,11 +240,12 @@ class FieldDef:
         if self.unit is not None and unit.lower() == self.unit.lower():
             return number
         expected = f"in {self.unit}" if self.unit else "without a unit"
-        raise ValueError(f"{raw!r}: unit '{unit}' does not fit; give a number {expected}")
+        raise ValueError(f"{_shown(raw)}: unit '{unit}' does not fit; give a number "
+                         f"{expected}")
 
     def _check_range(self, value: float, raw: Any) -> None:
         unit = f" {self.canonical_unit}" if self.canonical_unit else ""
-        given = f" (got {raw!r})" if isinstance(raw, str) else f" (got {value:g})"
+        given = f" (got {_shown(raw)})" if isinstance(raw, str) else f" (got {value:g})"
         if self.min is not None:
             if self.exclusive_min and value <= self.min:
                 raise ValueError(f"must be greater than {self.min:g}{unit}{given}")

@@ -9,6 +9,7 @@ contradictions; derived fields (the ALP/ULN ratio) are computed here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from typing import Any
 
 from .errors import InputError, Problem
 from .fields import ROUND_DIGITS, FieldDictionary
-from .yamlio import MarkedDict, parse_yaml, read_text
+from .yamlio import PATIENT, MarkedDict, parse_document, read_text
+
+SHOWN_UNKNOWN = 20  # unknown keys named one by one; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,13 @@ def read_patient_file(path: str, fields: FieldDictionary) -> Patient:
 
 
 def read_patient_data(path: str) -> tuple[Any, str]:
-    """The raw data of a patient file and the name messages give it (for what-if edits)."""
+    """The raw data of a patient file and the name messages give it (for what-if edits).
+
+    Bounded (engine/yamlio.py, `PATIENT`): a regular file or standard input, at most
+    256 KiB, no aliases; a `.json` file is read as JSON.
+    """
     shown = "<stdin>" if path == "-" else path
-    return parse_yaml(read_text(path), shown), shown
+    return parse_document(read_text(path, PATIENT, shown), shown, PATIENT), shown
 
 
 def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> Patient:
@@ -56,10 +63,14 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     given: dict[str, Any] = {}
+    unknown = 0
     for name, raw in data.items():
         line, col = data.mark_of(name) if isinstance(data, MarkedDict) else (None, None)
         fdef = fields.fields.get(str(name))
         if fdef is None:
+            unknown += 1
+            if unknown > SHOWN_UNKNOWN:
+                continue
             hint = fields.suggest(str(name))
             extra = f"did you mean '{hint}'? " if hint else ""
             problems.append(Problem(source, f"unknown field; {extra}known fields: "
@@ -68,11 +79,17 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
             continue
         if raw is None:
             continue  # unknown, stated explicitly
+        written = _as_written(data, str(name), fdef.name, fdef.type, raw)
+        if fdef.name == "id":
+            raw = written
         given[fdef.name] = raw if isinstance(raw, str | int | float | bool) else str(raw)
         try:
-            values[fdef.name] = fdef.coerce(raw)
+            values[fdef.name] = fdef.coerce(written)
         except ValueError as exc:
             problems.append(Problem(source, f"{exc}", field=fdef.name, line=line, col=col))
+    if unknown > SHOWN_UNKNOWN:
+        problems.append(Problem(source, f"and {unknown - SHOWN_UNKNOWN:,} more unknown "
+                                "field(s) not shown"))
     derived: dict[str, str] = {}
     if not problems:
         problems += apply_implications(values, derived, fields, source)
@@ -81,6 +98,25 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
         raise InputError(problems)
     patient_id = values.pop("id", None)
     return Patient(values=values, given=given, derived=derived, id=patient_id, source=source)
+
+
+def _as_written(data: Any, key: str, name: str, ftype: str, raw: Any) -> Any:
+    """The text a scalar was written as, where the parsed value could differ from it.
+
+    `id` keeps its source text exactly (`00123` stays "00123"); a finite number is
+    read from its text, as a cohort cell is, so both agree to the last digit.
+    """
+    if not isinstance(data, MarkedDict):
+        return raw
+    text = data.text_of(key)
+    if text is None or isinstance(raw, bool):
+        return raw
+    if name == "id" and isinstance(raw, int | float | dt.date):
+        return text
+    if ftype in ("int", "quantity", "number") and isinstance(raw, int | float) \
+            and math.isfinite(raw):
+        return text
+    return raw
 
 
 def apply_implications(values: dict[str, Any], derived: dict[str, str],
@@ -132,7 +168,13 @@ def derive_fields(values: dict[str, Any], derived: dict[str, str], fields: Field
         if fdef.ratio is not None:
             top, bottom = fdef.ratio
             if top in values and bottom in values and values[bottom]:
-                values[fdef.name] = round(values[top] / values[bottom], ROUND_DIGITS)
+                ratio = values[top] / values[bottom]
+                if not math.isfinite(ratio):
+                    problems.append(Problem(source, f"{top} / {bottom} is too large to "
+                                            f"compute ({values[top]:g} / {values[bottom]:g})",
+                                            field=top))
+                    continue
+                values[fdef.name] = round(ratio, ROUND_DIGITS)
                 derived[fdef.name] = f"{top} / {bottom}"
         elif fdef.interval is not None:
             problems += _derive_interval(fdef.name, fdef.interval, values, derived, source,

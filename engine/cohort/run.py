@@ -63,6 +63,47 @@ def _init_worker(rules_dir: str | None, studies: Sequence[str]) -> None:
     _SCORER = CohortScorer(library.fields, library.select(studies))
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """A worker ends with the run: Ctrl-C is the main process's to handle (a terminal sends
+    it to the whole process group), and on Linux the kernel kills the worker when its
+    parent ends (the fork server, which itself ends when the main process does)."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent was gone before prctl took effect
+            os._exit(1)
+
+
+def _init_pool_worker(rules_dir: str | None, studies: Sequence[str]) -> None:
+    _die_with_parent()
+    _init_worker(rules_dir, studies)
+
+
+def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
+    """End the workers now (an interrupt or an error): no batch is finished for nothing."""
+    processes = [p for pool in pools for p in getattr(pool, "_processes", {}).values()]
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for pool in pools:
+        pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+
+
 def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
     assert _SCORER is not None, "worker not initialised"
     outcome = _SCORER.score(chunk.raw(), source, kind == "jsonl")
@@ -73,6 +114,11 @@ def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
         payload = outcome.table
     slim = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
     return Processed(payload, slim, chunk.n)
+
+
+def _rejected(chunk: Chunk) -> Processed:
+    """Rows the reader rejected (ragged, undecodable, too long): counted, listed, not scored."""
+    return Processed(None, BatchOutcome(pa.table({}), list(chunk.rejections), {}), chunk.n)
 
 
 def default_workers() -> int:
@@ -130,7 +176,7 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
     _init_worker(rules_dir, own)
     if not parts:
         for chunk in chunks:
-            yield _process(chunk, source, kind)
+            yield _rejected(chunk) if chunk.rejections else _process(chunk, source, kind)
         return
     import multiprocessing
 
@@ -139,23 +185,30 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
         context.set_forkserver_preload(["prognosis.engine.cohort.run"])
     with contextlib.ExitStack() as stack:
         pools = [stack.enter_context(ProcessPoolExecutor(
-            1, mp_context=context, initializer=_init_worker, initargs=(rules_dir, tuple(ids))))
-            for ids in parts]
+            1, mp_context=context, initializer=_init_pool_worker,
+            initargs=(rules_dir, tuple(ids)))) for ids in parts]
         pending: deque[tuple[list[Future[Processed]], Processed]] = deque()
+        finished = False
         try:
             for chunk in chunks:
-                futures = [pool.submit(_process, chunk, source, kind) for pool in pools]
-                pending.append((futures, _process(chunk, source, kind)))
+                if chunk.rejections:  # rows the reader refused: nothing to score
+                    pending.append(([], _rejected(chunk)))
+                else:
+                    futures = [pool.submit(_process, chunk, source, kind) for pool in pools]
+                    pending.append((futures, _process(chunk, source, kind)))
                 if len(pending) >= 2:
                     futures, mine = pending.popleft()
                     yield _merge([*(f.result() for f in futures), mine], order)
             while pending:
                 futures, mine = pending.popleft()
                 yield _merge([*(f.result() for f in futures), mine], order)
+            finished = True
         finally:
             for futures, _ in pending:
                 for future in futures:
                     future.cancel()
+            if not finished:  # interrupted, an error, or the reader stopped early
+                _stop(pools)
 
 
 def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
@@ -188,8 +241,9 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
         order = [rs.id for rs in selected]
         rank = {rs: i for i, rs in enumerate(order)}
         rows = JSONL_BATCH_ROWS if kind == "jsonl" else BATCH_ROWS
-        for done in _processed(cohort.chunks(rows), rules_dir, order, cohort.shown, wanted,
-                               workers, selected):
+        batches = stack.enter_context(contextlib.closing(_processed(
+            cohort.chunks(rows), rules_dir, order, cohort.shown, wanted, workers, selected)))
+        for done in batches:
             outcome, rows = done.outcome, done.rows
             if strict and outcome.rejections:
                 first = outcome.rejections[0]
