@@ -189,8 +189,8 @@ class FieldDef:
                 return dt.date.fromisoformat(text).isoformat()
             except ValueError as exc:
                 if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):  # the form, not the day
-                    raise ValueError(f"{_shown(raw)} is not a date that exists ({exc})"
-                                     ) from None
+                    raise ValueError(f"{_shown(raw)} is not a date that exists ({exc}); "
+                                     "must be an ISO date (YYYY-MM-DD)") from None
         raise ValueError(f"must be an ISO date (YYYY-MM-DD), got {_shown(raw)}")
 
     def amount(self, raw: Any) -> float:

@@ -46,7 +46,7 @@ def read_patient_data(path: str) -> tuple[Any, str]:
     """The raw data of a patient file and the name messages give it (for what-if edits).
 
     Bounded (engine/yamlio.py, `PATIENT`): a regular file or standard input, at most
-    256 KiB, no aliases; a `.json` file is read as JSON.
+    128 KiB, no aliases; a `.json` file is read as JSON.
     """
     shown = "<stdin>" if path == "-" else path
     return parse_document(read_text(path, PATIENT, shown), shown, PATIENT), shown
@@ -103,8 +103,8 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
 def _as_written(data: Any, key: str, name: str, ftype: str, raw: Any) -> Any:
     """The text a scalar was written as, where the parsed value could differ from it.
 
-    `id` keeps its source text exactly (`00123` stays "00123"); a finite number is
-    read from its text, as a cohort cell is, so both agree to the last digit.
+    `id` keeps its source text exactly (`00123` stays "00123"); a number is read from
+    its text, as a cohort cell is, so both agree to the last digit.
     """
     if not isinstance(data, MarkedDict):
         return raw
@@ -113,8 +113,7 @@ def _as_written(data: Any, key: str, name: str, ftype: str, raw: Any) -> Any:
         return raw
     if name == "id" and isinstance(raw, int | float | dt.date):
         return text
-    if ftype in ("int", "quantity", "number") and isinstance(raw, int | float) \
-            and math.isfinite(raw):
+    if ftype in ("int", "quantity", "number") and isinstance(raw, int | float):
         return text
     return raw
 

@@ -65,7 +65,7 @@ class Limits:
 
 # A patient file is a few hundred bytes and a rule file at most ~30 kB: the limits leave
 # room for comments and notes, and keep the worst case to well under a second.
-PATIENT = Limits("patient file", max_bytes=256 * 1024, max_depth=32, aliases=False,
+PATIENT = Limits("patient file", max_bytes=128 * 1024, max_depth=32, aliases=False,
                  max_nodes=100_000)
 RULES = Limits("rule file", max_bytes=1 * MIB, max_depth=64, aliases=True,
                max_nodes=200_000)
@@ -131,14 +131,14 @@ CoreResolver.add_implicit_resolver(
 
 
 class _Constructor(SafeConstructor):
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | float:  # type: ignore[override]
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:  # an int, or inf
         text = str(self.construct_scalar(node))
         digits = text.lstrip("+-")
         if len(digits) > INT_DIGITS:
             return float(text)  # beyond any float: inf, which every numeric check refuses
         return int(text, 10)
 
-    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:  # type: ignore[override]
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
         text = str(self.construct_scalar(node))
         lower = text.lower()
         if lower.endswith(".inf"):
@@ -147,7 +147,7 @@ class _Constructor(SafeConstructor):
             return float("nan")
         return float(text)
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError:  # 2021-02-29: text, which a date field refuses by name
@@ -178,13 +178,12 @@ class _Constructor(SafeConstructor):
         return result
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
-_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp",
-                             _Constructor.construct_yaml_timestamp)
-_Constructor.add_constructor(
-    BaseResolver.DEFAULT_MAPPING_TAG,
-    lambda loader, node: loader.construct_mapping(node, deep=True))
+_registry: Any = _Constructor  # PyYAML's stubs type add_constructor for its own classes only
+_registry.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+_registry.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
+_registry.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+_registry.add_constructor(BaseResolver.DEFAULT_MAPPING_TAG,
+                          lambda loader, node: loader.construct_mapping(node, deep=True))
 
 
 class _BoundedComposer(Composer):
@@ -199,8 +198,9 @@ class _BoundedComposer(Composer):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._setup()
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+        events: Any = self  # the parser's methods (libyaml's or PyYAML's), mixed in
+        if events.check_event(yaml.AliasEvent):
+            event = events.peek_event()
             if not self.limits.aliases:
                 raise LimitError(None, None, f"aliases (*{event.anchor}) are not allowed in a "
                                  f"{self.limits.what}", event.start_mark)
@@ -212,8 +212,8 @@ class _BoundedComposer(Composer):
         if self._depth > self.limits.max_depth:
             raise LimitError(None, None, f"nested more than {self.limits.max_depth} levels "
                              f"deep (the most a {self.limits.what} may be)",
-                             self.peek_event().start_mark)
-        event = self.peek_event()
+                             events.peek_event().start_mark)
+        event = events.peek_event()
         anchor = getattr(event, "anchor", None)
         if anchor:
             self._open.add(anchor)
@@ -419,7 +419,7 @@ def read_bytes(path: str, limits: Limits = RULES, shown: str | None = None) -> b
                 "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
                 "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
             raise InputError([Problem(name, f"is {kind}, not a regular file; pipe it to "
-                                      "standard input with '-' instead")])
+                                      "standard input with '-' instead", code="input-limit")])
         if os.fstat(fd).st_size > limits.max_bytes:
             raise InputError([too_big])
         if hasattr(os, "O_NONBLOCK"):

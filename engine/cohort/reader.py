@@ -496,8 +496,8 @@ def _screen(table: pa.Table) -> Iterator[pa.Table | _Bad]:
             longest = pc.max(lengths).as_py()
             if longest is not None and longest > MAX_CELL_BYTES:
                 too_long = lengths.to_numpy(zero_copy_only=False)
-                for i in np.flatnonzero(np.nan_to_num(too_long, nan=0) > MAX_CELL_BYTES):
-                    bad.setdefault(int(i), _Bad(name, f"({int(too_long[i]):,} bytes)",
+                for j in np.flatnonzero(np.nan_to_num(too_long, nan=0) > MAX_CELL_BYTES):
+                    bad.setdefault(int(j), _Bad(name, f"({int(too_long[j]):,} bytes)",
                                                 f"a cell longer than {MAX_CELL_BYTES // 1024} "
                                                 "KiB; the row is not scored"))
         columns.append(column)

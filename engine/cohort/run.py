@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,31 +63,10 @@ def _init_worker(rules_dir: str | None, studies: Sequence[str]) -> None:
     _SCORER = CohortScorer(library.fields, library.select(studies))
 
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _die_with_parent() -> None:
-    """A worker ends with the run: Ctrl-C is the main process's to handle (a terminal sends
-    it to the whole process group), and on Linux the kernel kills the worker when its
-    parent ends (the fork server, which itself ends when the main process does)."""
-    import signal
-    import sys
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 1:  # the parent was gone before prctl took effect
-            os._exit(1)
-
-
 def _init_pool_worker(rules_dir: str | None, studies: Sequence[str]) -> None:
-    _die_with_parent()
+    from .lifeline import die_with_parent
+
+    die_with_parent()
     _init_worker(rules_dir, studies)
 
 
@@ -170,7 +149,7 @@ def _merge(parts: Sequence[Processed], order: Sequence[str]) -> Processed:
 
 def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[str],
                source: str, kind: str | None, workers: int,
-               rule_sets: Sequence[Any]) -> Iterator[Processed]:
+               rule_sets: Sequence[Any]) -> Generator[Processed, None, None]:
     parts = partition(rule_sets, workers)
     own = parts.pop()  # the lightest share is scored here, beside reading and writing
     _init_worker(rules_dir, own)
@@ -182,7 +161,9 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
 
     context = multiprocessing.get_context(os.environ.get("PROGNOSIS_MP_START", "forkserver"))
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["prognosis.engine.cohort.run"])
+        # The lifeline first: the fork server then dies with this process (lifeline.py).
+        context.set_forkserver_preload(["prognosis.engine.cohort.lifeline",
+                                        "prognosis.engine.cohort.run"])
     with contextlib.ExitStack() as stack:
         pools = [stack.enter_context(ProcessPoolExecutor(
             1, mp_context=context, initializer=_init_pool_worker,
