@@ -57,6 +57,9 @@ def install_signal_handlers() -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), interrupt)
+    from prognosis.engine.interrupts import watch
+
+    watch()
 
 
 def _console(stderr: bool) -> Console:

@@ -154,7 +154,7 @@ class CohortInput:
             return list(self._parquet.schema_arrow.names)
         if self.path != "-":
             _regular_file(self.path, self.shown)
-        raw: IO[bytes] = sys.stdin.buffer if self.path == "-" else open(self.path, "rb")  # noqa: SIM115
+        raw: IO[bytes] = _stdin() if self.path == "-" else open(self.path, "rb")  # noqa: SIM115
         self._raw = raw
         if self.path != "-":
             self.total = os.fstat(raw.fileno()).st_size
@@ -186,7 +186,7 @@ class CohortInput:
     def _jsonl_columns(self) -> list[str]:
         peek = self._stream.peek(1 << 16)
         names: list[str] = []
-        for number, line in enumerate(peek.splitlines()[:200], start=1):
+        for line in peek.splitlines()[:200]:
             if not line.strip():
                 continue
             try:
@@ -194,8 +194,7 @@ class CohortInput:
             except ValueError:
                 break  # possibly cut by the peek; the batch reader reports real errors
             if not isinstance(record, dict):
-                raise InputError([Problem(self.shown, "each line must be a JSON object",
-                                          line=number)])
+                continue  # the batch reader rejects that row
             names += [k for k in record if k not in names]
         return names
 
@@ -422,6 +421,18 @@ def _checked_encoding(name: str) -> str:
     except LookupError:
         raise InputError([Problem("--encoding", f"unknown encoding '{name}'; for example "
                                   "utf-8, latin-1, cp1252")]) from None
+
+
+def _stdin() -> IO[bytes]:
+    """Standard input, read so that Ctrl-C, SIGTERM and SIGHUP stop the run at once even
+    while pyarrow waits for input in its own thread (engine/interrupts.py)."""
+    from ..interrupts import Interruptible
+
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced (a test's runner): as it is
+        return sys.stdin.buffer
+    return io.BufferedReader(Interruptible(fd))
 
 
 def _regular_file(path: str, shown: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -63,19 +64,21 @@ def _init_worker(rules_dir: str | None, studies: Sequence[str]) -> None:
     _SCORER = CohortScorer(library.fields, library.select(studies))
 
 
-def _init_pool_worker(rules_dir: str | None, studies: Sequence[str]) -> None:
+def _init_pool_worker(rules_dir: str | None, studies: Sequence[str],
+                      parent: int | None) -> None:
     from .lifeline import die_with_parent
 
-    die_with_parent()
+    die_with_parent(parent)
     _init_worker(rules_dir, studies)
 
 
 def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
-    """End the workers now (an interrupt or an error): no batch is finished for nothing."""
+    """End the workers now (an interrupt or an error): no batch is finished for nothing.
+    They ignore SIGTERM (lifeline.py), so they are killed."""
     processes = [p for pool in pools for p in getattr(pool, "_processes", {}).values()]
     for process in processes:
         with contextlib.suppress(Exception):
-            process.terminate()
+            process.kill()
     for pool in pools:
         pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
@@ -164,10 +167,15 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
         # The lifeline first: the fork server then dies with this process (lifeline.py).
         context.set_forkserver_preload(["prognosis.engine.cohort.lifeline",
                                         "prognosis.engine.cohort.run"])
+    from .lifeline import fork_server_pid, start_helpers
+
+    if hasattr(signal, "pthread_sigmask"):
+        start_helpers(context)
+    parent = fork_server_pid(context)
     with contextlib.ExitStack() as stack:
         pools = [stack.enter_context(ProcessPoolExecutor(
             1, mp_context=context, initializer=_init_pool_worker,
-            initargs=(rules_dir, tuple(ids)))) for ids in parts]
+            initargs=(rules_dir, tuple(ids), parent))) for ids in parts]
         pending: deque[tuple[list[Future[Processed]], Processed]] = deque()
         finished = False
         try:
