@@ -44,14 +44,17 @@ def _shown(raw: Any) -> str:
 _FALSE = {"false", "no", "n", "0"}
 
 
-def _whole(raw: Any, value: float) -> bool:
-    """Whether a number is whole as written (its decimal text, not its nearest float)."""
+def _whole(raw: Any, value: float) -> int | None:
+    """The whole number written (read from its decimal text, not its nearest float: 1e30 is
+    10**30, 5.9999999999 is not whole), or None."""
     if isinstance(raw, str):
         match = _WITH_UNIT.match(raw)
         if match:
             number = Decimal(match.group(1))
-            return number == number.to_integral_value()
-    return value.is_integer()
+            return int(number) if number == number.to_integral_value() else None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    return int(value) if value.is_integer() else None
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,18 @@ class Dimension:
     canonical: str
     factors: Mapping[str, float]
 
-    def convert(self, value: float, unit: str) -> float:
+    def convert(self, value: float | Decimal, unit: str) -> float:
+        """`value` in `unit` in the canonical unit: the exact decimal product, then the nearest
+        float ("0.7 cm" is 7.0 mm, and "14.9999999999 mm" stays below 15)."""
         factor = self.factors.get(unit) or self.factors.get(unit.lower())
         if factor is None:
             allowed = ", ".join(sorted(set(self.factors), key=lambda u: self.factors[u]))
             raise ValueError(f"unit '{unit}' is not a {self.name} unit; allowed: {allowed}")
-        return round(value * factor, ROUND_DIGITS)
+        exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+        try:
+            return float(exact * Decimal(repr(factor)))
+        except ArithmeticError:  # beyond Decimal's exponent range: beyond any float too
+            return math.inf
 
 
 @dataclass(frozen=True)
@@ -220,10 +229,11 @@ class FieldDef:
         if not math.isfinite(value):
             raise ValueError(f"must be a finite number, got {_shown(raw)}")
         if self.type == "int":  # whole as written: 5.9999999999 is not 6
-            if not _whole(raw, value):
+            whole = _whole(raw, value)
+            if whole is None:
                 raise ValueError(f"must be a whole number, got {_shown(raw)}")
-            return int(value)
-        return round(value, ROUND_DIGITS)  # as converted values are: one side of a cut-off
+            return whole
+        return value  # the text's decimal reading (converted exactly), as the nearest float
 
     def _parse_text(self, raw: str) -> float:
         match = _WITH_UNIT.match(raw)
@@ -236,7 +246,7 @@ class FieldDef:
         if unit is None:
             return number
         if self.dimension is not None:
-            return self.dimension.convert(number, unit)
+            return self.dimension.convert(Decimal(match.group(1)), unit)
         if self.unit is not None and unit.lower() == self.unit.lower():
             return number
         expected = f"in {self.unit}" if self.unit else "without a unit"

@@ -254,6 +254,9 @@ class CohortInput:
             raise InputError([Problem(self.shown, f"corrupt or truncated gzip data ({exc})")]
                              ) from None
         except (pa.ArrowException, OSError) as exc:
+            from ..interrupts import check
+
+            check()  # a read that failed because the run was stopped: say so
             what = {"parquet": "Parquet", "jsonl": "JSON lines"}.get(self.format, "CSV")
             raise InputError([Problem(self.shown, f"not readable as {what}: {exc}")]
                              ) from None

@@ -79,11 +79,12 @@ def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.kill()
-    for pool in pools:
-        pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)
+    for pool in pools:  # waits for its manager thread (which sees the killed workers and
+        # ends); left running, it races the interpreter's exit and prints a traceback
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
@@ -167,15 +168,18 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
         # The lifeline first: the fork server then dies with this process (lifeline.py).
         context.set_forkserver_preload(["prognosis.engine.cohort.lifeline",
                                         "prognosis.engine.cohort.run"])
-    from .lifeline import fork_server_pid, start_helpers
+    from .lifeline import fork_server_pid, held_signals, start_helpers
 
     if hasattr(signal, "pthread_sigmask"):
         start_helpers(context)
     parent = fork_server_pid(context)
     with contextlib.ExitStack() as stack:
-        pools = [stack.enter_context(ProcessPoolExecutor(
-            1, mp_context=context, initializer=_init_pool_worker,
-            initargs=(rules_dir, tuple(ids), parent))) for ids in parts]
+        with held_signals():  # a worker half-started when the run stops would print a traceback
+            pools = [stack.enter_context(ProcessPoolExecutor(
+                1, mp_context=context, initializer=_init_pool_worker,
+                initargs=(rules_dir, tuple(ids), parent))) for ids in parts]
+            for pool in pools:
+                pool.submit(os.getpid)  # start its process now, while signals wait
         pending: deque[tuple[list[Future[Processed]], Processed]] = deque()
         finished = False
         try:
@@ -249,5 +253,8 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                 on_table(done.payload)
             if on_batch:
                 on_batch(rows)
+        from ..interrupts import check
+
+        check()  # stopped by a signal: never commit an output read to an early end
     return run
 
