@@ -36,6 +36,12 @@ class Comparison:
         return {name: unit for name in self.patient.values
                 if (unit := self.fields[name].canonical_unit)}
 
+    def inputs(self) -> list[str]:
+        """The inputs as given and as understood, for the human formats."""
+        from .text import inputs_lines
+
+        return inputs_lines(self.patient, self.fields)
+
     def document(self) -> dict[str, Any]:
         return comparison_document(self.patient, self.results, self.fields,
                                    rule_sets=self.rule_sets, disagreements=self.disagreements,
@@ -47,6 +53,6 @@ def compare_patient(comparator: Comparator, patient: Patient, fields: FieldDicti
     selected = comparator.rule_sets
     results = tuple(comparator.evaluate(patient))
     disagreements = find_disagreements(selected, results, fields, patient.values, patient.given)
-    near = find_near_cutoffs(comparator, selected, results, patient.values, fields, margins)
+    near = find_near_cutoffs(comparator, selected, results, patient, fields, margins)
     return Comparison(patient, selected, results, tuple(disagreements), tuple(near),
                       dict(margins), fields)

@@ -32,7 +32,14 @@ FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
                        "did you mean 'disease_free_interval'?", "error")],
     "enum-value": [("liu-2022", "value: osteosarcoma}", "value: osteosarcomaa}",
                     "'osteosarcomaa' is not allowed", "error")],
-    "unit-dimension": [("burkhard-meier-2025", "value: 2, unit: cm}", "value: 2, unit: kg}",
+    "estimate-scope": [("slms", "    scope: cohort\n", "    scope: score\n",
+                        "has scope cohort, not 'score'", "error"),
+                       ("librizzi-2022", "    label: 5-year OS from INITIAL diagnosis, LMS with "
+                        "bone metastases\n    scope: cohort\n", "    label: x\n    scope: group\n",
+                        "has scope cohort, not 'group'", "error")],
+    "unit-dimension": [("burkhard-meier-2025", "value: 2, unit: cm}", "value: 2}",
+                        "needs a unit: a length is never assumed to be in mm", "error"),
+                       ("burkhard-meier-2025", "value: 2, unit: cm}", "value: 2, unit: kg}",
                         "unit 'kg' is not a length unit", "error")],
     "operator-type": [("liu-2022", 'field: histology, op: "=="', 'field: histology, op: "<"',
                        "'<' needs a numeric field", "error")],
@@ -63,9 +70,11 @@ FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
          '{field: primary_tumor_size, op: "<=", value: 40, unit: cm}]}',
          "stop at 400; values above are uncovered", "error"),
     ],
-    "group-overlap": [("liu-2022", 'label: chemotherapy alone\n    when: {field: metastasectomy, '
-                       'op: "==", value: false}', 'label: chemotherapy alone\n    when: {field: '
-                       'metastasectomy, op: "==", value: true}', "groups 'metastasectomy' and "
+    "group-overlap": [("liu-2022", 'label: chemotherapy alone\n    when: {field: '
+                       'pulmonary_metastasectomy, op: "==", value: false}',
+                       'label: chemotherapy alone\n    when: {field: '
+                       'pulmonary_metastasectomy, op: "==", value: true}',
+                       "groups 'metastasectomy' and "
                        "'no_metastasectomy' can both hold", "error")],
     "score-mapping": [("slms", "for: {score: 2}", "for: {score: 1}",
                        "score 2 is reachable but has no estimate", "error")],

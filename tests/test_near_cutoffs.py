@@ -15,7 +15,7 @@ from prognosis.engine.comparison import compare_patient
 from prognosis.engine.evaluate import Comparator
 from prognosis.engine.loader import RuleLibrary
 from prognosis.engine.model import Atom, RuleSet
-from prognosis.engine.near_cutoffs import NearCutoff, margins_for
+from prognosis.engine.near_cutoffs import NearCutoff, is_presence_test, margins_for
 from prognosis.engine.patient import normalise
 
 INEQUALITIES = ("<", "<=", ">", ">=")
@@ -24,8 +24,24 @@ INEQUALITIES = ("<", "<=", ">", ">=")
 def cutoffs(library: RuleLibrary) -> Iterator[tuple[RuleSet, Atom]]:
     for rs in library.rule_sets:
         for atom in rs.atoms():
-            if atom.op in INEQUALITIES:
+            if atom.op in INEQUALITIES and not is_presence_test(atom,
+                                                                 library.fields[atom.field]):
                 yield rs, atom
+
+
+def test_has_lung_metastases_is_no_cut_off(library: RuleLibrary) -> None:
+    """count >= 1 only says the patient has lung metastases: a 2-nodule patient is not
+    'near SLMS's >= 1'."""
+    presence = [(rs.id, a.field, a.op, a.value) for rs in library.rule_sets for a in rs.atoms()
+                if is_presence_test(a, library.fields[a.field])]
+    assert presence and {p[1:] for p in presence} == {("lung_metastasis_count", ">=", 1.0)}
+    raw = {"lung_metastasis_count": 2, "lung_metastasis_max_diameter": "8 mm",
+           "disease_free_interval": "5 years"}
+    patient = normalise(raw, library.fields, "two")
+    comparison = compare_patient(Comparator(library.rule_sets), patient, library.fields,
+                                 margins_for(library.fields))
+    assert [n.threshold for n in comparison.near_cutoffs
+            if n.field == "lung_metastasis_count"] == []
 
 
 def _cases() -> list[tuple[str, str, float]]:
@@ -49,6 +65,8 @@ def _set(raw: dict[str, Any], library: RuleLibrary, name: str, value: float) -> 
     if fdef.ratio:  # a derived ratio: set what it is derived from
         top, bottom = fdef.ratio
         raw[top], raw[bottom] = round(value * 100, 9), 100
+    elif fdef.dimension is not None:
+        raw[name] = f"{value!r} {fdef.dimension.canonical}"
     else:
         raw[name] = int(value) if fdef.type == "int" else value
 
@@ -93,8 +111,9 @@ def test_value_at_under_and_over_each_cut_off(library: RuleLibrary, rule_set: st
     if near.factor is not None:
         assert near.other_side["present"] is (not near.this_side["present"])
     # The other side is what the engine says for the moved value.
-    changed = normalise({**raw, **({} if fdef.ratio else {atom.field: near.moved_to})},
-                        library.fields, "moved") if not fdef.ratio else None
+    if not fdef.ratio:
+        _set(raw, library, atom.field, near.moved_to)
+    changed = normalise(raw, library.fields, "moved") if not fdef.ratio else None
     if changed is not None:
         [other] = comparator.evaluate(changed)
         if "score" in near.other_side:
@@ -125,7 +144,8 @@ def test_worked_patient_flags_and_their_other_side() -> None:
     assert size["other_side"]["present"] is False and size["other_side"]["score"] == 2
     assert [e["value"] for e in size["other_side"]["estimates"]] == [39.0]
     [dfi] = _near(doc, "disease_free_interval", "slms")
-    assert dfi["distance"] == pytest.approx(29.9375) and dfi["other_side"]["score"] == 2
+    # 23 months is compared with "2 years" in months: 1 month (30.4375 days) from it.
+    assert dfi["distance"] == pytest.approx(30.4375) and dfi["other_side"]["score"] == 2
     [over] = _near(doc, "lung_metastasis_max_diameter", "burkhard-meier-2025")
     assert over["other_side"]["present"] is True
     assert over["other_side"]["caveats"] == {"systemic_therapy_trend_over_2cm": True}
@@ -137,17 +157,6 @@ def test_worked_patient_flags_and_their_other_side() -> None:
 def test_not_applicable_on_both_sides_is_left_out() -> None:
     doc = run_json("compare", str(DEMO), "--format", "json")
     assert _near(doc, "lung_lobes_involved", "liu-2022") == []  # 2 lobes, but not osteosarcoma
-
-
-def test_population_cut_off_changes_applicability(library: RuleLibrary) -> None:
-    patient = normalise({"histology": "leiomyosarcoma", "lung_metastasis_count": 1,
-                         "extrapulmonary_metastases": False}, library.fields, "p")
-    comparison = compare_patient(Comparator(library.rule_sets), patient, library.fields,
-                                 margins_for(library.fields))
-    near = [n for n in comparison.near_cutoffs if n.rule_set == "slms"
-            and n.field == "lung_metastasis_count" and n.threshold == 1]
-    assert [n.other_side["status"] for n in near] == ["not_applicable"]
-    assert near[0].uses == ("population:has_lung_metastases",)
 
 
 @pytest.mark.parametrize(("margin", "expected"), [
@@ -186,9 +195,12 @@ def test_panel_under_the_table() -> None:
     assert code == 0
     flat = " ".join(out.split())
     assert "Near a cut-off (margins are tool conventions, not evidence)" in flat
-    assert ("! lung_metastasis_max_diameter 17 mm is 2 mm from SLMS's >= 15 mm (margin 3 mm); "
-            "if it were under 15 mm: max_diameter_15mm_or_more present -> absent; score 3 -> 2"
-            in flat)
+    # Shown in the unit the value was given in (1.7 cm), the cut-off as the paper states it.
+    assert ("! lung_metastasis_max_diameter 1.7 cm is 0.2 cm from SLMS's >= 15 mm (margin "
+            "0.3 cm); if it were under 15 mm: max_diameter_15mm_or_more present -> absent; "
+            "score 3 -> 2" in flat)
+    assert ("! disease_free_interval 23 months is 1 month from SLMS's < 2 years (margin 1 "
+            "month)") in flat
     assert "! lung_metastasis_count 6 is exactly at SLMS's >= 6" in flat
 
 

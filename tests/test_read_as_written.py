@@ -96,8 +96,9 @@ def test_id_keeps_its_source_text_exactly(tmp_path: Path) -> None:
         code, out, err = compare(tmp_path, f"id: {text}\n" + BASE + "lung_metastasis_count: 2\n")
         assert code == 0, err
         assert json.loads(out)["patient_id"] == expected  # valid JSON: no bare NaN
+    compare(tmp_path, "id: 00123\n" + BASE + "lung_metastasis_count: 2\n")
     code, out, _ = run("compare", str(tmp_path / "p.yaml"), "--format", "fhir")
-    assert code == 0 and '"Patient/abc"' in out
+    assert code == 0 and '"value": "00123"' in out and '"83"' not in out
 
 
 def test_impossible_dates_are_refused_with_field_and_line(tmp_path: Path) -> None:
