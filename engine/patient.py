@@ -83,8 +83,9 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
                 continue
             hint = fields.suggest(str(name))
             extra = f"did you mean '{hint}'? " if hint else ""
-            problems.append(Problem(source, f"unknown field; {extra}known fields: "
-                                    + ", ".join(f.name for f in fields.input_fields()),
+            known = ("known fields: " + ", ".join(f.name for f in fields.input_fields())
+                     ) if unknown == 1 else ""  # the list once, not once per unknown key
+            problems.append(Problem(source, f"unknown field; {extra}{known}".rstrip("; "),
                                     field=str(name), line=line, col=col))
             continue
         if raw is None:

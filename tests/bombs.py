@@ -39,7 +39,8 @@ def _small_unknown_keys(directory: Path) -> list[str]:
     """As many unknown keys as the size limit lets through (120 KiB)."""
     path = directory / "unknown-keys-small.yaml"
     path.write_text("histology: leiomyosarcoma\n" + "".join(
-        f"unknown_key_{i:07d}: 1\n" for i in range(120 * 1024 // 21)))
+        f"unknown_key_{i:07d}: 1\n" for i in range(120 * 1024 // 23)))
+    assert 100 * 1024 < path.stat().st_size < 128 * 1024
     return ["compare", str(path)]
 
 
