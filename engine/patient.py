@@ -74,8 +74,11 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     calendar: dict[str, float] = {}
     notes: dict[str, str] = {}
     given_units: dict[str, str] = {}
+    lines: dict[str, int] = {}
     for name, raw in data.items():
         line, col = data.mark_of(name) if isinstance(data, MarkedDict) else (None, None)
+        if line is not None:
+            lines[str(name)] = line
         fdef = fields.fields.get(str(name))
         if fdef is None:
             unknown += 1
@@ -116,7 +119,7 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     if not problems:
         problems += apply_implications(values, derived, fields, source)
         problems += lower_bounds(values, bounds, fields, source)
-        problems += derive_fields(values, derived, fields, source)
+        problems += derive_fields(values, derived, fields, source, lines=lines)
     if problems:
         raise InputError(problems)
     patient_id = values.pop("id", None)
@@ -207,7 +210,8 @@ def apply_implications(values: dict[str, Any], derived: dict[str, str],
 
 
 def derive_fields(values: dict[str, Any], derived: dict[str, str], fields: FieldDictionary,
-                  source: str = "<patient>", today: dt.date | None = None) -> list[Problem]:
+                  source: str = "<patient>", today: dt.date | None = None,
+                  lines: Mapping[str, int] | None = None) -> list[Problem]:
     """Compute the derived fields in place; return the problems found.
 
     Contract (the cohort scorer relies on it to derive once per distinct
@@ -230,7 +234,7 @@ def derive_fields(values: dict[str, Any], derived: dict[str, str], fields: Field
                 derived[fdef.name] = f"{top} / {bottom}"
         elif fdef.interval is not None:
             problems += _derive_interval(fdef.name, fdef.interval, values, derived, source,
-                                         today)
+                                         today, lines or {})
     return problems
 
 
@@ -247,8 +251,8 @@ def today_date() -> dt.date:
 
 
 def _derive_interval(name: str, interval: tuple[str, str], values: dict[str, Any],
-                     derived: dict[str, str], source: str, today: dt.date | None
-                     ) -> list[Problem]:
+                     derived: dict[str, str], source: str, today: dt.date | None,
+                     lines: Mapping[str, int]) -> list[Problem]:
     """Days from one date to another (the SLMS DFI: primary resection to diagnosis of the
     lung metastases); both dates must be past, in order, and agree with a given value."""
     start_name, end_name = interval
@@ -256,7 +260,7 @@ def _derive_interval(name: str, interval: tuple[str, str], values: dict[str, Any
         return []
     today = today or today_date()
     problems = [Problem(source, f"{values[d]} is in the future (today is {today.isoformat()})",
-                        field=d)
+                        field=d, line=lines.get(d))
                 for d in interval if d in values and dt.date.fromisoformat(values[d]) > today]
     if problems or start_name not in values or end_name not in values:
         return problems
@@ -280,7 +284,7 @@ def _derive_interval(name: str, interval: tuple[str, str], values: dict[str, Any
                             f"{start.isoformat()} and {end_name} {end.isoformat()} give "
                             f"{days:g} days; they differ by {abs(given - days):g} days (more "
                             "than one day): correct one of them, or leave the interval out",
-                            field=name)]
+                            field=name, line=lines.get(name))]
         return []
     values[name] = days
     derived[name] = how
