@@ -9,6 +9,7 @@ import click
 from rich.text import Text
 
 from .app import App, reports_errors
+from .options import unit_option
 
 FORMATS = ("table", "json", "markdown")
 EVENT_VALUES = {"1": 1, "true": 1, "yes": 1, "dead": 1, "death": 1, "died": 1,
@@ -35,11 +36,13 @@ EVENT_VALUES = {"1": 1, "true": 1, "yes": 1, "dead": 1, "death": 1, "died": 1,
               default=None, help="Directory of rule sets to use instead of the bundled ones.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes for scoring.")
+@unit_option
 @click.pass_obj
 @reports_errors
 def validate(app: App, input_path: str, study: str, time_column: str, event_column: str,
              time_unit: str, output_format: str, plot: str | None, bootstrap: int,
-             seed: int | None, rules_dir: str | None, workers: int) -> None:
+             seed: int | None, rules_dir: str | None, workers: int,
+             units: dict[str, str]) -> None:
     """Put STUDY's published figures beside the same figures on the cohort in INPUT.
 
     INPUT is a cohort file as for `prognosis cohort`, with a time and an event
@@ -56,7 +59,8 @@ def validate(app: App, input_path: str, study: str, time_column: str, event_colu
     if plot and not plot.lower().endswith((".png", ".svg")):
         raise InputError([Problem(plot, "--plot: give a .png or .svg file name")])
     columns = (time_column, event_column)
-    cohort_input = CohortInput(input_path, library.fields, strict=False, ignore=columns)
+    cohort_input = CohortInput(input_path, library.fields, strict=False, ignore=columns,
+                               units=units)
     missing = [c for c in columns if c not in cohort_input.header.columns]
     if missing:
         raise InputError([Problem(cohort_input.shown, f"no column '{c}' (from --time/--event);"

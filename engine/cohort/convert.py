@@ -1,7 +1,15 @@
-"""Check and convert each distinct raw value of a column once, with the patient-file rules."""
+"""Check and convert each distinct raw value of a column once, with the patient-file rules.
+
+A length or duration column may declare its unit once (header
+`lung_metastasis_max_diameter [mm]`, or `--unit FIELD=UNIT`): a bare number in
+it is read in that unit, a cell with its own unit ("1.8 cm") keeps it. A bare
+number in such a column without a declared unit is never guessed: the codec
+reports it and the run refuses the column.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +18,21 @@ import numpy as np
 from ..fields import FieldDef
 
 UNKNOWN, BAD = -1, -2  # ids of an empty cell and of a value that failed its check
+BARE = "bare"  # the outcome of a bare number where a unit is needed
+_BARE_NUMBER = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
+
+
+def needs_unit(fdef: FieldDef) -> bool:
+    """A length or a duration: a bare number would be a guess at its unit."""
+    return fdef.type == "quantity" and fdef.dimension is not None
+
+
+def is_bare_number(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, int | float):
+        return True
+    return isinstance(raw, str) and bool(_BARE_NUMBER.match(raw))
 
 
 class Codec:
@@ -19,7 +42,7 @@ class Codec:
         self.fdef = fdef
         self.values: list[Any] = []
         self._ids: dict[Any, int] = {}
-        self._memo: dict[Any, int | str] = {}  # raw key -> id, or the error message
+        self._memo: dict[Any, int | str] = {}  # (unit, raw key) -> id, or the error message
 
     def id_of(self, value: Any) -> int:
         key = (type(value), value)
@@ -29,32 +52,42 @@ class Codec:
             self.values.append(value)
         return found
 
-    def convert(self, uniques: Sequence[Any]) -> tuple[np.ndarray, dict[int, str]]:
-        """Ids per distinct raw value (UNKNOWN for a blank, BAD for an error), the messages."""
+    def convert(self, uniques: Sequence[Any], unit: str | None = None
+                ) -> tuple[np.ndarray, dict[int, str], int | None]:
+        """Ids per distinct raw value (UNKNOWN for a blank, BAD for an error), the messages,
+        and the index of the first bare number in a column that needs a unit (else None)."""
         ids = np.empty(len(uniques) + 1, dtype=np.int64)
         ids[-1] = UNKNOWN  # code -1 (an empty cell) indexes the last slot
         messages: dict[int, str] = {}
+        bare: int | None = None
         for i, raw in enumerate(uniques):
             try:
-                key: Any = (type(raw), raw)
+                key: Any = (unit, type(raw), raw)
                 hash(key)
             except TypeError:
-                key = ("unhashable", repr(raw))
+                key = (unit, "unhashable", repr(raw))
             outcome = self._memo.get(key)
             if outcome is None:
-                outcome = self._convert(raw)
+                outcome = self._convert(raw, unit)
                 if len(self._memo) < 1_000_000:
                     self._memo[key] = outcome
-            if isinstance(outcome, str):
+            if outcome == BARE:
+                ids[i] = BAD
+                bare = i if bare is None else bare
+            elif isinstance(outcome, str):
                 ids[i] = BAD
                 messages[i] = outcome
             else:
                 ids[i] = outcome
-        return ids, messages
+        return ids, messages, bare
 
-    def _convert(self, raw: Any) -> int | str:
+    def _convert(self, raw: Any, unit: str | None) -> int | str:
         if isinstance(raw, str) and not raw.strip():
             return UNKNOWN
+        if needs_unit(self.fdef) and is_bare_number(raw):
+            if unit is None:
+                return BARE
+            raw = f"{raw.strip() if isinstance(raw, str) else repr(raw)} {unit}"
         try:
             return self.id_of(self.fdef.coerce(raw))
         except ValueError as exc:

@@ -36,6 +36,8 @@ class RawBatch:
     columns: Mapping[str, Factorised]  # patient fields (and `id`)
     kept: Mapping[str, pa.Array] = field(default_factory=dict)  # passed through untouched
     ids: pa.Array | None = None  # a text `id` column, used as it is (never a rule input)
+    units: Mapping[str, str] = field(default_factory=dict)  # declared unit of a column
+    sources: Mapping[str, str] = field(default_factory=dict)  # field -> column as written
 
 
 def factorise_arrow(array: pa.Array | pa.ChunkedArray) -> Factorised:
@@ -74,32 +76,46 @@ def factorise_objects(values: Iterable[Any]) -> Factorised:
 
 
 def from_arrow(table: pa.Table | pa.RecordBatch, fields: Sequence[str], kept: Sequence[str],
-               first_row: int) -> RawBatch:
+               first_row: int, units: Mapping[str, str] | None = None,
+               sources: Mapping[str, str] | None = None) -> RawBatch:
+    """`sources` maps a field to its column's name as written (`DFI [months]`)."""
+    sources = dict(sources or {})
     ids = None
-    if "id" in fields and pa.types.is_string(table.schema.field("id").type):
-        ids = _as_array(table.column("id"))  # text needs no checking: skip 1 value per row
+    id_column = sources.get("id", "id")
+    if "id" in fields and pa.types.is_string(table.schema.field(id_column).type):
+        ids = _as_array(table.column(id_column))  # text needs no checking: 1 value per row
         fields = [name for name in fields if name != "id"]
     return RawBatch(first_row, table.num_rows,
-                    {name: factorise_arrow(table.column(name)) for name in fields},
-                    {name: _as_array(table.column(name)) for name in kept}, ids)
+                    {name: factorise_arrow(table.column(sources.get(name, name)))
+                     for name in fields},
+                    {name: _as_array(table.column(name)) for name in kept}, ids,
+                    dict(units or {}), sources)
 
 
 def from_records(records: Sequence[Mapping[str, Any]], fields: Sequence[str],
-                 kept: Sequence[str], first_row: int) -> RawBatch:
+                 kept: Sequence[str], first_row: int, units: Mapping[str, str] | None = None,
+                 sources: Mapping[str, str] | None = None) -> RawBatch:
     """JSON lines (or any dicts): a key left out of a record is empty."""
-    columns = {name: factorise_objects(r.get(name) for r in records) for name in fields}
+    sources = dict(sources or {})
+    columns = {name: factorise_objects(r.get(sources.get(name, name)) for r in records)
+               for name in fields}
     kept_arrays = {name: pa.array([_text(r.get(name)) for r in records], pa.string())
                    for name in kept}
-    return RawBatch(first_row, len(records), columns, kept_arrays)
+    return RawBatch(first_row, len(records), columns, kept_arrays, None, dict(units or {}),
+                    sources)
 
 
 def from_pandas(frame: Any, fields: Sequence[str], kept: Sequence[str],
-                first_row: int) -> RawBatch:
+                first_row: int, units: Mapping[str, str] | None = None,
+                sources: Mapping[str, str] | None = None) -> RawBatch:
     """A pandas DataFrame; NaN, None and pandas' NA are empty."""
-    columns = {name: factorise_objects(_python_values(frame[name])) for name in fields}
+    sources = dict(sources or {})
+    columns = {name: factorise_objects(_python_values(frame[sources.get(name, name)]))
+               for name in fields}
     kept_arrays = {name: pa.array([_text(v) for v in _python_values(frame[name])],
                                   pa.string()) for name in kept}
-    return RawBatch(first_row, len(frame), columns, kept_arrays)
+    return RawBatch(first_row, len(frame), columns, kept_arrays, None, dict(units or {}),
+                    sources)
 
 
 def _python_values(series: Any) -> list[Any]:

@@ -1,52 +1,70 @@
-"""Score a batch of rows under every rule set: the answers of `compare`, fewer engine calls.
+"""Score a batch of rows under every rule set: the answers of `compare`, computed column-wise.
 
 The pipeline for one batch:
 
 1. each distinct raw value of each column is checked and converted once with
    `FieldDef.coerce` (the function patient files use, so the messages match);
-   a row with any bad value is rejected, never dropped silently;
+   a row with any bad value is rejected, never dropped silently; a length or
+   duration column of bare numbers without a declared unit is refused whole;
 2. implications and derived fields (patient.apply_implications,
    patient.derive_fields, the functions `compare` uses) run once per distinct
-   combination of the fields they read;
-3. per rule set, rows are grouped by cell (cells.py: which side of each
-   declared cut-off, which declared value set). durable_rules decides the
-   verdicts: once per cell of each field, on a fact holding that cell's
-   representative value, through `Comparator.verdicts` as for one patient
-   (every durable rule is one comparison on one field, so a row's verdicts are
-   those of its fields' cells). `assemble`, the function `compare` uses,
-   builds each cell's result once; its flat columns are spread back to the
-   cell's rows. A cell whose result prints values (a failed population
-   condition: "histology is liposarcoma") is split by those exact values.
-   JSON-lines output assembles each row's own result from its cell's
-   verdicts, so the values it shows are the row's own.
+   combination of the fields they read (remembered between batches);
+3. per rule set, durable_rules decides every comparison once per cell of each
+   field (cells.py), and each row takes the verdicts of its values' cells:
+   one int8 verdict array per comparison;
+4. vector.py combines the verdict arrays with Kleene logic into population,
+   factors, score range, groups, status, estimates and caveats, as `assemble`
+   does for one patient; the text columns (reasons, unknown factors) and the
+   compact JSON of a result are made once per distinct code (what the text
+   depends on) by `assemble` itself on one row of that code, and written as
+   dictionary arrays.
 
-A scorer keeps what it learnt (converted values, cells, results) between
-batches; it lives in one process (durable_rules is not thread-safe).
+`--full` JSON lines assemble each row's own result (its values are in the
+traces), once per distinct set of values. A scorer keeps what it learnt
+(converted values, field cells, texts) between batches; it lives in one
+process (durable_rules is not thread-safe).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 
+from ..errors import EngineError, InputError, Problem
 from ..evaluate import Comparator, assemble
 from ..fields import FieldDef, FieldDictionary
-from ..logic import truth
 from ..model import RuleSet, Truth, atoms_of
 from ..patient import apply_implications, derive_fields
-from .cells import CellPlan, FieldCells, cell_plan
-from .columns import Column, flat_row, output_columns
+from ..results import Result
+from .cells import FieldVerdicts, field_cells
+from .columns import (
+    REASON_SEPARATOR,
+    UNKNOWN_SEPARATOR,
+    Column,
+    estimate_columns,
+    estimate_id,
+    output_columns,
+)
 from .convert import BAD, UNKNOWN, Codec, shown_value
 from .raw import RawBatch, group_rows
+from .vector import FALSE, NONE, STATUSES, TRUE, Evaluated, evaluate
 
-JSON_CACHE = 4_096  # JSON texts kept per rule set (each 5-15 kB)
-ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64()}
+JsonMode = Literal["compact", "full"]
+JSON_CACHE = 4_096  # full JSON texts kept per rule set (each 5-15 kB)
+ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(),
+               "bool": pa.bool_()}
+_TRUTH: dict[int, Truth] = {TRUE: True, 0: None, FALSE: False}
+
+
+def json_column(rule_set_id: str) -> str:
+    """The hidden column that carries a rule set's JSON text per row (JSON-lines output)."""
+    return f"{rule_set_id}.__json__"
 
 
 @dataclass(frozen=True)
@@ -59,49 +77,47 @@ class Rejection:
 
 @dataclass
 class BatchOutcome:
-    table: pa.Table  # the scored rows: row, id, kept columns, rule-set columns
+    table: pa.Table  # the scored rows: row, id, kept columns, rule-set columns (+ JSON)
     rejections: list[Rejection]
     counts: dict[str, Counter[tuple[str, Any]]]  # rule set -> (status, score or group) -> n
-    # Per scored row {"row", "id", "results"}, results as (rule set, JSON text of its
-    # result) pairs: the text is made once per distinct set of values (json_line joins it).
-    json_rows: list[dict[str, Any]] | None = None
 
 
-@dataclass(frozen=True)
-class _Cell:
-    key: tuple[int, ...]  # the cell of each field of the plan (verdicts: _merged)
-    shown: tuple[str, ...]  # fields whose values the result's text shows
-    flat: int | None  # id of its flat row; None when it depends on those values
+class _Texts:
+    """Distinct texts of one output column, numbered; batches get dictionary arrays."""
+
+    def __init__(self) -> None:
+        self.texts: list[str | None] = []
+        self.by_code: dict[tuple[int, ...], int] = {}
+
+    def add(self, code: tuple[int, ...], text: str | None) -> int:
+        self.by_code[code] = len(self.texts)
+        self.texts.append(text)
+        return len(self.texts) - 1
+
+    def array(self, ids: np.ndarray) -> pa.Array:
+        """A dictionary array over the texts these rows use (null where the text is None)."""
+        if len(ids) == 0:
+            return pa.DictionaryArray.from_arrays(pa.array([], pa.int32()),
+                                                  pa.array([], pa.string()))
+        used, _, local = group_rows([ids])
+        values = [self.texts[int(i)] for i in used[:, 0]]
+        nulls = np.array([v is None for v in values])
+        indices = pa.array(local.astype(np.int32), mask=nulls[local] if nulls.any() else None)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(
+            ["" if v is None else v for v in values], pa.string()))
 
 
 @dataclass
-class _Cells:
-    """What a scorer learnt of one rule set's cells (kept between batches)."""
+class _RuleSetState:
+    """What a scorer learnt of one rule set (kept between batches)."""
 
-    plan: CellPlan
-    cache: dict[tuple[int, ...], _Cell] = field(default_factory=dict)
-    fine: dict[tuple[Any, ...], int] = field(default_factory=dict)
-    codes: dict[str, list[int]] = field(default_factory=dict)
-    signatures: dict[str, dict[Any, int]] = field(default_factory=dict)
-    json: dict[tuple[int, ...], str] = field(default_factory=dict)  # exact values -> JSON
-    field_verdicts: dict[tuple[str, int], dict[str, Truth]] = field(default_factory=dict)
-    flats: list[dict[str, Any]] = field(default_factory=list)  # distinct flat rows, by id
-    _arrays: dict[str, pa.Array] = field(default_factory=dict)
-
-    def add(self, flat: dict[str, Any]) -> int:
-        self.flats.append(flat)
-        return len(self.flats) - 1
-
-    def column(self, column: Column) -> pa.Array:
-        """One output column over all flat rows so far (rebuilt when rows were added)."""
-        array = self._arrays.get(column.name)
-        if array is None or len(array) != len(self.flats):
-            done = 0 if array is None else len(array)
-            new = pa.array([f[column.name] for f in self.flats[done:]],
-                           ARROW_TYPES[column.type])
-            array = new if array is None else pa.concat_arrays([array, new])
-            self._arrays[column.name] = array
-        return array
+    rs: RuleSet
+    fields: dict[str, FieldVerdicts]
+    reasons: _Texts = field(default_factory=_Texts)
+    reason_lists: list[tuple[str, ...]] = field(default_factory=list)
+    unknown: _Texts = field(default_factory=_Texts)
+    compact: _Texts = field(default_factory=_Texts)
+    full: dict[tuple[int, ...], str] = field(default_factory=dict)
 
 
 class CohortScorer:
@@ -116,16 +132,28 @@ class CohortScorer:
         self._comparator = Comparator(self.rule_sets)
         self._codecs = {f.name: Codec(f) for f in fields.fields.values()}
         types = {f.name: f.type for f in fields.fields.values()}
-        self._cells = {rs.id: _Cells(cell_plan(rs, types)) for rs in self.rule_sets}
+        self._states: dict[str, _RuleSetState] = {}
+        for rs in self.rule_sets:
+            atoms = self._comparator.atoms(rs)
+            self._states[rs.id] = _RuleSetState(rs, {
+                cells.name: FieldVerdicts(cells, [a for a in atoms if a.field == cells.name],
+                                          self._decider(rs, cells.name))
+                for cells in field_cells(rs, types)})
         implied = {name for f in fields.fields.values() if f.implies or f.implies_if_false
                    for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}))}
         self._implication_fields = tuple(sorted(implied))
+        self._stage_memo: dict[tuple[Any, ...], tuple[dict[str, int],
+                                                      list[tuple[str | None, str]]]] = {}
+
+    def _decider(self, rs: RuleSet, name: str) -> Callable[[Any], Mapping[str, Truth]]:
+        """durable_rules' verdicts for a fact holding only this field (cells.FieldVerdicts)."""
+        return lambda value: self._comparator.verdicts(rs, {name: value})
 
     # -- the stages ---------------------------------------------------------
 
     def score(self, batch: RawBatch, source: str = "<cohort>",
-              json_rows: bool = False) -> BatchOutcome:
-        ids, bad = self._convert(batch)
+              json_mode: JsonMode | None = None) -> BatchOutcome:
+        ids, bad = self._convert(batch, source)
         problems = self._complete(ids, bad, source)
         rejected = np.zeros(batch.n, dtype=bool)
         for name in bad:
@@ -141,45 +169,38 @@ class CohortScorer:
         for name, column in batch.kept.items():
             arrays[name] = column.take(pa.array(keep))
         counts: dict[str, Counter[tuple[str, Any]]] = {}
-        results: list[list[tuple[str, str]]] = [[] for _ in keep] if json_rows else []
+        kept_ids = {name: values[keep] for name, values in ids.items()}
         for rs in self.rule_sets:
-            state = self._cells[rs.id]
-            inverse, cells = self._by_cell(rs, ids, keep)
-            flat_ids = np.array([c[0] for c in cells], dtype=np.int64)
-            index = pa.array(flat_ids[inverse] if len(keep) else flat_ids[:0], pa.int32())
-            for column in self._columns_of[rs.id]:
-                values = state.column(column)
-                # Text as a dictionary over the distinct results: small to send between
-                # processes; CSV writes it as it is, Parquet and DataFrames decode it.
-                arrays[column.name] = (pa.DictionaryArray.from_arrays(index, values)
-                                       if column.type == "string" else values.take(index))
-            per_flat = np.bincount(flat_ids[inverse], minlength=len(state.flats)) \
-                if len(keep) else np.zeros(0, dtype=np.int64)
-            counts[rs.id] = Counter()
-            for flat_id in np.flatnonzero(per_flat).tolist():
-                flat = state.flats[flat_id]
-                label = flat[f"{rs.id}.score"] if rs.model == "score" \
-                    else flat[f"{rs.id}.group"]
-                counts[rs.id][(flat[f"{rs.id}.status"], label)] += int(per_flat[flat_id])
-            if json_rows:
-                self._results(rs, ids, keep, inverse, cells, results)
-        table = pa.table(arrays)
-        rows_json = None
-        if json_rows:
-            id_values = arrays["id"].to_pylist()
-            rows_json = [{"row": int(batch.first_row + k), "id": id_values[i],
-                          "results": results[i]} for i, k in enumerate(keep)]
-        return BatchOutcome(table, rejections, counts, rows_json)
+            state = self._states[rs.id]
+            atoms = self._atom_verdicts(state, kept_ids, len(keep))
+            result = evaluate(rs, atoms, len(keep))
+            reasons = self._reason_ids(state, result, atoms, kept_ids)
+            arrays.update(self._columns(state, result, reasons))
+            counts[rs.id] = _counts(rs, result)
+            if json_mode == "compact":
+                arrays[json_column(rs.id)] = self._compact(state, result, reasons)
+            elif json_mode == "full":
+                arrays[json_column(rs.id)] = self._full(state, atoms, kept_ids, len(keep))
+        return BatchOutcome(pa.table(arrays), rejections, counts)
 
-    def _convert(self, batch: RawBatch) -> tuple[dict[str, np.ndarray], dict[str, dict[int, str]]]:
+    def _convert(self, batch: RawBatch, source: str
+                 ) -> tuple[dict[str, np.ndarray], dict[str, dict[int, str]]]:
         """Per field, the id of each row's converted value; the bad raw values."""
         ids: dict[str, np.ndarray] = {}
         bad: dict[str, dict[int, str]] = {}
+        refused: list[Problem] = []
         for name, column in batch.columns.items():
-            per_unique, messages = self._codecs[name].convert(column.uniques)
+            unit = batch.units.get(name)
+            per_unique, messages, bare = self._codecs[name].convert(column.uniques, unit)
+            if bare is not None:
+                refused.append(_bare_problem(source, batch, name, bare,
+                                             self._codecs[name].fdef))
+                continue
             ids[name] = per_unique[column.codes]
             if messages:
                 bad[name] = messages
+        if refused:
+            raise InputError(refused)
         return ids, bad
 
     def _complete(self, ids: dict[str, np.ndarray], bad: Mapping[str, Any],
@@ -190,25 +211,33 @@ class CohortScorer:
         for name in bad:
             clean &= ids[name] != BAD
         problems: dict[int, list[tuple[str | None, str]]] = {}
-        stages = [(self._implication_fields, self._implications)]
+        stages: list[tuple[tuple[str, ...], Any]] = [(self._implication_fields,
+                                                      self._implications)]
         stages += [((*f.sources,), self._derivation(f)) for f in self.fields.derived_fields()]
-        for reads, stage in stages:
-            if not reads:
+        for number, (reads, stage) in enumerate(stages):
+            if not reads or not any(name in ids for name in reads):
                 continue
             columns = [ids.get(name, np.full(n, UNKNOWN, dtype=np.int64)) for name in reads]
             combos, _, inverse = group_rows(columns)
-            outputs = [stage(dict(zip(reads, map(int, combo), strict=True)), source)
-                       for combo in combos]
+            outputs = []
+            for combo in map(tuple, combos.tolist()):
+                memo_key = (number, source, combo)
+                found = self._stage_memo.get(memo_key)
+                if found is None:
+                    found = stage(dict(zip(reads, combo, strict=True)), source)
+                    if len(self._stage_memo) < 1_000_000:
+                        self._stage_memo[memo_key] = found
+                outputs.append(found)
             for written in {name for changed, _ in outputs for name in changed}:
                 per_combo = np.array([changed.get(written, UNKNOWN if written not in ids
                                                   else -3) for changed, _ in outputs])
                 current = ids.get(written, np.full(n, UNKNOWN, dtype=np.int64))
                 new = per_combo[inverse]
                 ids[written] = np.where((new == -3) | ~clean, current, new)
-            for index, (_, found) in enumerate(outputs):
-                if found:
+            for index, (_, issues) in enumerate(outputs):
+                if issues:
                     for row in np.flatnonzero((inverse == index) & clean):
-                        problems.setdefault(int(row), []).extend(found)
+                        problems.setdefault(int(row), []).extend(issues)
         return problems
 
     def _values(self, known: Mapping[str, int]) -> dict[str, Any]:
@@ -271,121 +300,212 @@ class CohortScorer:
         return pa.array([values[i] if i >= 0 else None for i in ids["id"][keep].tolist()],
                         pa.string())
 
-    def _field_codes(self, state: _Cells, f: FieldCells) -> np.ndarray:
-        """The cell code of every converted value of a field, then UNKNOWN (for id -1)."""
-        values = self._codecs[f.name].values
-        codes = state.codes.setdefault(f.name, [])
-        signatures = state.signatures.setdefault(f.name, {})
-        for value in values[len(codes):]:
-            cell = f.cell(value)
-            codes.append(cell if f.numeric else signatures.setdefault(cell, len(signatures)))
-        return np.array([*codes, UNKNOWN], dtype=np.int64)
+    # -- one rule set, column-wise -----------------------------------------------
 
-    def _field_verdicts(self, rs: RuleSet, state: _Cells, f: FieldCells, code: int,
-                        known: Mapping[str, int]) -> dict[str, Truth]:
-        """The verdicts of a rule set's comparisons on one field, for one of its cells.
+    def _atom_verdicts(self, state: _RuleSetState, ids: Mapping[str, np.ndarray],
+                       n: int) -> dict[str, np.ndarray]:
+        """Each comparison's verdict array, from the cells of the rows' values."""
+        atoms: dict[str, np.ndarray] = {}
+        unknown = np.full(n, UNKNOWN, dtype=np.int64)
+        for name, verdicts in state.fields.items():
+            table = verdicts.verdicts(ids.get(name, unknown), self._codecs[name].values)
+            for j, key in enumerate(verdicts.keys):
+                atoms[key] = np.ascontiguousarray(table[:, j])
+        return atoms
 
-        durable_rules decides them, once per cell of the field, on a fact that
-        holds the cell's representative value (every durable rule compares one
-        field, so the other fields cannot change these verdicts).
+    def _row_inputs(self, rs: RuleSet, atoms: Mapping[str, np.ndarray],
+                    ids: Mapping[str, np.ndarray], row: int
+                    ) -> tuple[dict[str, Any], dict[str, Truth]]:
+        """One row's values and verdicts, as `assemble` takes them."""
+        known = {name: int(ids[name][row]) for name in self._states[rs.id].fields
+                 if name in ids}
+        return self._values(known), {k: _TRUTH[int(v[row])] for k, v in atoms.items()}
+
+    def _assembled(self, state: _RuleSetState, atoms: Mapping[str, np.ndarray],
+                   ids: Mapping[str, np.ndarray], row: int) -> Result:
+        values, verdicts = self._row_inputs(state.rs, atoms, ids, row)
+        return assemble(state.rs, values, verdicts, traces=False)
+
+    def _reason_ids(self, state: _RuleSetState, result: Evaluated,
+                    atoms: Mapping[str, np.ndarray], ids: Mapping[str, np.ndarray]
+                    ) -> np.ndarray:
+        """Each row's reasons, as an index into state.reasons.
+
+        The reasons depend on the population verdicts (and, for a failed condition,
+        the exact values it shows), on which score or signal factors are unknown,
+        on a group model's undetermined group, and on which of their fields are
+        not given: rows that agree on all of these get the same reasons.
         """
-        found = state.field_verdicts.get((f.name, code))
-        if found is None:
-            atoms = [a for a in self._comparator.atoms(rs) if a.field == f.name]
-            if code == UNKNOWN:
-                found = {a.key: None for a in atoms}
-            else:
-                value = self._codecs[f.name].values[known[f.name]]
-                fired = self._comparator.verdicts(rs, {f.name: value})
-                found = {a.key: fired[a.key] for a in atoms}
-            state.field_verdicts[(f.name, code)] = found
-        return found
+        rs, n = state.rs, result.n
+        columns: list[np.ndarray] = [result.applies]
+        columns += result.population
+        columns += [v for f, v in zip(rs.factors, result.factors, strict=True)
+                    if f.role in ("score", "signal")]
+        columns.append(result.group_missing)
+        asked = {a.field for c in rs.population for a in atoms_of(c.when)}
+        asked |= {a.field for f in rs.factors if f.role in ("score", "signal")
+                  for a in atoms_of(f.when)}
+        asked |= {a.field for g in rs.groups if g.parent is None for a in atoms_of(g.when)}
+        missing = np.full(n, UNKNOWN, dtype=np.int64)
+        columns += [ids.get(name, missing) >= 0 for name in sorted(asked)]
+        for c, verdict in zip(rs.population, result.population, strict=True):
+            for name in dict.fromkeys(a.field for a in atoms_of(c.when)):
+                columns.append(np.where(verdict == FALSE, ids.get(name, missing), -9))
+        return self._texts(state.reasons, columns, lambda row: self._reasons_text(
+            state, atoms, ids, row))
+
+    def _reasons_text(self, state: _RuleSetState, atoms: Mapping[str, np.ndarray],
+                      ids: Mapping[str, np.ndarray], row: int) -> str | None:
+        reasons = self._assembled(state, atoms, ids, row).reasons
+        state.reason_lists.append(reasons)
+        return REASON_SEPARATOR.join(reasons) or None
 
     @staticmethod
-    def _merged(state: _Cells, key: tuple[int, ...]) -> dict[str, Truth]:
-        """A cell's verdicts: those of its fields' cells (all decided already)."""
-        verdicts: dict[str, Truth] = {}
-        for f, code in zip(state.plan.fields, key, strict=True):
-            verdicts.update(state.field_verdicts[(f.name, code)])
-        return verdicts
+    def _texts(texts: _Texts, columns: list[np.ndarray],
+               make: Callable[[int], str | None]) -> np.ndarray:
+        """Per row, the index of its text: made once per distinct code (by `make(row)`)."""
+        n = len(columns[0]) if columns else 0
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        codes, first, inverse = group_rows([np.asarray(c, dtype=np.int64) for c in columns])
+        per_code = np.empty(len(first), dtype=np.int64)
+        for i, (code, row) in enumerate(zip(map(tuple, codes.tolist()), first.tolist(),
+                                            strict=True)):
+            found = texts.by_code.get(code)
+            per_code[i] = found if found is not None else texts.add(code, make(row))
+        result: np.ndarray = per_code[inverse]
+        return result
 
-    def _by_cell(self, rs: RuleSet, ids: Mapping[str, np.ndarray], keep: np.ndarray
-                 ) -> tuple[np.ndarray, list[tuple[int, tuple[int, ...]]]]:
-        """Each kept row's cell index, and per cell the id of its flat row and its key.
+    def _columns(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray
+                 ) -> dict[str, pa.Array]:
+        rs, n, p = state.rs, result.n, state.rs.id
+        status = pa.DictionaryArray.from_arrays(pa.array(result.status.astype(np.int32)),
+                                                pa.array(STATUSES))
+        out: dict[str, pa.Array] = {
+            f"{p}.status": status,
+            f"{p}.score": pa.array(result.low, mask=~result.score),
+            f"{p}.score_min": pa.array(result.low, mask=~result.has_range),
+            f"{p}.score_max": pa.array(result.high, mask=~result.has_range),
+            f"{p}.group": _group_array(rs, result.group),
+            f"{p}.subgroup": _group_array(rs, result.subgroup),
+        }
+        unknown_code = np.zeros(n, dtype=np.int64)
+        for i, verdict in enumerate(result.factors):
+            unknown_code |= (verdict == 0).astype(np.int64) << (i % 62)
+        unknown_columns = [(v == 0) for v in result.factors] if len(rs.factors) > 62 \
+            else [unknown_code]
+        factor_ids = [f.id for f in rs.factors]
+        out[f"{p}.unknown"] = state.unknown.array(self._texts(
+            state.unknown, unknown_columns,
+            lambda row: UNKNOWN_SEPARATOR.join(
+                i for i, v in zip(factor_ids, result.factors, strict=True) if v[row] == 0)
+            or None))
+        out[f"{p}.reasons"] = state.reasons.array(reasons)
+        for name, indexes in estimate_columns(rs).items():
+            values = np.full(n, np.nan)
+            given = np.zeros(n, dtype=bool)
+            for j in indexes:
+                value = rs.estimates[j].value
+                clash = given & result.held[:, j] & (values != value)
+                if clash.any():
+                    raise EngineError(f"{rs.id}: two estimates apply to column {name}")
+                values = np.where(result.held[:, j], value, values)
+                given |= result.held[:, j]
+            out[name] = pa.array(values, mask=~given)
+        for f, verdict in zip(rs.factors, result.factors, strict=True):
+            out[f"{p}.factor.{f.id}"] = pa.array(verdict == TRUE, mask=verdict == 0)
+        for c, verdict in zip(rs.caveats, result.caveats, strict=True):
+            out[f"{p}.caveat.{c.id}"] = pa.array(verdict == TRUE, mask=verdict == 0)
+        return out
 
-        Rows are grouped by cell (one durable_rules evaluation each); a cell
-        whose result shows values (a failed population condition) is split by
-        the exact values of the fields it shows.
-        """
-        state = self._cells[rs.id]
-        names = [f.name for f in state.plan.fields]
-        codes = [self._field_codes(state, f)[ids[f.name][keep]] if f.name in ids
-                 else np.full(len(keep), UNKNOWN, dtype=np.int64) for f in state.plan.fields]
-        if not codes:
-            codes = [np.zeros(len(keep), dtype=np.int64)]
-        keys, first, inverse = group_rows(codes)
-        coarse: list[_Cell] = []
-        for key, row in zip(map(tuple, keys.tolist()), first.tolist(), strict=True):
-            cell = state.cache.get(key)
-            if cell is None:
-                known = {n: int(ids[n][keep[row]]) for n in names if n in ids}
-                verdicts: dict[str, Truth] = {}
-                for f, code in zip(state.plan.fields, key, strict=True):
-                    verdicts.update(self._field_verdicts(rs, state, f, code, known))
-                shown = tuple(sorted({a.field for c in rs.population
-                                      if truth(c.when, verdicts) is False
-                                      for a in atoms_of(c.when)}))
-                flat = None if shown else state.add(
-                    flat_row(rs, assemble(rs, self._values(known), verdicts, False)))
-                cell = state.cache[key] = _Cell(key, shown, flat)
-            coarse.append(cell)
-        split = sorted({name for cell in coarse for name in cell.shown})
-        if not split:
-            return inverse, [(c.flat if c.flat is not None else -1, c.key) for c in coarse]
-        columns = [inverse]
-        for name in split:
-            needs = np.array([name in c.shown for c in coarse])
-            exact = ids[name][keep] if name in ids else np.full(len(keep), UNKNOWN)
-            columns.append(np.where(needs[inverse], exact, -9))
-        fine, first, inverse = group_rows(columns)
-        cells = []
-        for key, row in zip(fine.tolist(), first.tolist(), strict=True):
-            cell = coarse[key[0]]
-            flat = cell.flat
-            if flat is None:
-                fine_key = (cell.key, tuple(key[1:]))
-                flat = state.fine.get(fine_key)
-                if flat is None:
-                    values = self._values({n: int(ids[n][keep[row]]) for n in names
-                                           if n in ids})
-                    flat = state.fine[fine_key] = state.add(flat_row(
-                        rs, assemble(rs, values, self._merged(state, cell.key), False)))
-            cells.append((flat, cell.key))
-        return inverse, cells
+    # -- JSON lines ------------------------------------------------------------
 
-    def _results(self, rs: RuleSet, ids: Mapping[str, np.ndarray], keep: np.ndarray,
-                 inverse: np.ndarray, cells: Sequence[tuple[int, tuple[int, ...]]],
-                 results: list[list[tuple[str, str]]]) -> None:
-        """Each row's own result (its own values in the traces), as JSON text."""
-        state = self._cells[rs.id]
-        names = [f.name for f in state.plan.fields if f.name in ids]
-        columns = [ids[n][keep].tolist() for n in names]
-        verdicts = [self._merged(state, key) for _, key in cells]
-        for i, cell in enumerate(inverse.tolist()):
-            exact = tuple(c[i] for c in columns)  # the cell follows from the exact values
-            text = state.json.get(exact)
+    def _compact(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray
+                 ) -> pa.Array:
+        """Each row's compact result (what varies per patient), one text per distinct code."""
+        columns = [result.status, np.where(result.has_range, result.low, -1),
+                   np.where(result.has_range, result.high, -1), result.group,
+                   result.subgroup, *result.factors, *result.caveats, reasons]
+        texts = state.compact
+        return texts.array(self._texts(texts, columns, lambda row: json.dumps(
+            {state.rs.id: compact_result(state.rs, result, row,
+                                         state.reason_lists[int(reasons[row])])},
+            ensure_ascii=False, separators=(",", ":"))[1:-1]))
+
+    def _full(self, state: _RuleSetState, atoms: Mapping[str, np.ndarray],
+              ids: Mapping[str, np.ndarray], n: int) -> pa.Array:
+        """Each row's own full result (its values in the traces), as compare's JSON."""
+        rs = state.rs
+        names = [name for name in state.fields if name in ids]
+        exact = list(zip(*(ids[name].tolist() for name in names), strict=True)) if names \
+            else [()] * n
+        texts: list[str] = []
+        for row in range(n):
+            text = state.full.get(exact[row])
             if text is None:
-                values = self._values(dict(zip(names, exact, strict=True)))
-                text = json.dumps(assemble(rs, values, verdicts[cell]).to_dict(),
-                                  ensure_ascii=False)
-                if len(state.json) >= JSON_CACHE:
-                    state.json.clear()
-                state.json[exact] = text
-            results[i].append((rs.id, text))
+                values, verdicts = self._row_inputs(rs, atoms, ids, row)
+                text = json.dumps(assemble(rs, values, verdicts).to_dict(), ensure_ascii=False)
+                if len(state.full) >= JSON_CACHE:
+                    state.full.clear()
+                state.full[exact[row]] = text
+            texts.append(text)
+        return pa.array(texts, pa.string())
 
 
-def json_line(row: dict[str, Any], order: Mapping[str, int]) -> str:
-    """One JSON line: {"row", "id", "results"}, results in the rule sets' order."""
-    parts = sorted(row["results"], key=lambda item: order[item[0]])
-    return (f'{{"row": {row["row"]}, "id": {json.dumps(row["id"], ensure_ascii=False)}, '
-            f'"results": [{", ".join(text for _, text in parts)}]}}\n')
+def _group_array(rs: RuleSet, index: np.ndarray) -> pa.Array:
+    ids = [g.id for g in rs.groups] or [""]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.maximum(index, 0).astype(np.int32), mask=index == NONE), pa.array(ids))
+
+
+def compact_result(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[str]
+                   ) -> dict[str, Any]:
+    """One row's result as compact JSON lines carry it (the static part is in the header):
+    factors' and caveats' `present` in the order the header lists them."""
+    groups = [g.id for g in rs.groups]
+    group, subgroup = int(result.group[row]), int(result.subgroup[row])
+    return {
+        "status": STATUSES[int(result.status[row])],
+        "reasons": list(reasons),
+        "score": int(result.low[row]) if result.score[row] else None,
+        "score_range": [int(result.low[row]), int(result.high[row])]
+        if result.has_range[row] else None,
+        "group": groups[group] if group != NONE else None,
+        "subgroup": groups[subgroup] if subgroup != NONE else None,
+        "factors": [_TRUTH[int(v[row])] for v in result.factors],
+        "caveats": [_TRUTH[int(v[row])] for v in result.caveats],
+        "estimates": {estimate_id(e): e.value for j, e in enumerate(rs.estimates)
+                      if result.held[row, j]},
+    }
+
+
+def _counts(rs: RuleSet, result: Evaluated) -> Counter[tuple[str, Any]]:
+    """(status, score or group) -> rows, for the summary."""
+    if rs.model == "score":
+        label = np.where(result.score, result.low, -1)
+        names: Callable[[int], Any] = lambda v: None if v < 0 else v  # noqa: E731
+    else:
+        label = result.group
+        names = lambda v: None if v == NONE else rs.groups[v].id  # noqa: E731
+    counts: Counter[tuple[str, Any]] = Counter()
+    if result.n == 0:
+        return counts
+    keys, _, inverse = group_rows([result.status.astype(np.int64), label.astype(np.int64)])
+    for (status, value), k in zip(keys.tolist(), np.bincount(inverse).tolist(), strict=True):
+        counts[(STATUSES[status], names(value))] += k
+    return counts
+
+
+def _bare_problem(source: str, batch: RawBatch, name: str, unique: int,
+                  fdef: FieldDef) -> Problem:
+    column = batch.columns[name]
+    rows = np.flatnonzero(column.codes == unique)
+    row = batch.first_row + int(rows[0]) if len(rows) else batch.first_row
+    assert fdef.dimension is not None
+    units = ", ".join(dict.fromkeys(fdef.dimension.factors))
+    example = fdef.dimension.canonical
+    shown = batch.sources.get(name, name)
+    return Problem(source, f"column '{shown}' has bare numbers ({column.uniques[unique]!r} in "
+                   f"row {row}) but no unit: a {fdef.dimension.name} is never guessed; declare "
+                   f"the unit in the header ('{name} [{example}]') or with --unit "
+                   f"{name}={example} (units: {units}), or write it in each cell", field=name)
