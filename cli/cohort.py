@@ -38,7 +38,8 @@ SHOWN_REJECTIONS = 20
 @click.option("--strict", is_flag=True,
               help="Unknown columns are errors, and the first bad row stops the run (exit 2).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes that score, this one included [default: the number of cores].")
+              help="Processes that score, this one included [default: 1; with --full, the "
+              "number of cores].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 @reports_errors
@@ -73,7 +74,7 @@ def cohort(app: App, input_path: str, output: str | None, full: bool,
         with _progress(app, cohort_input, quiet) as advance:
             run = run_cohort(cohort_input, rules_dir=rules_dir, studies=studies,
                              output=output, errors=errors_path, strict=strict,
-                             workers=workers or default_workers(), on_batch=advance,
+                             workers=workers or default_workers(full), on_batch=advance,
                              on_rejections=shown, full=full)
     finally:
         cohort_input.close()

@@ -14,8 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..fields import FieldDef
+from .raw import Factorised
 
 UNKNOWN, BAD = -1, -2  # ids of an empty cell and of a value that failed its check
 BARE = "bare"  # the outcome of a bare number where a unit is needed
@@ -35,6 +38,33 @@ def is_bare_number(raw: Any) -> bool:
     return isinstance(raw, str) and bool(_BARE_NUMBER.match(raw))
 
 
+class _Known:
+    """Raw values of one Arrow type already converted (for one declared unit): the values
+    as an Arrow array, so a batch finds its known values with one hash lookup (index_in)."""
+
+    def __init__(self, kind: pa.DataType) -> None:
+        self.values = pa.array([], kind)
+        self.outcomes = np.zeros(0, dtype=np.int64)  # an id, UNKNOWN, BAD or _BARE_ID
+        self.messages: dict[int, str] = {}  # position -> message, for BAD
+
+    def add(self, raws: pa.Array, outcomes: list[int | str]) -> None:
+        start = len(self.outcomes)
+        coded = []
+        for k, outcome in enumerate(outcomes):
+            if outcome == BARE:
+                coded.append(_BARE_ID)
+            elif isinstance(outcome, str):
+                coded.append(BAD)
+                self.messages[start + k] = outcome
+            else:
+                coded.append(outcome)
+        self.values = pa.concat_arrays([self.values, raws])
+        self.outcomes = np.concatenate([self.outcomes, np.array(coded, dtype=np.int64)])
+
+
+_BARE_ID = -3
+
+
 class Codec:
     """Checked, converted values of one field, numbered (ids are stable within a process)."""
 
@@ -43,6 +73,7 @@ class Codec:
         self.values: list[Any] = []
         self._ids: dict[Any, int] = {}
         self._memo: dict[Any, int | str] = {}  # (unit, raw key) -> id, or the error message
+        self._known: dict[tuple[str | None, str], _Known] = {}
 
     def id_of(self, value: Any) -> int:
         key = (type(value), value)
@@ -52,25 +83,43 @@ class Codec:
             self.values.append(value)
         return found
 
-    def convert(self, uniques: Sequence[Any], unit: str | None = None
+    def convert(self, column: Factorised, unit: str | None = None
                 ) -> tuple[np.ndarray, dict[int, str], int | None]:
         """Ids per distinct raw value (UNKNOWN for a blank, BAD for an error), the messages,
-        and the index of the first bare number in a column that needs a unit (else None)."""
+        and the index of the first bare number in a column that needs a unit (else None).
+
+        The last slot is for code -1 (an empty cell)."""
+        if column.dictionary is not None and len(column.dictionary):
+            return self._convert_arrow(column.dictionary, unit)
+        return self._convert_list(column.uniques, unit)
+
+    def _convert_arrow(self, dictionary: pa.Array, unit: str | None
+                       ) -> tuple[np.ndarray, dict[int, str], int | None]:
+        known = self._known.get((unit, str(dictionary.type)))
+        if known is None:
+            known = self._known[(unit, str(dictionary.type))] = _Known(dictionary.type)
+        position = pc.index_in(dictionary, value_set=known.values)
+        new = np.flatnonzero(pc.is_null(position).to_numpy(zero_copy_only=False))
+        if len(new):
+            raws = dictionary.take(pa.array(new))
+            known.add(raws, [self._outcome(raw, unit) for raw in raws.to_pylist()])
+            position = pc.index_in(dictionary, value_set=known.values)
+        at = position.to_numpy(zero_copy_only=False).astype(np.int64)
+        ids = np.append(known.outcomes[at], UNKNOWN)
+        bad = np.flatnonzero(ids == BAD)
+        messages = {int(i): known.messages[int(at[i])] for i in bad}
+        bare = np.flatnonzero(ids == _BARE_ID)
+        ids[bare] = BAD
+        return ids, messages, int(bare[0]) if len(bare) else None
+
+    def _convert_list(self, uniques: Sequence[Any], unit: str | None
+                      ) -> tuple[np.ndarray, dict[int, str], int | None]:
         ids = np.empty(len(uniques) + 1, dtype=np.int64)
-        ids[-1] = UNKNOWN  # code -1 (an empty cell) indexes the last slot
+        ids[-1] = UNKNOWN
         messages: dict[int, str] = {}
         bare: int | None = None
         for i, raw in enumerate(uniques):
-            try:
-                key: Any = (unit, type(raw), raw)
-                hash(key)
-            except TypeError:
-                key = (unit, "unhashable", repr(raw))
-            outcome = self._memo.get(key)
-            if outcome is None:
-                outcome = self._convert(raw, unit)
-                if len(self._memo) < 1_000_000:
-                    self._memo[key] = outcome
+            outcome = self._outcome(raw, unit)
             if outcome == BARE:
                 ids[i] = BAD
                 bare = i if bare is None else bare
@@ -81,8 +130,22 @@ class Codec:
                 ids[i] = outcome
         return ids, messages, bare
 
+    def _outcome(self, raw: Any, unit: str | None) -> int | str:
+        """The id of a raw value's converted value, UNKNOWN, BARE or the error message."""
+        try:
+            key: Any = (unit, type(raw), raw)
+            hash(key)
+        except TypeError:
+            key = (unit, "unhashable", repr(raw))
+        outcome = self._memo.get(key)
+        if outcome is None:
+            outcome = self._convert(raw, unit)
+            if len(self._memo) < 1_000_000:
+                self._memo[key] = outcome
+        return outcome
+
     def _convert(self, raw: Any, unit: str | None) -> int | str:
-        if isinstance(raw, str) and not raw.strip():
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
             return UNKNOWN
         if needs_unit(self.fdef) and is_bare_number(raw):
             if unit is None:

@@ -6,9 +6,9 @@ The pipeline for one batch:
    `FieldDef.coerce` (the function patient files use, so the messages match);
    a row with any bad value is rejected, never dropped silently; a length or
    duration column of bare numbers without a declared unit is refused whole;
-2. implications and derived fields (patient.apply_implications,
-   patient.derive_fields, the functions `compare` uses) run once per distinct
-   combination of the fields they read (remembered between batches);
+2. implications (patient.apply_implications, as `compare` applies them) run
+   once per distinct combination of the fields they read (remembered between
+   batches); derived fields are computed over columns (derive.py);
 3. per rule set, durable_rules decides every comparison once per cell of each
    field (cells.py), and each row takes the verdicts of its values' cells:
    one int8 verdict array per comparison;
@@ -34,13 +34,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import EngineError, InputError, Problem
 from ..evaluate import Comparator, assemble
 from ..fields import FieldDef, FieldDictionary
-from ..model import RuleSet, Truth, atoms_of
-from ..patient import apply_implications, derive_fields
+from ..model import Condition, RuleSet, Truth, atoms_of
+from ..patient import apply_implications
 from ..results import Result
 from .cells import FieldVerdicts, field_cells
 from .columns import (
@@ -52,8 +54,10 @@ from .columns import (
     output_columns,
 )
 from .convert import BAD, UNKNOWN, Codec, shown_value
+from .derive import Deriver
 from .raw import RawBatch, group_rows
 from .vector import FALSE, NONE, STATUSES, TRUE, Evaluated, evaluate
+from .vector import UNKNOWN as UNKNOWN_VERDICT
 
 JsonMode = Literal["compact", "full"]
 JSON_CACHE = 4_096  # full JSON texts kept per rule set (each 5-15 kB)
@@ -88,6 +92,8 @@ class _Texts:
     def __init__(self) -> None:
         self.texts: list[str | None] = []
         self.by_code: dict[tuple[int, ...], int] = {}
+        self._array = pa.array([], pa.string())  # the texts so far ("" for None)
+        self._nulls = np.zeros(0, dtype=bool)
 
     def add(self, code: tuple[int, ...], text: str | None) -> int:
         self.by_code[code] = len(self.texts)
@@ -96,15 +102,18 @@ class _Texts:
 
     def array(self, ids: np.ndarray) -> pa.Array:
         """A dictionary array over the texts these rows use (null where the text is None)."""
+        if len(self._array) < len(self.texts):
+            new = self.texts[len(self._array):]
+            self._array = pa.concat_arrays([self._array, pa.array(
+                ["" if v is None else v for v in new], pa.string())])
+            self._nulls = np.concatenate([self._nulls, [v is None for v in new]])
         if len(ids) == 0:
             return pa.DictionaryArray.from_arrays(pa.array([], pa.int32()),
                                                   pa.array([], pa.string()))
-        used, _, local = group_rows([ids])
-        values = [self.texts[int(i)] for i in used[:, 0]]
-        nulls = np.array([v is None for v in values])
-        indices = pa.array(local.astype(np.int32), mask=nulls[local] if nulls.any() else None)
-        return pa.DictionaryArray.from_arrays(indices, pa.array(
-            ["" if v is None else v for v in values], pa.string()))
+        local, used = pd.factorize(ids)
+        nulls = self._nulls[used][local]
+        indices = pa.array(local.astype(np.int32), mask=nulls if nulls.any() else None)
+        return pa.DictionaryArray.from_arrays(indices, self._array.take(pa.array(used)))
 
 
 @dataclass
@@ -117,6 +126,7 @@ class _RuleSetState:
     reason_lists: list[tuple[str, ...]] = field(default_factory=list)
     unknown: _Texts = field(default_factory=_Texts)
     compact: _Texts = field(default_factory=_Texts)
+    estimates: _Texts = field(default_factory=_Texts)
     full: dict[tuple[int, ...], str] = field(default_factory=dict)
 
 
@@ -144,6 +154,7 @@ class CohortScorer:
         self._implication_fields = tuple(sorted(implied))
         self._stage_memo: dict[tuple[Any, ...], tuple[dict[str, int],
                                                       list[tuple[str | None, str]]]] = {}
+        self._deriver = Deriver(fields, self._codecs)
 
     def _decider(self, rs: RuleSet, name: str) -> Callable[[Any], Mapping[str, Truth]]:
         """durable_rules' verdicts for a fact holding only this field (cells.FieldVerdicts)."""
@@ -191,7 +202,7 @@ class CohortScorer:
         refused: list[Problem] = []
         for name, column in batch.columns.items():
             unit = batch.units.get(name)
-            per_unique, messages, bare = self._codecs[name].convert(column.uniques, unit)
+            per_unique, messages, bare = self._codecs[name].convert(column, unit)
             if bare is not None:
                 refused.append(_bare_problem(source, batch, name, bare,
                                              self._codecs[name].fdef))
@@ -205,28 +216,23 @@ class CohortScorer:
 
     def _complete(self, ids: dict[str, np.ndarray], bad: Mapping[str, Any],
                   source: str) -> dict[int, list[tuple[str | None, str]]]:
-        """Apply implications, then derivations, once per distinct combination."""
+        """Apply implications (once per distinct combination), then derive fields."""
         n = len(next(iter(ids.values()))) if ids else 0
         clean = np.ones(n, dtype=bool)
         for name in bad:
             clean &= ids[name] != BAD
         problems: dict[int, list[tuple[str | None, str]]] = {}
-        stages: list[tuple[tuple[str, ...], Any]] = [(self._implication_fields,
-                                                      self._implications)]
-        stages += [((*f.sources,), self._derivation(f)) for f in self.fields.derived_fields()]
-        for number, (reads, stage) in enumerate(stages):
-            if not reads or not any(name in ids for name in reads):
-                continue
+        reads = self._implication_fields
+        if n and any(name in ids for name in reads):
             columns = [ids.get(name, np.full(n, UNKNOWN, dtype=np.int64)) for name in reads]
             combos, _, inverse = group_rows(columns)
             outputs = []
             for combo in map(tuple, combos.tolist()):
-                memo_key = (number, source, combo)
-                found = self._stage_memo.get(memo_key)
+                key = (source, combo)
+                found = self._stage_memo.get(key)
                 if found is None:
-                    found = stage(dict(zip(reads, combo, strict=True)), source)
-                    if len(self._stage_memo) < 1_000_000:
-                        self._stage_memo[memo_key] = found
+                    found = self._stage_memo[key] = self._implications(
+                        dict(zip(reads, combo, strict=True)), source)
                 outputs.append(found)
             for written in {name for changed, _ in outputs for name in changed}:
                 per_combo = np.array([changed.get(written, UNKNOWN if written not in ids
@@ -234,10 +240,10 @@ class CohortScorer:
                 current = ids.get(written, np.full(n, UNKNOWN, dtype=np.int64))
                 new = per_combo[inverse]
                 ids[written] = np.where((new == -3) | ~clean, current, new)
-            for index, (_, issues) in enumerate(outputs):
-                if issues:
-                    for row in np.flatnonzero((inverse == index) & clean):
-                        problems.setdefault(int(row), []).extend(issues)
+            said = np.array([bool(issues) for _, issues in outputs])
+            for row in np.flatnonzero(said[inverse] & clean).tolist():
+                problems.setdefault(row, []).extend(outputs[inverse[row]][1])
+        self._deriver.derive(ids, clean, source, problems)
         return problems
 
     def _values(self, known: Mapping[str, int]) -> dict[str, Any]:
@@ -250,17 +256,6 @@ class CohortScorer:
         changed = {name: self._codecs[name].id_of(v) for name, v in values.items()
                    if known.get(name, UNKNOWN) < 0}
         return changed, [(p.field, p.message) for p in found]
-
-    def _derivation(self, fdef: FieldDef) -> Any:
-        def derive(known: dict[str, int], source: str
-                   ) -> tuple[dict[str, int], list[tuple[str | None, str]]]:
-            values = self._values(known)
-            found = derive_fields(values, {}, self.fields, source)
-            changed = ({fdef.name: self._codecs[fdef.name].id_of(values[fdef.name])}
-                       if fdef.name in values else {fdef.name: UNKNOWN})
-            return changed, [(p.field, p.message) for p in found]
-
-        return derive
 
     def _rejections(self, batch: RawBatch, ids: Mapping[str, np.ndarray],
                     bad: Mapping[str, dict[int, str]],
@@ -331,26 +326,34 @@ class CohortScorer:
                     ) -> np.ndarray:
         """Each row's reasons, as an index into state.reasons.
 
-        The reasons depend on the population verdicts (and, for a failed condition,
-        the exact values it shows), on which score or signal factors are unknown,
-        on a group model's undetermined group, and on which of their fields are
-        not given: rows that agree on all of these get the same reasons.
+        What `assemble`'s reasons read, and nothing more: out of the population,
+        which conditions fail and the values of their fields (the reason shows
+        them); otherwise which conditions, score or signal factors and (group
+        models) which groups are undetermined, and which of their fields are not
+        given. Rows that agree on these get the same reasons.
         """
         rs, n = state.rs, result.n
-        columns: list[np.ndarray] = [result.applies]
-        columns += result.population
-        columns += [v for f, v in zip(rs.factors, result.factors, strict=True)
-                    if f.role in ("score", "signal")]
-        columns.append(result.group_missing)
-        asked = {a.field for c in rs.population for a in atoms_of(c.when)}
-        asked |= {a.field for f in rs.factors if f.role in ("score", "signal")
-                  for a in atoms_of(f.when)}
-        asked |= {a.field for g in rs.groups if g.parent is None for a in atoms_of(g.when)}
         missing = np.full(n, UNKNOWN, dtype=np.int64)
-        columns += [ids.get(name, missing) >= 0 for name in sorted(asked)]
+        out = result.applies == FALSE
+        columns: list[np.ndarray] = [out]
+
+        def unknown_fields(condition: Condition, undetermined: np.ndarray) -> None:
+            columns.append(undetermined)
+            for name in dict.fromkeys(a.field for a in atoms_of(condition)):
+                columns.append(np.where(undetermined, ids.get(name, missing) >= 0, -1))
+
         for c, verdict in zip(rs.population, result.population, strict=True):
+            failed = out & (verdict == FALSE)
+            columns.append(failed)
             for name in dict.fromkeys(a.field for a in atoms_of(c.when)):
-                columns.append(np.where(verdict == FALSE, ids.get(name, missing), -9))
+                columns.append(np.where(failed, ids.get(name, missing), -9))
+            unknown_fields(c.when, ~out & (verdict == UNKNOWN_VERDICT))
+        for f, verdict in zip(rs.factors, result.factors, strict=True):
+            if f.role in ("score", "signal"):
+                unknown_fields(f.when, ~out & (verdict == UNKNOWN_VERDICT))
+        for g in rs.groups:
+            if g.parent is None:
+                unknown_fields(g.when, result.group_missing)
         return self._texts(state.reasons, columns, lambda row: self._reasons_text(
             state, atoms, ids, row))
 
@@ -422,15 +425,25 @@ class CohortScorer:
 
     def _compact(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray
                  ) -> pa.Array:
-        """Each row's compact result (what varies per patient), one text per distinct code."""
-        columns = [result.status, np.where(result.has_range, result.low, -1),
-                   np.where(result.has_range, result.high, -1), result.group,
-                   result.subgroup, *result.factors, *result.caveats, reasons]
-        texts = state.compact
-        return texts.array(self._texts(texts, columns, lambda row: json.dumps(
-            {state.rs.id: compact_result(state.rs, result, row,
-                                         state.reason_lists[int(reasons[row])])},
-            ensure_ascii=False, separators=(",", ":"))[1:-1]))
+        """Each row's compact result (what varies per patient), joined column-wise from
+        parts: status to subgroup (one text per distinct code), the factors' and caveats'
+        verdict lists (joined by pyarrow), the estimates that hold (one text per code)."""
+        rs = state.rs
+        head = [result.status, np.where(result.has_range, result.low, -1),
+                np.where(result.has_range, result.high, -1), result.group, result.subgroup,
+                reasons]
+        parts: list[Any] = [_plain(state.compact.array(self._texts(
+            state.compact, head, lambda row: _json({rs.id: compact_head(
+                rs, result, row, state.reason_lists[int(reasons[row])])})[1:-2])))]
+        parts += [',"factors":', _json_list(result.factors), ',"caveats":',
+                  _json_list(result.caveats)]
+        held = [result.held[:, j] for j in range(len(rs.estimates))] or \
+            [np.zeros(result.n, dtype=bool)]
+        parts += [_plain(state.estimates.array(self._texts(
+            state.estimates, held, lambda row: ',"estimates":' + _json({
+                estimate_id(e): e.value for j, e in enumerate(rs.estimates)
+                if result.held[row, j]}) + "}")))]
+        return pc.binary_join_element_wise(*parts, "")
 
     def _full(self, state: _RuleSetState, atoms: Mapping[str, np.ndarray],
               ids: Mapping[str, np.ndarray], n: int) -> pa.Array:
@@ -458,10 +471,10 @@ def _group_array(rs: RuleSet, index: np.ndarray) -> pa.Array:
         pa.array(np.maximum(index, 0).astype(np.int32), mask=index == NONE), pa.array(ids))
 
 
-def compact_result(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[str]
-                   ) -> dict[str, Any]:
-    """One row's result as compact JSON lines carry it (the static part is in the header):
-    factors' and caveats' `present` in the order the header lists them."""
+def compact_head(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[str]
+                 ) -> dict[str, Any]:
+    """One row's compact result up to its factors (compact JSON lines: the static part is
+    in the header; factors' and caveats' `present` follow in the order it lists them)."""
     groups = [g.id for g in rs.groups]
     group, subgroup = int(result.group[row]), int(result.subgroup[row])
     return {
@@ -472,11 +485,27 @@ def compact_result(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[s
         if result.has_range[row] else None,
         "group": groups[group] if group != NONE else None,
         "subgroup": groups[subgroup] if subgroup != NONE else None,
-        "factors": [_TRUTH[int(v[row])] for v in result.factors],
-        "caveats": [_TRUTH[int(v[row])] for v in result.caveats],
-        "estimates": {estimate_id(e): e.value for j, e in enumerate(rs.estimates)
-                      if result.held[row, j]},
     }
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_VERDICT_TEXT = pa.array(["false", "null", "true"])  # index: verdict + 1
+
+
+def _json_list(verdicts: list[np.ndarray]) -> Any:
+    """Per row, `[v1,v2,...]` of three-valued verdicts, joined column-wise."""
+    if not verdicts:
+        return "[]"
+    texts = [_VERDICT_TEXT.take(pa.array((v + 1).astype(np.int32))) for v in verdicts]
+    return pc.binary_join_element_wise("[", pc.binary_join_element_wise(*texts, ","), "]",
+                                       "")
+
+
+def _plain(array: pa.Array) -> pa.Array:
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
 
 
 def _counts(rs: RuleSet, result: Evaluated) -> Counter[tuple[str, Any]]:
