@@ -115,11 +115,9 @@ def _section(title: str, lines: Sequence[str]) -> list[RenderableType]:
 def rich_panels(patient: Patient, units: Mapping[str, str],
                 disagreements: Sequence[Disagreement],
                 near: Sequence[NearCutoff]) -> list[RenderableType]:
-    """Derived inputs, disagreements and near cut-offs, for the rich table and reports."""
+    """Disagreements and near cut-offs, for the rich table and reports (the inputs, derived
+    ones included, head the comparison)."""
     parts: list[RenderableType] = []
-    derived = derived_lines(patient, units)
-    if derived:
-        parts += [Text(""), Text("Derived inputs: " + "; ".join(derived), style="dim")]
     parts += _section(DISAGREE_TITLE, disagreement_lines(disagreements))
     parts += _section(NEAR_TITLE, near_cutoff_lines(near))
     return parts
@@ -129,9 +127,6 @@ def markdown_panels(patient: Patient, units: Mapping[str, str],
                     disagreements: Sequence[Disagreement],
                     near: Sequence[NearCutoff]) -> list[str]:
     blocks = []
-    derived = derived_lines(patient, units)
-    if derived:
-        blocks.append("**Derived inputs**\n\n" + "\n".join(f"- {d}" for d in derived))
     if disagreements:
         blocks.append(f"**{DISAGREE_TITLE}**\n\n" + "\n".join(
             f"- {'**!** ' if d.flagged else ''}*{KIND_TITLE[d.kind]}*: {d.message}"

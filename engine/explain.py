@@ -59,8 +59,14 @@ def _conditions(traces: Sequence[ConditionTrace]) -> list[dict[str, Any]]:
             shown = "[" + ", ".join(threshold) + "]"
         else:
             shown = _shown(threshold, t.unit)
-        out.append({**t.to_dict(), "text": f"{t.field} {t.op} {shown}",
-                    "patient": "unknown" if t.value is None else _shown(t.value, t.unit)})
+        if t.months is not None:  # given in months or years: compared in months
+            patient = f"{number_text(t.months[0])} months"
+            shown = f"{number_text(t.months[1])} months"
+        elif t.value is None and t.bound is not None:
+            patient = f"at least {_shown(t.bound, t.unit)}"
+        else:
+            patient = "unknown" if t.value is None else _shown(t.value, t.unit)
+        out.append({**t.to_dict(), "text": f"{t.field} {t.op} {shown}", "patient": patient})
     return out
 
 

@@ -29,6 +29,7 @@ def estimate_dict(estimate: Estimate) -> dict[str, Any]:
             "for": estimate.selector.as_dict(), "series": estimate.series,
             "stated": f"{estimate.stated_value:g} {estimate.stated_unit}".replace(
                 " percent", "%"),
+            "scope": estimate.scope,
             "method": estimate.method, "note": estimate.note,
             "provenance": estimate.provenance}
 
@@ -45,11 +46,20 @@ class ConditionTrace:
     stated: str
     value: Any
     verdict: Truth
+    # (patient's value, threshold) in months when a value given in months or years was
+    # compared with a cut-off stated in months or years; None otherwise.
+    months: tuple[float, float] | None = None
+    bound: float | None = None  # the value is unknown but known to be at least this
 
     def to_dict(self) -> dict[str, Any]:
         threshold = list(self.threshold) if isinstance(self.threshold, tuple) else self.threshold
-        return {"field": self.field, "op": self.op, "threshold": threshold, "unit": self.unit,
-                "stated": self.stated, "value": self.value, "verdict": self.verdict}
+        out = {"field": self.field, "op": self.op, "threshold": threshold, "unit": self.unit,
+               "stated": self.stated, "value": self.value, "verdict": self.verdict}
+        if self.months is not None:
+            out["compared_in_months"] = {"value": self.months[0], "threshold": self.months[1]}
+        if self.bound is not None:
+            out["at_least"] = self.bound
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,11 +109,72 @@ class VerdictResult:
     effects: tuple[Effect, ...]
     conditions: tuple[ConditionTrace, ...]
     detail: str = ""  # the patient's side, e.g. "histology is leiomyosarcoma"
+    undecided: bool = False  # open only because a treatment is undecided (not a missing fact)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "holds": self.holds, "detail": self.detail,
+                "undecided": self.undecided,
                 "parent": self.parent, "effects": [effect_dict(e) for e in self.effects],
                 "conditions": [c.to_dict() for c in self.conditions]}
+
+
+@dataclass(frozen=True, eq=False)
+class Assumption:
+    """A treatment choice a figure assumes: `field` is `value` ("if pulmonary metastasectomy")."""
+
+    field: str
+    value: bool
+    label: str  # how a clinician names the choice (fields.yaml `options`)
+    reason: str | None = None  # why the study needs it (its population condition), if it does
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "value": self.value, "label": self.label,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True, eq=False)
+class Option:
+    """What one study says under one choice of the treatments the board has not decided."""
+
+    assumes: tuple[Assumption, ...]
+    status: str  # complete | incomplete (a missing FACT, not the treatment)
+    reasons: tuple[str, ...]
+    score: int | None
+    score_range: tuple[int, int] | None
+    group: str | None
+    group_label: str | None
+    subgroup: str | None
+    subgroup_label: str | None
+    estimates: tuple[Estimate, ...]  # the patient's figures under this option only
+    candidate_estimates: tuple[Estimate, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"assumes": [a.to_dict() for a in self.assumes], "status": self.status,
+                "reasons": list(self.reasons), "score": self.score,
+                "score_range": list(self.score_range) if self.score_range else None,
+                "group": self.group, "group_label": self.group_label,
+                "subgroup": self.subgroup, "subgroup_label": self.subgroup_label,
+                "estimates": [estimate_dict(e) for e in self.estimates],
+                "candidate_estimates": [estimate_dict(e) for e in self.candidate_estimates]}
+
+
+@dataclass(frozen=True, eq=False)
+class RangeFlag:
+    """A patient value outside the range a study observed in its cohort."""
+
+    field: str
+    value: float  # canonical unit
+    min: float
+    max: float
+    stated_min: float
+    stated_max: float
+    unit: str | None  # the unit the paper states the range in
+    provenance: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "value": self.value, "min": self.min, "max": self.max,
+                "stated": {"min": self.stated_min, "max": self.stated_max, "unit": self.unit},
+                "provenance": self.provenance}
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,6 +207,10 @@ class Result:
     groups: tuple[VerdictResult, ...]
     conditions_of_use: tuple[str, ...]
     limitations: tuple[str, ...]
+    rule_set_status: str = "research"  # the rule set's lifecycle: draft | research | ...
+    conditional_on: tuple[Assumption, ...] = ()  # treatment choices the figures assume
+    options: tuple[Option, ...] = ()  # undecided treatments: one entry per distinct outcome
+    outside_range: tuple[RangeFlag, ...] = ()
 
     def factor(self, factor_id: str) -> FactorResult:
         return next(f for f in self.factors if f.id == factor_id)
@@ -162,4 +237,8 @@ class Result:
             "groups": [g.to_dict() for g in self.groups],
             "conditions_of_use": list(self.conditions_of_use),
             "limitations": list(self.limitations),
+            "rule_set_status": self.rule_set_status,
+            "conditional_on": [a.to_dict() for a in self.conditional_on],
+            "options": [o.to_dict() for o in self.options],
+            "outside_range": [f.to_dict() for f in self.outside_range],
         }

@@ -29,6 +29,7 @@ ROLES = ("score", "signal", "covariate")
 MODELS = ("score", "group", "signals")
 STATUSES = ("draft", "research", "validated", "retired")
 STATISTICS = ("survival_percent", "median_months")
+SCOPES = ("score", "group", "subgroup", "histology", "cohort")
 MEASURES = ("HR", "OR", "RR")
 
 PROVENANCE = Str(description="Where in the paper this comes from (section, table or figure).")
@@ -48,7 +49,13 @@ ATOM = Obj(
         "op": Enum(OPERATORS),
         "value": Any_(description="Threshold, enum value, true/false, or a list for in/not_in."),
     },
-    optional={"unit": Str(description="Unit of the threshold (converted to the field's unit).")},
+    optional={
+        "unit": Str(description="Unit of the threshold (converted to the field's unit)."),
+        "same_as": Obj(required={"value": Num(), "unit": Str()}, description=(
+            "The paper's own equivalence of the threshold in another unit (SLMS: 2 years "
+            "is 730 days): a value given in days is compared with it, one given in months "
+            "or years with `value unit`.")),
+    },
     description="One comparison: field op value [unit].",
 )
 CONDITION: Spec = OneOf(
@@ -83,6 +90,13 @@ REPORTED_EFFECT = Obj(
     description="An effect the paper reports on a variable that is not a patient field.",
 )
 TEXT_ITEM = Obj(required={"text": Str()}, optional={"provenance": PROVENANCE})
+OBSERVED_RANGE = Obj(
+    required={"field": Str(), "min": Num(), "max": Num(), "provenance": PROVENANCE},
+    optional={"unit": Str()},
+    description=("The range of a measure in the study's cohort, as the paper reports it; a "
+                 "patient value outside it is flagged as outside what the study observed. "
+                 "Declare none for a study that reports none."),
+)
 
 SELECTOR = Obj(
     optional={
@@ -103,6 +117,11 @@ ESTIMATE = Obj(
         "statistic": Enum(STATISTICS),
         "value": Num(),
         "label": Str(),
+        "scope": Enum(SCOPES, description=(
+            "Whom the figure describes: the patients with the patient's score, treatment "
+            "group or a finer subgroup of it (the patient's own figures), everyone of a "
+            "histology group whatever their treatment (histology), or the whole study "
+            "cohort (cohort: a reference, never shown as the patient's).")),
     },
     optional={
         "provenance": PROVENANCE,
@@ -170,6 +189,16 @@ EXAMPLE = Obj(
                       "subgroup": Nullable(Str()),
                       "factors": Any_(description="factor id: true / false / null"),
                       "caveats": Any_(description="caveat id: true / false / null"),
+                      "conditional_on": MapOf(Bool(), description=(
+                          "The treatment choices the whole result assumes (undecided "
+                          "treatments under which the study would not apply otherwise).")),
+                      "options": ListOf(Obj(optional={
+                          "assumes": MapOf(Bool()),
+                          "status": Enum(("complete", "incomplete")),
+                          "score": Nullable(Num(integer=True)),
+                          "group": Nullable(Str()),
+                          "subgroup": Nullable(Str()),
+                      }), description="The options of undecided treatments, in order."),
                   })},
 )
 
@@ -187,7 +216,8 @@ RULE_SET = Obj(
             optional={"doi": Nullable(Str()), "volume": Str(), "note": Str()},
         ),
         "cohort": Obj(required={"n": Num(integer=True), "source": Str()},
-                      optional={"provenance": PROVENANCE}),
+                      optional={"provenance": PROVENANCE,
+                                "observed_ranges": ListOf(OBSERVED_RANGE)}),
         "population": Obj(
             required={"summary": Str(), "conditions": ListOf(POPULATION_CONDITION)},
             optional={"conditions_of_use": ListOf(TEXT_ITEM), "admitted": ListOf(ADMITTED)},

@@ -59,9 +59,11 @@ FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
          '{field: primary_tumor_size, op: "<=", value: 40, unit: cm}]}',
          "stop at 400; values above are uncovered", "error"),
     ],
-    "group-overlap": [("liu-2022", 'label: chemotherapy alone\n    when: {field: metastasectomy, '
-                       'op: "==", value: false}', 'label: chemotherapy alone\n    when: {field: '
-                       'metastasectomy, op: "==", value: true}', "groups 'metastasectomy' and "
+    "group-overlap": [("liu-2022", 'label: chemotherapy alone\n    when: {field: '
+                       'pulmonary_metastasectomy, op: "==", value: false}',
+                       'label: chemotherapy alone\n    when: {field: '
+                       'pulmonary_metastasectomy, op: "==", value: true}',
+                       "groups 'metastasectomy' and "
                        "'no_metastasectomy' can both hold", "error")],
     "score-mapping": [("slms", "for: {score: 2}", "for: {score: 1}",
                        "score 2 is reachable but has no estimate", "error")],

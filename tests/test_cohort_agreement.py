@@ -20,7 +20,12 @@ from conftest import bundled_comparator, bundled_library
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prognosis.engine.cohort.columns import estimate_id, flat_row, output_columns
+from prognosis.engine.cohort.columns import (
+    compact_options,
+    estimate_id,
+    flat_row,
+    output_columns,
+)
 from prognosis.engine.cohort.convert import is_bare_number
 from prognosis.engine.cohort.raw import from_arrow, from_pandas
 from prognosis.engine.cohort.scorer import CohortScorer, json_column
@@ -33,7 +38,7 @@ POOLS: dict[str, list[str]] = {
                   "liposarcoma", "angiosarcoma", "other", "mfh", "Osteosarcoma", "xx",
                   "myxofibrosarcoma", "rhabdomyosarcoma"],
     "primary_site": ["extremity", "uterus", "trunk", "retroperitoneum", "unknown", "lung",
-                     "head_neck"],
+                     "head_neck", "bone"],
     "metastasis_timing": ["synchronous", "metachronous", "at diagnosis", "relapse"],
     "lung_metastasis_count": ["0", "1", "2", "5", "6", "7", "12", "6.0", "-1", "2.5"],
     "lung_metastasis_max_diameter": ["14.9", "15", "15.0", "1.5 cm", "1.49 cm", "20 mm",
@@ -41,9 +46,11 @@ POOLS: dict[str, list[str]] = {
     "lung_lobes_involved": ["1", "2", "3", "4", "5", "6"],
     "extrapulmonary_metastases": BOOL,
     "disease_free_interval": ["0", "729", "730", "731", "730 days", "24 months",
-                              "2 years", "23.9 months", "729.99 days", "abc"],
-    "treatment_free_interval": ["12", "11.9", "12.1", "365 days", "366 days", "1 year",
-                                "13 months", "11.9 months"],
+                              "2 years", "23.9 months", "23.99 months", "24.01 months",
+                              "1.999 years", "729.99 days", "abc"],
+    "treatment_free_interval": ["12", "11.9", "12.1", "365 days", "365.25 days", "366 days",
+                                "1 year", "13 months", "11.9 months", "12.01 months",
+                                "11.99 months"],
     "alkaline_phosphatase": ["100", "240", "240.0", "300", "299.99", "-5"],
     "alkaline_phosphatase_uln": ["120", "150", "0"],
     "bone_metastases": BOOL,
@@ -51,6 +58,7 @@ POOLS: dict[str, list[str]] = {
     "primary_tumor_size": ["5", "5.0", "4.99", "10", "10.1", "15", "15.01", "50 mm", "100 mm"],
     "primary_surgery": BOOL,
     "metastasectomy": BOOL,
+    "pulmonary_metastasectomy": BOOL,
     "chemotherapy": BOOL,
     "radiotherapy": BOOL,
     "surgical_margins": ["negative", "positive"],
@@ -71,8 +79,9 @@ COLUMNS = ["id", *POOLS]
 # reasons are reached), then each field keeps that value, is blanked or drawn from its pool.
 TEMPLATES = [
     {"histology": "lms", "lung_metastasis_count": "2", "extrapulmonary_metastases": "false",
-     "metastasis_timing": "metachronous"},
-    {"histology": "osteosarcoma", "metastasis_timing": "relapse", "lung_metastasis_count": "3"},
+     "metastasis_timing": "metachronous", "pulmonary_metastasectomy": "true"},
+    {"histology": "osteosarcoma", "metastasis_timing": "relapse", "lung_metastasis_count": "3",
+     "chemotherapy": "true"},
     {"histology": "ups", "primary_site": "extremity", "metastasis_timing": "synchronous",
      "primary_surgery": "true"},
     {"histology": "leiomyosarcoma", "bone_metastases": "true", "primary_site": "uterus"},
@@ -141,12 +150,12 @@ def score(rows: list[dict[str, Any]], json_mode: Any = "full", pandas: bool = Fa
     return scorer().score(batch, json_mode=json_mode)
 
 
-def compact_subset(full: dict[str, Any]) -> dict[str, Any]:
+def compact_subset(full: dict[str, Any], result: Any) -> dict[str, Any]:
     """The part of compare's JSON result that compact JSON lines carry per row."""
     return {
         "status": full["status"], "reasons": full["reasons"], "score": full["score"],
         "score_range": full["score_range"], "group": full["group"],
-        "subgroup": full["subgroup"],
+        "subgroup": full["subgroup"], "options": compact_options(result),
         "factors": [f["present"] for f in full["factors"]],
         "caveats": [c["present"] for c in full["caveats"]],
         "estimates": full["estimates"],
@@ -180,7 +189,7 @@ def check_agreement(rows: list[dict[str, Any]], outcome: Any, compact: Any = Non
             if compact is not None:
                 wanted["estimates"] = {estimate_id(e): e.value for e in result.estimates}
                 got = json.loads("{" + compact.column(json_column(rs.id))[at].as_py() + "}")
-                assert got == {rs.id: compact_subset(wanted)}, (rs.id, row)
+                assert got == {rs.id: compact_subset(wanted, result)}, (rs.id, row)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -68,7 +68,18 @@ def test_jsonl_results_are_exactly_those_of_compare(tmp_path: Path) -> None:
                 "factors": [f["present"] for f in result["factors"]],
                 "caveats": [c["present"] for c in result["caveats"]],
                 "estimates": {key: e["value"] for key, e in static["estimates"].items()
-                              if e in result["estimates"]}}
+                              if e in result["estimates"]},
+                "options": {"conditional_on": {a["field"]: a["value"]
+                                               for a in result["conditional_on"]},
+                            "options": [{"assumes": {a["field"]: a["value"]
+                                                     for a in o["assumes"]},
+                                         **{k: o[k] for k in ("status", "score", "score_range",
+                                                              "group", "subgroup")},
+                                         "estimates": {key: e["value"] for key, e in
+                                                       static["estimates"].items()
+                                                       if e in o["estimates"]}}
+                                        for o in result["options"]]}
+                if result["options"] or result["conditional_on"] else None}
             assert static["title"] == result["title"]
     assert "rows read 4, scored 4, rejected 0" in out
 
@@ -81,7 +92,7 @@ def test_csv_output_columns_and_values(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["row", "id", "slms.status", "slms.score", "slms.score_min",
                              "slms.score_max", "slms.group", "slms.subgroup", "slms.unknown",
-                             "slms.reasons", "slms.overall_survival_36m",
+                             "slms.reasons", "slms.options", "slms.overall_survival_36m",
                              "slms.factor.dfi_under_2_years",
                              "slms.factor.max_diameter_15mm_or_more",
                              "slms.factor.six_or_more_metastases"]
@@ -94,6 +105,9 @@ def test_csv_output_columns_and_values(tmp_path: Path) -> None:
     assert c["slms.unknown"] == "dfi_under_2_years;max_diameter_15mm_or_more;six_or_more_metastases"
     assert [r["slms.factor.max_diameter_15mm_or_more"] for r in rows] == ["true", "true", "",
                                                                          ""]
+    # The lung resection is undecided: the figures assume it (SLMS operated on everyone).
+    assert json.loads(a["slms.options"]) == {
+        "conditional_on": {"pulmonary_metastasectomy": True}, "options": []}
     assert d["slms.status"] == "not_applicable"
     assert "lung_metastasis_count is 0" in d["slms.reasons"]
 
@@ -307,10 +321,10 @@ def test_dates_derive_the_dfi_in_a_cohort_as_in_compare(tmp_path: Path,
               "primary_resection_date,lung_metastasis_diagnosis_date,DFI [days]")
     source = write(tmp_path / "in.csv", [
         header,
-        "a,lms,1,10,2020-01-01,2021-12-30,",        # 729 days: < 2 years, 1 point
-        "b,lms,1,10,2020-01-01,2021-12-31,",        # 730 days: not under 2 years
-        "c,lms,1,10,2020-01-01,2021-12-31,400",     # given DFI disagrees with the dates
-        "d,lms,1,10,2020-01-01,2030-01-01,",        # a diagnosis in the future
+        "a,lms,1,10 mm,2020-01-01,2021-12-30,",        # 729 days: < 2 years, 1 point
+        "b,lms,1,10 mm,2020-01-01,2021-12-31,",        # 730 days: not under 2 years
+        "c,lms,1,10 mm,2020-01-01,2021-12-31,400",     # given DFI disagrees with the dates
+        "d,lms,1,10 mm,2020-01-01,2030-01-01,",        # a diagnosis in the future
     ])
     code, _, err = cohort(str(source), "-o", str(tmp_path / "out.jsonl"), "--study", "slms",
                           "--full")

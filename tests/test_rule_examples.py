@@ -16,7 +16,7 @@ from prognosis.engine.patient import normalise
 from prognosis.engine.results import Result
 
 SCALARS = ("status", "score", "group", "subgroup")
-KNOWN_KEYS = {*SCALARS, "score_range", "factors", "caveats"}
+KNOWN_KEYS = {*SCALARS, "score_range", "factors", "caveats", "conditional_on", "options"}
 
 
 def evaluate_example(library: RuleLibrary, comparator: Comparator, rule_set: str,
@@ -45,6 +45,20 @@ def mismatches(result: Result, expect: dict[str, Any]) -> list[str]:
                 continue
             if got is not want:
                 wrong.append(f"{kind}.{item}: expected {want!r}, got {got!r}")
+    if "conditional_on" in expect:
+        got_if = {a.field: a.value for a in result.conditional_on}
+        if got_if != dict(expect["conditional_on"]):
+            wrong.append(f"conditional_on: expected {expect['conditional_on']!r}, got {got_if!r}")
+    if "options" in expect:
+        options = list(expect["options"])
+        if len(options) != len(result.options):
+            wrong.append(f"options: expected {len(options)}, got {len(result.options)}")
+        for i, (want, option) in enumerate(zip(options, result.options, strict=False)):
+            for key, value in want.items():
+                got = ({a.field: a.value for a in option.assumes} if key == "assumes"
+                       else getattr(option, key))
+                if got != (dict(value) if key == "assumes" else value):
+                    wrong.append(f"options[{i}].{key}: expected {value!r}, got {got!r}")
     return wrong
 
 
@@ -68,8 +82,8 @@ def test_examples_cover_every_status_in_every_rule_set(library: RuleLibrary) -> 
 
 def test_example_count_per_rule_set(library: RuleLibrary) -> None:
     assert {rs.id: len(rs.examples) for rs in library.rule_sets} == {
-        "slms": 5, "burkhard-meier-2025": 5, "liu-2022": 5, "abugideiri-2022": 6,
-        "librizzi-2022": 5}
+        "slms": 10, "burkhard-meier-2025": 7, "liu-2022": 9, "abugideiri-2022": 10,
+        "librizzi-2022": 6}
 
 
 def test_a_wrong_expectation_is_detected(library: RuleLibrary, comparator: Comparator) -> None:

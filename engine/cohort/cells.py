@@ -22,7 +22,7 @@ import numpy as np
 from ..model import Atom, RuleSet, Truth
 
 NUMERIC = ("int", "quantity", "number", "derived")
-_CODE = {True: 1, None: 0, False: -1}  # the verdict coding of vector.py
+CODE = {True: 1, None: 0, False: -1}  # the verdict coding of vector.py
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,24 @@ class FieldCells:
         return 2 * position + (1 if exact else 0)
 
 
-def field_cells(rs: RuleSet, field_types: Mapping[str, str]) -> tuple[FieldCells, ...]:
-    """The cells of each field a rule set compares, from its thresholds and value sets."""
+def field_cells(rs: RuleSet, field_types: Mapping[str, str],
+                bounded_by: Mapping[str, tuple[str, ...]] | None = None
+                ) -> tuple[FieldCells, ...]:
+    """The cells of each field a rule set compares, from its thresholds and value sets.
+
+    `bounded_by`: field -> the fields whose given value above 0 bounds it from below
+    (fields.yaml `implies_at_least`); those get a cut at 0 when the rule set reads the
+    bounded field, so rows with and without the bound never share a cell.
+    """
     cuts: dict[str, set[Any]] = {}
     for atom in rs.atoms():
         declared = cuts.setdefault(atom.field, set())
         value = atom.value
         declared.add(frozenset(value) if isinstance(value, tuple) else value)
+    for target, sources in (bounded_by or {}).items():
+        if target in cuts:
+            for source in sources:
+                cuts.setdefault(source, set()).add(0.0)
     fields = []
     for name in sorted(cuts):
         if field_types.get(name) in NUMERIC:
@@ -63,14 +74,18 @@ class FieldVerdicts:
     """The verdicts of a rule set's comparisons on one field, per cell, learnt as values come.
 
     `decide(value)` asks durable_rules (through the adapter) for the verdicts
-    of a fact holding only this field; it runs once per cell.
+    of a fact holding only this field; it runs once per cell. `placed(value)` is
+    the value whose cell counts (a duration given in months is placed among the
+    thresholds by its months, as `compare` compares it).
     """
 
     def __init__(self, cells: FieldCells, atoms: Sequence[Atom],
-                 decide: Callable[[Any], Mapping[str, Truth]]) -> None:
+                 decide: Callable[[Any], Mapping[str, Truth]],
+                 placed: Callable[[Any], Any] = lambda value: value) -> None:
         self.cells = cells
         self.keys = tuple(a.key for a in atoms)
         self._decide = decide
+        self._placed = placed  # the value as the comparisons see it (durations in months)
         self._cell_of: list[int] = []  # per converted value id (of the field's codec)
         self._dense: dict[Any, int] = {}
         self._rows: list[list[int]] = []
@@ -81,12 +96,12 @@ class FieldVerdicts:
         """(rows x comparisons) int8 verdicts; `ids` index `values`, -1 = unknown."""
         if len(self._cell_of) < len(values):
             for value in values[len(self._cell_of):]:
-                signature = self.cells.cell(value)
+                signature = self.cells.cell(self._placed(value))
                 dense = self._dense.get(signature)
                 if dense is None:
                     dense = self._dense[signature] = len(self._rows)
                     decided = self._decide(value)
-                    self._rows.append([_CODE[decided[k]] for k in self.keys])
+                    self._rows.append([CODE[decided[k]] for k in self.keys])
                 self._cell_of.append(dense)
             self._table = np.array([*self._rows, [0] * len(self.keys)], dtype=np.int8
                                    ).reshape(len(self._rows) + 1, len(self.keys))

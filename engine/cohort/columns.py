@@ -14,6 +14,7 @@ computes); the vectorised scorer must give the same for every row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -59,6 +60,8 @@ def estimate_columns(rs: RuleSet) -> dict[str, list[int]]:
     """Column name -> indexes (into rs.estimates) of the estimates it can hold."""
     columns: dict[str, list[int]] = {}
     for i, e in enumerate(rs.estimates):
+        if e.scope == "cohort":  # a reference for the whole cohort, never the patient's
+            continue
         columns.setdefault(f"{rs.id}.{estimate_key(e)}", []).append(i)
     return columns
 
@@ -74,6 +77,8 @@ def rule_set_columns(rs: RuleSet) -> list[Column]:
         Column(f"{p}.subgroup", "string", "the subgroup the patient belongs to"),
         Column(f"{p}.unknown", "string", "ids of factors left unknown, ';'-joined"),
         Column(f"{p}.reasons", "string", "why not complete, ' | '-joined"),
+        Column(f"{p}.options", "string", "undecided treatments: the choices the result "
+               "assumes and each option's outcome and figures (JSON)"),
     ]
     for name, indexes in estimate_columns(rs).items():
         e = rs.estimates[indexes[0]]
@@ -87,6 +92,27 @@ def rule_set_columns(rs: RuleSet) -> list[Column]:
 
 def output_columns(rule_sets: Sequence[RuleSet]) -> list[Column]:
     return [c for rs in rule_sets for c in rule_set_columns(rs)]
+
+
+def compact_options(result: Result) -> dict[str, Any] | None:
+    """What a result says of undecided treatments: the choices it assumes (`conditional_on`)
+    and, per option, the choices, outcome and the figures of its own; None if nothing."""
+    if not result.options and not result.conditional_on:
+        return None
+    return {
+        "conditional_on": {a.field: a.value for a in result.conditional_on},
+        "options": [{"assumes": {a.field: a.value for a in o.assumes}, "status": o.status,
+                     "score": o.score,
+                     "score_range": list(o.score_range) if o.score_range else None,
+                     "group": o.group, "subgroup": o.subgroup,
+                     "estimates": {estimate_id(e): e.value for e in o.estimates}}
+                    for o in result.options]}
+
+
+def options_json(result: Result) -> str | None:
+    found = compact_options(result)
+    return None if found is None else json.dumps(found, ensure_ascii=False,
+                                                 separators=(",", ":"))
 
 
 def flat_row(rs: RuleSet, result: Result) -> dict[str, Any]:
@@ -103,6 +129,7 @@ def flat_row(rs: RuleSet, result: Result) -> dict[str, Any]:
         f"{p}.unknown": UNKNOWN_SEPARATOR.join(f.id for f in result.factors
                                                if f.present is None) or None,
         f"{p}.reasons": REASON_SEPARATOR.join(result.reasons) or None,
+        f"{p}.options": options_json(result),
     }
     for name in estimate_columns(rs):
         row[name] = None

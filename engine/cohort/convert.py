@@ -65,6 +65,21 @@ class _Known:
 _BARE_ID = -3
 
 
+class Months(float):
+    """A duration in days that was given in months or years (`months`): compared in months
+    with cut-offs stated in months or years, as `compare` does (Comparator.verdicts)."""
+
+    months: float
+
+    def __new__(cls, days: float, months: float) -> Months:
+        made = super().__new__(cls, days)
+        made.months = months
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Months, (float(self), self.months))
+
+
 class Codec:
     """Checked, converted values of one field, numbered (ids are stable within a process)."""
 
@@ -152,9 +167,11 @@ class Codec:
                 return BARE
             raw = f"{raw.strip() if isinstance(raw, str) else repr(raw)} {unit}"
         try:
-            return self.id_of(self.fdef.coerce(raw))
+            value = self.fdef.coerce(raw)
         except ValueError as exc:
             return str(exc)
+        months = self.fdef.calendar_months(raw)  # given in months or years: compared so
+        return self.id_of(value if months is None else Months(value, months))
 
 
 def shown_value(raw: Any) -> str:

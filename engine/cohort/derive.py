@@ -6,10 +6,11 @@ dates costs numpy operations, not a Python call per row:
 
 - a ratio (ALP / ULN) is computed once per distinct pair of values, rounded as
   `derive_fields` rounds it, and remembered between batches;
-- an interval (the SLMS DFI) is the days from one date to the other; a row
-  whose dates are in the future, out of order, or disagree by more than a day
-  with a given interval is rejected, with the messages `derive_fields` itself
-  gives for that row's values (asked only for such rows).
+- an interval (the SLMS DFI) is the days from one date to the other, 0 when
+  the second comes first (metastases found before the primary was resected); a
+  row whose dates are in the future, or disagree by more than a day with a
+  given interval, is rejected, with the messages `derive_fields` itself gives
+  for that row's values (asked only for such rows).
 
 The agreement test (tests/test_cohort_agreement.py) checks both against
 `compare` on generated rows, on both sides of every rule.
@@ -123,18 +124,18 @@ class Deriver:
         today = to_day(today_date().isoformat())
         future = ((s >= 0) & (start > today)) | ((e >= 0) & (end > today))
         both = (s >= 0) & (e >= 0) & ~future
-        backwards = both & (end < start)
-        days = (end - start).astype(np.float64)
+        # Found before the primary was resected (metastatic at diagnosis): 0 days.
+        days = np.maximum(end - start, 0)
         stated = self._mapped(self._numbers, fdef.name, float, np.float64)[np.maximum(given, -1)]
-        disagree = both & ~backwards & (given >= 0) & (np.abs(stated - days) > 1)
-        derive = both & ~backwards & (given < 0)
+        disagree = both & (given >= 0) & (np.abs(stated - days) > 1)
+        derive = both & (given < 0)
         result = given.copy()
         if derive.any():
             codec = self.codecs[fdef.name]
             result[derive] = self._memo(f"{fdef.name} days").get(
-                (end - start)[derive], lambda d: codec.id_of(float(d)))
+                days[derive], lambda d: codec.id_of(float(d)))
         ids[fdef.name] = np.where(clean, result, given)
-        wrong = (future | backwards | disagree) & clean
+        wrong = (future | disagree) & clean
         if wrong.any():
             self._messages(fdef, s, e, given, wrong, source, problems)
 

@@ -27,10 +27,11 @@ process (durable_rules is not thread-safe).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -39,24 +40,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import EngineError, InputError, Problem
-from ..evaluate import Comparator, assemble
+from ..evaluate import Comparator, assemble, calendar_fact
 from ..fields import FieldDef, FieldDictionary
-from ..model import Condition, RuleSet, Truth, atoms_of
-from ..patient import apply_implications
+from ..model import Atom, Condition, RuleSet, Truth, atoms_of
+from ..patient import apply_implications, lower_bounds
 from ..results import Result
-from .cells import FieldVerdicts, field_cells
+from .cells import CODE, FieldVerdicts, field_cells
 from .columns import (
     REASON_SEPARATOR,
     UNKNOWN_SEPARATOR,
     Column,
     estimate_columns,
     estimate_id,
+    options_json,
     output_columns,
 )
-from .convert import BAD, UNKNOWN, Codec, shown_value
+from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .derive import Deriver
 from .raw import RawBatch, group_rows
-from .vector import FALSE, NONE, STATUSES, TRUE, Evaluated, evaluate
+from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, evaluate
 from .vector import UNKNOWN as UNKNOWN_VERDICT
 
 JsonMode = Literal["compact", "full"]
@@ -128,6 +130,10 @@ class _RuleSetState:
     compact: _Texts = field(default_factory=_Texts)
     estimates: _Texts = field(default_factory=_Texts)
     full: dict[tuple[int, ...], str] = field(default_factory=dict)
+    reads: tuple[str, ...] = ()  # the fields its results read (with those that bound them)
+    outcomes: _Texts = field(default_factory=_Texts)  # one id per distinct outcome
+    options: _Texts = field(default_factory=_Texts)  # options column texts
+    decided: list[Result | None] = field(default_factory=list)  # by options text index
 
 
 class CohortScorer:
@@ -142,15 +148,25 @@ class CohortScorer:
         self._comparator = Comparator(self.rule_sets)
         self._codecs = {f.name: Codec(f) for f in fields.fields.values()}
         types = {f.name: f.type for f in fields.fields.values()}
+        self._bounded: dict[str, tuple[tuple[str, float], ...]] = {}  # target -> (source, least)
+        for f in fields.fields.values():
+            for target, least in (f.implies_at_least or {}).items():
+                self._bounded[target] = (*self._bounded.get(target, ()), (f.name, least))
+        bounded_by = {t: tuple(s for s, _ in pairs) for t, pairs in self._bounded.items()}
         self._states: dict[str, _RuleSetState] = {}
         for rs in self.rule_sets:
             atoms = self._comparator.atoms(rs)
-            self._states[rs.id] = _RuleSetState(rs, {
-                cells.name: FieldVerdicts(cells, [a for a in atoms if a.field == cells.name],
-                                          self._decider(rs, cells.name))
-                for cells in field_cells(rs, types)})
-        implied = {name for f in fields.fields.values() if f.implies or f.implies_if_false
-                   for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}))}
+            verdicts = {}
+            for cells in field_cells(rs, types, bounded_by):
+                own = [a for a in atoms if a.field == cells.name]
+                verdicts[cells.name] = FieldVerdicts(cells, own, self._decider(rs, cells.name),
+                                                     _placed(own, cells.name))
+            reads = {*verdicts, *(s for t in verdicts for s, _ in self._bounded.get(t, ()))}
+            self._states[rs.id] = _RuleSetState(rs, verdicts, reads=tuple(sorted(reads)))
+        implied = {name for f in fields.fields.values()
+                   if f.implies or f.implies_if_false or f.implies_at_least
+                   for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}),
+                                *(f.implies_at_least or {}))}
         self._implication_fields = tuple(sorted(implied))
         self._stage_memo: dict[tuple[Any, ...], tuple[dict[str, int],
                                                       list[tuple[str | None, str]]]] = {}
@@ -158,7 +174,8 @@ class CohortScorer:
 
     def _decider(self, rs: RuleSet, name: str) -> Callable[[Any], Mapping[str, Truth]]:
         """durable_rules' verdicts for a fact holding only this field (cells.FieldVerdicts)."""
-        return lambda value: self._comparator.verdicts(rs, {name: value})
+        return lambda value: self._comparator.verdicts(
+            rs, {name: value}, {name: value.months} if isinstance(value, Months) else None)
 
     # -- the stages ---------------------------------------------------------
 
@@ -183,13 +200,16 @@ class CohortScorer:
         kept_ids = {name: values[keep] for name, values in ids.items()}
         for rs in self.rule_sets:
             state = self._states[rs.id]
-            atoms = self._atom_verdicts(state, kept_ids, len(keep))
-            result = evaluate(rs, atoms, len(keep))
-            reasons = self._reason_ids(state, result, atoms, kept_ids)
-            arrays.update(self._columns(state, result, reasons))
+            atoms, bounds = self._atom_verdicts(state, kept_ids, len(keep))
+            unknown = self._unknown(state, kept_ids, len(keep))
+            result = evaluate(rs, atoms, len(keep), unknown)
+            reasons = self._reason_ids(state, result, atoms, kept_ids, bounds)
+            result, reasons, options = self._with_options(state, result, reasons, atoms,
+                                                          kept_ids, unknown, bounds)
+            arrays.update(self._columns(state, result, reasons, options))
             counts[rs.id] = _counts(rs, result)
             if json_mode == "compact":
-                arrays[json_column(rs.id)] = self._compact(state, result, reasons)
+                arrays[json_column(rs.id)] = self._compact(state, result, reasons, options)
             elif json_mode == "full":
                 arrays[json_column(rs.id)] = self._full(state, atoms, kept_ids, len(keep))
         return BatchOutcome(pa.table(arrays), rejections, counts)
@@ -253,6 +273,7 @@ class CohortScorer:
                       ) -> tuple[dict[str, int], list[tuple[str | None, str]]]:
         values = self._values(known)
         found = apply_implications(values, {}, self.fields, source)
+        found += lower_bounds(values, {}, self.fields, source)
         changed = {name: self._codecs[name].id_of(v) for name, v in values.items()
                    if known.get(name, UNKNOWN) < 0}
         return changed, [(p.field, p.message) for p in found]
@@ -297,40 +318,77 @@ class CohortScorer:
 
     # -- one rule set, column-wise -----------------------------------------------
 
-    def _atom_verdicts(self, state: _RuleSetState, ids: Mapping[str, np.ndarray],
-                       n: int) -> dict[str, np.ndarray]:
-        """Each comparison's verdict array, from the cells of the rows' values."""
+    def _atom_verdicts(self, state: _RuleSetState, ids: Mapping[str, np.ndarray], n: int
+                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Each comparison's verdict array, from the cells of the rows' values; and per field
+        with a lower bound (a measured nodule: at least one), each row's bound (NaN: none)."""
         atoms: dict[str, np.ndarray] = {}
         unknown = np.full(n, UNKNOWN, dtype=np.int64)
+        bounds: dict[str, np.ndarray] = {}
         for name, verdicts in state.fields.items():
             table = verdicts.verdicts(ids.get(name, unknown), self._codecs[name].values)
             for j, key in enumerate(verdicts.keys):
                 atoms[key] = np.ascontiguousarray(table[:, j])
-        return atoms
+            bound = self._bound(name, ids, n)
+            if bound is None:
+                continue
+            bounds[name] = bound
+            for least in np.unique(bound[~np.isnan(bound)]).tolist():
+                decided = self._comparator.verdicts(state.rs, {}, None, {name: least})
+                rows = bound == least
+                for key in verdicts.keys:
+                    atoms[key] = np.where(rows, CODE[decided[key]], atoms[key]).astype(np.int8)
+        return atoms, bounds
 
-    def _row_inputs(self, rs: RuleSet, atoms: Mapping[str, np.ndarray],
-                    ids: Mapping[str, np.ndarray], row: int
-                    ) -> tuple[dict[str, Any], dict[str, Truth]]:
-        """One row's values and verdicts, as `assemble` takes them."""
-        known = {name: int(ids[name][row]) for name in self._states[rs.id].fields
+    def _bound(self, name: str, ids: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+        """The lower bound of an unknown field that given values imply, per row (NaN: none)."""
+        pairs = self._bounded.get(name)
+        if not pairs:
+            return None
+        bound = np.full(n, np.nan)
+        missing = ids.get(name, np.full(n, UNKNOWN, dtype=np.int64)) < 0
+        for source, least in pairs:
+            if source not in ids:
+                continue
+            values = self._codecs[source].values
+            positive = np.array([isinstance(v, int | float) and not isinstance(v, bool)
+                                 and v > 0 for v in values] + [False])
+            rows = missing & positive[np.maximum(ids[source], -1)]
+            bound = np.where(rows & ~(bound >= least), least, bound)
+        return bound if (~np.isnan(bound)).any() else None
+
+    def _unknown(self, state: _RuleSetState, ids: Mapping[str, np.ndarray], n: int
+                 ) -> dict[str, np.ndarray]:
+        missing = np.full(n, UNKNOWN, dtype=np.int64)
+        return {name: ids.get(name, missing) < 0 for name in state.fields}
+
+    def _result(self, rs: RuleSet, ids: Mapping[str, np.ndarray], row: int,
+                traces: bool = False, verdicts: Mapping[str, Truth] | None = None,
+                atoms: Mapping[str, np.ndarray] | None = None) -> Result:
+        """One row's result as `compare` gives it (`assemble` alone when `verdicts` are
+        given; with the options of undecided treatments otherwise)."""
+        known = {name: int(ids[name][row]) for name in self._states[rs.id].reads
                  if name in ids}
-        return self._values(known), {k: _TRUTH[int(v[row])] for k, v in atoms.items()}
-
-    def _assembled(self, state: _RuleSetState, atoms: Mapping[str, np.ndarray],
-                   ids: Mapping[str, np.ndarray], row: int) -> Result:
-        values, verdicts = self._row_inputs(state.rs, atoms, ids, row)
-        return assemble(state.rs, values, verdicts, traces=False)
+        values = self._values(known)
+        calendar = {k: v.months for k, v in values.items() if isinstance(v, Months)}
+        bounds: dict[str, float] = {}
+        lower_bounds(values, bounds, self.fields, "")
+        if atoms is not None:
+            return assemble(rs, values, {k: _TRUTH[int(v[row])] for k, v in atoms.items()},
+                            traces, calendar, bounds)
+        return self._comparator.result(rs, values, calendar, bounds, traces)
 
     def _reason_ids(self, state: _RuleSetState, result: Evaluated,
-                    atoms: Mapping[str, np.ndarray], ids: Mapping[str, np.ndarray]
-                    ) -> np.ndarray:
+                    atoms: Mapping[str, np.ndarray], ids: Mapping[str, np.ndarray],
+                    bounds: Mapping[str, np.ndarray]) -> np.ndarray:
         """Each row's reasons, as an index into state.reasons.
 
         What `assemble`'s reasons read, and nothing more: out of the population,
         which conditions fail and the values of their fields (the reason shows
         them); otherwise which conditions, score or signal factors and (group
         models) which groups are undetermined, and which of their fields are not
-        given. Rows that agree on these get the same reasons.
+        given (or only bounded: "at least 1"). Rows that agree on these get the
+        same reasons.
         """
         rs, n = state.rs, result.n
         missing = np.full(n, UNKNOWN, dtype=np.int64)
@@ -342,12 +400,16 @@ class CohortScorer:
             for name in dict.fromkeys(a.field for a in atoms_of(condition)):
                 columns.append(np.where(undetermined, ids.get(name, missing) >= 0, -1))
 
-        for c, verdict in zip(rs.population, result.population, strict=True):
+        for c, verdict, undecided in zip(rs.population, result.population, result.undecided,
+                                         strict=True):
             failed = out & (verdict == FALSE)
             columns.append(failed)
             for name in dict.fromkeys(a.field for a in atoms_of(c.when)):
                 columns.append(np.where(failed, ids.get(name, missing), -9))
-            unknown_fields(c.when, ~out & (verdict == UNKNOWN_VERDICT))
+                if name in bounds:
+                    shown = np.where(np.isnan(bounds[name]), -1, bounds[name] * 1e6)
+                    columns.append(np.where(failed, shown.astype(np.int64), -9))
+            unknown_fields(c.when, ~out & (verdict == UNKNOWN_VERDICT) & ~undecided)
         for f, verdict in zip(rs.factors, result.factors, strict=True):
             if f.role in ("score", "signal"):
                 unknown_fields(f.when, ~out & (verdict == UNKNOWN_VERDICT))
@@ -359,7 +421,7 @@ class CohortScorer:
 
     def _reasons_text(self, state: _RuleSetState, atoms: Mapping[str, np.ndarray],
                       ids: Mapping[str, np.ndarray], row: int) -> str | None:
-        reasons = self._assembled(state, atoms, ids, row).reasons
+        reasons = self._result(state.rs, ids, row, atoms=atoms).reasons
         state.reason_lists.append(reasons)
         return REASON_SEPARATOR.join(reasons) or None
 
@@ -379,8 +441,109 @@ class CohortScorer:
         result: np.ndarray = per_code[inverse]
         return result
 
-    def _columns(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray
-                 ) -> dict[str, pa.Array]:
+    def _with_options(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
+                      atoms: Mapping[str, np.ndarray], ids: Mapping[str, np.ndarray],
+                      unknown: Mapping[str, np.ndarray], bounds: Mapping[str, np.ndarray]
+                      ) -> tuple[Evaluated, np.ndarray, np.ndarray]:
+        """The results of rows whose treatments are undecided, with their options.
+
+        Such a row's result depends on its own result and on its result under each
+        choice of the treatments (options.with_options). Each choice is evaluated
+        column-wise like any row; rows that agree on which treatments are open and on
+        the outcome under every choice get the same result, made once by
+        `Comparator.result` (what `compare` runs) on one of them.
+        """
+        rs, n = state.rs, result.n
+        if not state.options.texts:
+            state.options.add((-1,), None)  # the rows without options
+            state.decided.append(None)
+        none = np.zeros(n, dtype=np.int64)
+        treatments = [t.field for t in rs.treatments if t.field in state.fields]
+        if not treatments or n == 0:
+            return result, reasons, none
+        open_ = np.zeros(n, dtype=bool)
+        for name in treatments:
+            open_ |= unknown[name]
+        rows = np.flatnonzero(open_ & (result.status != NOT_APPLICABLE))
+        if not len(rows):
+            return result, reasons, none
+        m = len(rows)
+        sub_ids = {k: v[rows] for k, v in ids.items()}
+        sub_atoms = {k: v[rows] for k, v in atoms.items()}
+        sub_bounds = {k: v[rows] for k, v in bounds.items()}
+        sub_unknown = {k: v[rows] for k, v in unknown.items()}
+        columns = [sub_unknown[name] for name in treatments]
+        base = evaluate(rs, sub_atoms, m, sub_unknown)
+        columns.append(self._outcome_ids(state, base, reasons[rows]))
+        missing = np.full(m, UNKNOWN, dtype=np.int64)
+        for choice in itertools.product((True, False), repeat=len(treatments)):
+            c_ids, c_atoms, c_unknown = dict(sub_ids), dict(sub_atoms), dict(sub_unknown)
+            for name, value in zip(treatments, choice, strict=True):
+                c_ids[name] = np.where(sub_unknown[name], self._codecs[name].id_of(value),
+                                       sub_ids.get(name, missing))
+                verdicts = state.fields[name]
+                table = verdicts.verdicts(c_ids[name], self._codecs[name].values)
+                for j, key in enumerate(verdicts.keys):
+                    c_atoms[key] = np.ascontiguousarray(table[:, j])
+                c_unknown[name] = np.zeros(m, dtype=bool)
+            evaluated = evaluate(rs, c_atoms, m, c_unknown)
+            columns.append(self._outcome_ids(state, evaluated, self._reason_ids(
+                state, evaluated, c_atoms, c_ids, sub_bounds)))
+        final = self._texts(state.options, columns,
+                            lambda row: self._decided(state, sub_ids, row))
+        return self._scatter(state, result, reasons, rows, final)
+
+    def _outcome_ids(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray
+                     ) -> np.ndarray:
+        """Per row, the id of everything a reader of its result sees (options._outcome)."""
+        return self._texts(state.outcomes, [
+            result.status, result.has_range, result.low, result.high, result.score,
+            result.group, result.subgroup, *result.factors, *result.caveats, *result.groups,
+            reasons], lambda row: None)
+
+    def _decided(self, state: _RuleSetState, ids: Mapping[str, np.ndarray], row: int
+                 ) -> str | None:
+        found = self._result(state.rs, ids, row)
+        state.decided.append(found)
+        return options_json(found)
+
+    def _scatter(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
+                 rows: np.ndarray, final: np.ndarray
+                 ) -> tuple[Evaluated, np.ndarray, np.ndarray]:
+        """`result` with the decided results of `rows` put in."""
+        rs = state.rs
+        status, low, high = result.status.copy(), result.low.copy(), result.high.copy()
+        has_range, score = result.has_range.copy(), result.score.copy()
+        group, subgroup = result.group.copy(), result.subgroup.copy()
+        held, reasons = result.held.copy(), reasons.copy()
+        options = np.zeros(result.n, dtype=np.int64)
+        groups = [g.id for g in rs.groups]
+        local, distinct = pd.factorize(final)
+        for k, index in enumerate(distinct.tolist()):
+            r = state.decided[index]
+            assert r is not None
+            at = rows[local == k]
+            status[at] = STATUSES.index(r.status)
+            has_range[at] = r.score_range is not None
+            low[at], high[at] = r.score_range if r.score_range else (0, 0)
+            score[at] = r.score is not None
+            if r.score is not None:
+                low[at] = r.score
+            group[at] = groups.index(r.group) if r.group else NONE
+            subgroup[at] = groups.index(r.subgroup) if r.subgroup else NONE
+            held[at] = [e in r.estimates for e in rs.estimates]
+            key = (-2, index)
+            text = state.reasons.by_code.get(key)
+            if text is None:
+                text = state.reasons.add(key, REASON_SEPARATOR.join(r.reasons) or None)
+                state.reason_lists.append(r.reasons)
+            reasons[at] = text
+            options[at] = index
+        return replace(result, status=status, has_range=has_range, low=low, high=high,
+                       score=score, group=group, subgroup=subgroup, held=held), reasons, options
+
+    def _columns(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
+                 options: np.ndarray) -> dict[str, pa.Array]:
         rs, n, p = state.rs, result.n, state.rs.id
         status = pa.DictionaryArray.from_arrays(pa.array(result.status.astype(np.int32)),
                                                 pa.array(STATUSES))
@@ -404,6 +567,7 @@ class CohortScorer:
                 i for i, v in zip(factor_ids, result.factors, strict=True) if v[row] == 0)
             or None))
         out[f"{p}.reasons"] = state.reasons.array(reasons)
+        out[f"{p}.options"] = state.options.array(options)
         for name, indexes in estimate_columns(rs).items():
             values = np.full(n, np.nan)
             given = np.zeros(n, dtype=bool)
@@ -423,18 +587,19 @@ class CohortScorer:
 
     # -- JSON lines ------------------------------------------------------------
 
-    def _compact(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray
-                 ) -> pa.Array:
+    def _compact(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
+                 options: np.ndarray) -> pa.Array:
         """Each row's compact result (what varies per patient), joined column-wise from
         parts: status to subgroup (one text per distinct code), the factors' and caveats'
         verdict lists (joined by pyarrow), the estimates that hold (one text per code)."""
         rs = state.rs
         head = [result.status, np.where(result.has_range, result.low, -1),
                 np.where(result.has_range, result.high, -1), result.group, result.subgroup,
-                reasons]
+                result.score, reasons, options]
         parts: list[Any] = [_plain(state.compact.array(self._texts(
             state.compact, head, lambda row: _json({rs.id: compact_head(
-                rs, result, row, state.reason_lists[int(reasons[row])])})[1:-2])))]
+                rs, result, row, state.reason_lists[int(reasons[row])],
+                state.options.texts[int(options[row])])})[1:-2])))]
         parts += [',"factors":', _json_list(result.factors), ',"caveats":',
                   _json_list(result.caveats)]
         held = [result.held[:, j] for j in range(len(rs.estimates))] or \
@@ -449,20 +614,31 @@ class CohortScorer:
               ids: Mapping[str, np.ndarray], n: int) -> pa.Array:
         """Each row's own full result (its values in the traces), as compare's JSON."""
         rs = state.rs
-        names = [name for name in state.fields if name in ids]
+        names = [name for name in state.reads if name in ids]
         exact = list(zip(*(ids[name].tolist() for name in names), strict=True)) if names \
             else [()] * n
         texts: list[str] = []
         for row in range(n):
             text = state.full.get(exact[row])
             if text is None:
-                values, verdicts = self._row_inputs(rs, atoms, ids, row)
-                text = json.dumps(assemble(rs, values, verdicts).to_dict(), ensure_ascii=False)
+                text = json.dumps(self._result(rs, ids, row, traces=True).to_dict(),
+                                  ensure_ascii=False)
                 if len(state.full) >= JSON_CACHE:
                     state.full.clear()
                 state.full[exact[row]] = text
             texts.append(text)
         return pa.array(texts, pa.string())
+
+
+def _placed(atoms: Sequence[Atom], name: str) -> Callable[[Any], Any]:
+    """A field's value as its comparisons see it: a duration given in months or years is
+    placed among the thresholds by its months (`calendar_fact`), as `compare` does."""
+    def placed(value: Any) -> Any:
+        if isinstance(value, Months):
+            return calendar_fact(atoms, {name: value}, {name: value.months})[name]
+        return value
+
+    return placed
 
 
 def _group_array(rs: RuleSet, index: np.ndarray) -> pa.Array:
@@ -471,8 +647,8 @@ def _group_array(rs: RuleSet, index: np.ndarray) -> pa.Array:
         pa.array(np.maximum(index, 0).astype(np.int32), mask=index == NONE), pa.array(ids))
 
 
-def compact_head(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[str]
-                 ) -> dict[str, Any]:
+def compact_head(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[str],
+                 options: str | None) -> dict[str, Any]:
     """One row's compact result up to its factors (compact JSON lines: the static part is
     in the header; factors' and caveats' `present` follow in the order it lists them)."""
     groups = [g.id for g in rs.groups]
@@ -485,6 +661,7 @@ def compact_head(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[str
         if result.has_range[row] else None,
         "group": groups[group] if group != NONE else None,
         "subgroup": groups[subgroup] if subgroup != NONE else None,
+        "options": json.loads(options) if options else None,
     }
 
 

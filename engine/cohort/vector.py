@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import EngineError
-from ..model import AllOf, AnyOf, Atom, Condition, Not, RuleSet
+from ..model import AllOf, AnyOf, Atom, Condition, Not, RuleSet, atoms_of
 
 TRUE, UNKNOWN, FALSE = 1, 0, -1
 STATUSES = ("complete", "incomplete", "not_applicable")
@@ -49,6 +49,7 @@ class Evaluated:
 
     n: int
     population: list[np.ndarray]
+    undecided: list[np.ndarray]  # bool: the condition is open only by undecided treatments
     applies: np.ndarray
     factors: list[np.ndarray]
     groups: list[np.ndarray]
@@ -64,9 +65,16 @@ class Evaluated:
     held: np.ndarray  # bool (n, estimates): the estimates that hold
 
 
-def evaluate(rs: RuleSet, atoms: Mapping[str, np.ndarray], n: int) -> Evaluated:
+def evaluate(rs: RuleSet, atoms: Mapping[str, np.ndarray], n: int,
+             unknown: Mapping[str, np.ndarray]) -> Evaluated:
+    """`unknown`: per field the rule set reads, the rows where it is not given."""
+    treatments = {t.field for t in rs.treatments}
     population = [kleene(c.when, atoms, n) for c in rs.population]
-    applies = all_of(population, n)
+    # A condition open only because a treatment is undecided is no missing fact.
+    undecided = [_undecided_only(c.when, verdict, atoms, treatments, n)
+                 for c, verdict in zip(rs.population, population, strict=True)]
+    applies = all_of([np.where(u, TRUE, v).astype(np.int8)
+                      for u, v in zip(undecided, population, strict=True)], n)
     inside = applies != FALSE
     factors = [kleene(f.when, atoms, n) for f in rs.factors]
     open_factor = np.zeros(n, dtype=bool)
@@ -82,8 +90,19 @@ def evaluate(rs: RuleSet, atoms: Mapping[str, np.ndarray], n: int) -> Evaluated:
             unknown_points += f.points * (verdict == UNKNOWN)
     groups = [kleene(g.when, atoms, n) for g in rs.groups]
     group, subgroup = _choose_groups(rs, groups, n)
-    group_missing = (inside & (group == NONE)) if rs.model == "group" \
-        else np.zeros(n, dtype=bool)
+    group_missing = np.zeros(n, dtype=bool)
+    if rs.model == "group":
+        # Undetermined by facts (not only by undecided treatments), or matching no group.
+        open_fields = {a.field for g in rs.groups if g.parent is None
+                       for a in atoms_of(g.when)}
+        any_open = np.zeros(n, dtype=bool)
+        open_fact = np.zeros(n, dtype=bool)
+        for name in open_fields:
+            missing = unknown.get(name, np.ones(n, dtype=bool))
+            any_open |= missing
+            if name not in treatments:
+                open_fact |= missing
+        group_missing = inside & (group == NONE) & (~any_open | open_fact)
     incomplete = inside & ((applies == UNKNOWN) | open_factor | group_missing)
     status = np.where(~inside, NOT_APPLICABLE,
                       np.where(incomplete, INCOMPLETE, COMPLETE)).astype(np.int8)
@@ -93,8 +112,22 @@ def evaluate(rs: RuleSet, atoms: Mapping[str, np.ndarray], n: int) -> Evaluated:
     held = _estimates(rs, applies, score, low, group, subgroup, factors, n)
     caveats = [np.full(n, TRUE, dtype=np.int8) if c.when is None else kleene(c.when, atoms, n)
                for c in rs.caveats]
-    return Evaluated(n, population, applies, factors, groups, caveats, status, has_range,
+    return Evaluated(n, population, undecided, applies, factors, groups, caveats, status,
+                     has_range,
                      low, low + unknown_points, score, group, subgroup, group_missing, held)
+
+
+def _undecided_only(condition: Condition, verdict: np.ndarray,
+                    atoms: Mapping[str, np.ndarray], treatments: set[str], n: int
+                    ) -> np.ndarray:
+    """Rows where the condition is unknown only through atoms on undecided treatments."""
+    if not treatments:
+        return np.zeros(n, dtype=bool)
+    only: np.ndarray = verdict == UNKNOWN
+    for atom in atoms_of(condition):
+        if atom.field not in treatments:
+            only &= atoms[atom.key] != UNKNOWN
+    return only
 
 
 def _choose_groups(rs: RuleSet, groups: list[np.ndarray], n: int
@@ -145,6 +178,8 @@ def _estimates(rs: RuleSet, applies: np.ndarray, score: np.ndarray, low: np.ndar
     held = np.zeros((n, len(rs.estimates)), dtype=bool)
     for j, e in enumerate(rs.estimates):
         kind, value = e.selector.kind, e.selector.value
+        if e.scope == "cohort":  # a reference for the whole cohort, never the patient's
+            continue
         if kind == "score":
             holds = score & (low == value)
         elif kind == "group":
