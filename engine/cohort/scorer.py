@@ -43,6 +43,7 @@ from ..errors import EngineError, InputError, Problem
 from ..evaluate import Comparator, assemble, calendar_fact
 from ..fields import FieldDef, FieldDictionary
 from ..model import Atom, Condition, RuleSet, Truth, atoms_of
+from ..options import with_options
 from ..patient import apply_implications, lower_bounds
 from ..results import Result
 from .cells import CODE, FieldVerdicts, field_cells
@@ -163,14 +164,13 @@ class CohortScorer:
                                                      _placed(own, cells.name))
             reads = {*verdicts, *(s for t in verdicts for s, _ in self._bounded.get(t, ()))}
             self._states[rs.id] = _RuleSetState(rs, verdicts, reads=tuple(sorted(reads)))
-        implied = {name for f in fields.fields.values()
-                   if f.implies or f.implies_if_false or f.implies_at_least
-                   for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}),
-                                *(f.implies_at_least or {}))}
+        implied = {name for f in fields.fields.values() if f.implies or f.implies_if_false
+                   for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}))}
         self._implication_fields = tuple(sorted(implied))
         self._stage_memo: dict[tuple[Any, ...], tuple[dict[str, int],
                                                       list[tuple[str | None, str]]]] = {}
         self._deriver = Deriver(fields, self._codecs)
+        self._decisions: dict[tuple[str, str, Any], dict[str, Truth]] = {}
 
     def _decider(self, rs: RuleSet, name: str) -> Callable[[Any], Mapping[str, Truth]]:
         """durable_rules' verdicts for a fact holding only this field (cells.FieldVerdicts)."""
@@ -263,8 +263,31 @@ class CohortScorer:
             said = np.array([bool(issues) for _, issues in outputs])
             for row in np.flatnonzero(said[inverse] & clean).tolist():
                 problems.setdefault(row, []).extend(outputs[inverse[row]][1])
+        self._below_bounds(ids, clean, source, problems)
         self._deriver.derive(ids, clean, source, problems)
         return problems
+
+    def _below_bounds(self, ids: Mapping[str, np.ndarray], clean: np.ndarray, source: str,
+                      problems: dict[int, list[tuple[str | None, str]]]) -> None:
+        """Rows that give a value below the bound another given value implies (a nodule of
+        18 mm and 0 nodules), with lower_bounds' own message."""
+        for target, pairs in self._bounded.items():
+            if target not in ids:
+                continue
+            values = self._codecs[target].values
+            for source_field, least in pairs:
+                if source_field not in ids:
+                    continue
+                given = self._codecs[source_field].values
+                positive = np.array([_positive(v) for v in given] + [False])
+                below = np.array([_number(v) < least for v in values] + [False])
+                rows = np.flatnonzero(clean & positive[np.maximum(ids[source_field], -1)]
+                                      & below[np.maximum(ids[target], -1)])
+                for row in rows.tolist():
+                    found = lower_bounds(self._values({
+                        source_field: int(ids[source_field][row]),
+                        target: int(ids[target][row])}), {}, self.fields, source)
+                    problems.setdefault(row, []).extend((p.field, p.message) for p in found)
 
     def _values(self, known: Mapping[str, int]) -> dict[str, Any]:
         return {name: self._codecs[name].values[i] for name, i in known.items() if i >= 0}
@@ -273,7 +296,6 @@ class CohortScorer:
                       ) -> tuple[dict[str, int], list[tuple[str | None, str]]]:
         values = self._values(known)
         found = apply_implications(values, {}, self.fields, source)
-        found += lower_bounds(values, {}, self.fields, source)
         changed = {name: self._codecs[name].id_of(v) for name, v in values.items()
                    if known.get(name, UNKNOWN) < 0}
         return changed, [(p.field, p.message) for p in found]
@@ -350,9 +372,7 @@ class CohortScorer:
         for source, least in pairs:
             if source not in ids:
                 continue
-            values = self._codecs[source].values
-            positive = np.array([isinstance(v, int | float) and not isinstance(v, bool)
-                                 and v > 0 for v in values] + [False])
+            positive = np.array([_positive(v) for v in self._codecs[source].values] + [False])
             rows = missing & positive[np.maximum(ids[source], -1)]
             bound = np.where(rows & ~(bound >= least), least, bound)
         return bound if (~np.isnan(bound)).any() else None
@@ -362,17 +382,24 @@ class CohortScorer:
         missing = np.full(n, UNKNOWN, dtype=np.int64)
         return {name: ids.get(name, missing) < 0 for name in state.fields}
 
-    def _result(self, rs: RuleSet, ids: Mapping[str, np.ndarray], row: int,
-                traces: bool = False, verdicts: Mapping[str, Truth] | None = None,
-                atoms: Mapping[str, np.ndarray] | None = None) -> Result:
-        """One row's result as `compare` gives it (`assemble` alone when `verdicts` are
-        given; with the options of undecided treatments otherwise)."""
+    def _row_values(self, rs: RuleSet, ids: Mapping[str, np.ndarray], row: int
+                    ) -> tuple[dict[str, Any], dict[str, float], dict[str, float]]:
+        """One row's values (those its results read), the months of durations given in
+        months or years, and the lower bounds its values imply."""
         known = {name: int(ids[name][row]) for name in self._states[rs.id].reads
                  if name in ids}
         values = self._values(known)
         calendar = {k: v.months for k, v in values.items() if isinstance(v, Months)}
         bounds: dict[str, float] = {}
         lower_bounds(values, bounds, self.fields, "")
+        return values, calendar, bounds
+
+    def _result(self, rs: RuleSet, ids: Mapping[str, np.ndarray], row: int,
+                traces: bool = False, atoms: Mapping[str, np.ndarray] | None = None
+                ) -> Result:
+        """One row's result: `assemble` of its verdicts in `atoms` when given, else
+        `Comparator.result` (with the options of undecided treatments), as `compare`."""
+        values, calendar, bounds = self._row_values(rs, ids, row)
         if atoms is not None:
             return assemble(rs, values, {k: _TRUTH[int(v[row])] for k, v in atoms.items()},
                             traces, calendar, bounds)
@@ -490,22 +517,56 @@ class CohortScorer:
             columns.append(self._outcome_ids(state, evaluated, self._reason_ids(
                 state, evaluated, c_atoms, c_ids, sub_bounds)))
         final = self._texts(state.options, columns,
-                            lambda row: self._decided(state, sub_ids, row))
+                            lambda row: self._decided(state, sub_ids, sub_atoms, row))
         return self._scatter(state, result, reasons, rows, final)
 
     def _outcome_ids(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray
                      ) -> np.ndarray:
         """Per row, the id of everything a reader of its result sees (options._outcome)."""
+        rs = state.rs
+        treatments = {t.field for t in rs.treatments}
+        conditions: list[tuple[Condition | None, np.ndarray]] = [
+            *((f.when, v) for f, v in zip(rs.factors, result.factors, strict=True)),
+            *((c.when, v) for c, v in zip(rs.caveats, result.caveats, strict=True))]
+        chosen = [v for when, v in conditions if when is not None
+                  and any(a.field in treatments for a in atoms_of(when))]
+        # Factors and caveats that read no treatment are the same under every choice, so
+        # they part no options; what they decide (the estimates held) is in the code.
         return self._texts(state.outcomes, [
             result.status, result.has_range, result.low, result.high, result.score,
-            result.group, result.subgroup, *result.factors, *result.caveats, *result.groups,
+            result.group, result.subgroup, *result.held.T, *result.groups, *chosen,
             reasons], lambda row: None)
 
-    def _decided(self, state: _RuleSetState, ids: Mapping[str, np.ndarray], row: int
-                 ) -> str | None:
-        found = self._result(state.rs, ids, row)
+    def _decided(self, state: _RuleSetState, ids: Mapping[str, np.ndarray],
+                 atoms: Mapping[str, np.ndarray], row: int) -> str | None:
+        """One row's result with its options, as Comparator.result makes it: `assemble`,
+        then `with_options`; the verdicts under each choice are the row's own with the
+        treatments' comparisons decided for that choice (by durable_rules, once a value)."""
+        rs = state.rs
+        values, calendar, bounds = self._row_values(rs, ids, row)
+        verdicts = {k: _TRUTH[int(v[row])] for k, v in atoms.items()}
+        base = assemble(rs, values, verdicts, False, calendar, bounds)
+
+        def verdicts_of(decided: Mapping[str, Any]) -> Mapping[str, Truth]:
+            out = dict(verdicts)
+            for name, value in decided.items():
+                if name not in values and name in state.fields:
+                    out.update(self._treatment_verdicts(rs, name, value))
+            return out
+
+        found = with_options(rs, values, verdicts_of, base, calendar, bounds)
         state.decided.append(found)
         return options_json(found)
+
+    def _treatment_verdicts(self, rs: RuleSet, name: str, value: Any) -> dict[str, Truth]:
+        key = (rs.id, name, value)
+        found = self._decisions.get(key)
+        if found is None:
+            fired = self._comparator.verdicts(rs, {name: value})
+            found = self._decisions[key] = {a.key: fired[a.key]
+                                            for a in self._comparator.atoms(rs)
+                                            if a.field == name}
+        return found
 
     def _scatter(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
                  rows: np.ndarray, final: np.ndarray
@@ -628,6 +689,15 @@ class CohortScorer:
                 state.full[exact[row]] = text
             texts.append(text)
         return pa.array(texts, pa.string())
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else float("nan")
+
+
+def _positive(value: Any) -> bool:
+    return _number(value) > 0
 
 
 def _placed(atoms: Sequence[Atom], name: str) -> Callable[[Any], Any]:
