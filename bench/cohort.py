@@ -205,16 +205,46 @@ def synthetic(n: int, seed: int, csv_path: Path, parquet_path: Path) -> None:
 
 def timed(command: list[str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MiB) of one child process (exit 0, or 3:
-    rows rejected)."""
+    rows rejected). The peak is the child's own VmHWM, read while it runs: wait4's
+    ru_maxrss would start from this (larger) process's peak, inherited at fork."""
+    _children_cpu()  # what earlier children spent is not this one's
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None
-    err = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 3):
-        raise SystemExit(f"failed: {' '.join(command)}\n{err.decode()}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    with tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _hwm(process.pid))
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - start
+        if process.returncode not in (0, 3):
+            err.seek(0)
+            raise SystemExit(f"failed: {' '.join(command)}\n{err.read().decode()}")
+    return elapsed, _children_cpu(), peak / 1024
+
+
+_CPU_SEEN = [0.0]
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the children reaped since the last call."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = usage.ru_utime + usage.ru_stime
+    spent, _CPU_SEEN[0] = total - _CPU_SEEN[0], total
+    return spent
+
+
+def _hwm(pid: int) -> int:
+    """A running process's peak resident memory (kB), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def floor_seconds(source: Path, shaped: Path, target: Path) -> tuple[float, float]:

@@ -171,6 +171,7 @@ class CohortScorer:
                                                       list[tuple[str | None, str]]]] = {}
         self._deriver = Deriver(fields, self._codecs)
         self._decisions: dict[tuple[str, str, Any], dict[str, Truth]] = {}
+        self._numeric: dict[str, list[float]] = {}
 
     def _decider(self, rs: RuleSet, name: str) -> Callable[[Any], Mapping[str, Truth]]:
         """durable_rules' verdicts for a fact holding only this field (cells.FieldVerdicts)."""
@@ -274,20 +275,29 @@ class CohortScorer:
         for target, pairs in self._bounded.items():
             if target not in ids:
                 continue
-            values = self._codecs[target].values
             for source_field, least in pairs:
                 if source_field not in ids:
                     continue
-                given = self._codecs[source_field].values
-                positive = np.array([_positive(v) for v in given] + [False])
-                below = np.array([_number(v) < least for v in values] + [False])
+                positive = self._numbers(source_field) > 0
+                below = self._numbers(target) < least
                 rows = np.flatnonzero(clean & positive[np.maximum(ids[source_field], -1)]
                                       & below[np.maximum(ids[target], -1)])
-                for row in rows.tolist():
-                    found = lower_bounds(self._values({
-                        source_field: int(ids[source_field][row]),
-                        target: int(ids[target][row])}), {}, self.fields, source)
-                    problems.setdefault(row, []).extend((p.field, p.message) for p in found)
+                if not len(rows):
+                    continue
+                combos, _, inverse = group_rows([ids[source_field][rows], ids[target][rows]])
+                said = [[(p.field, p.message) for p in lower_bounds(self._values(
+                    {source_field: i, target: j}), {}, self.fields, source)]
+                    for i, j in combos.tolist()]
+                for row, k in zip(rows.tolist(), inverse.tolist(), strict=True):
+                    problems.setdefault(row, []).extend(said[k])
+
+    def _numbers(self, name: str) -> np.ndarray:
+        """Each converted value of a field as a number (NaN if it is none), then NaN for
+        the unknown id -1; extended as the codec learns values."""
+        known = self._numeric.setdefault(name, [])
+        values = self._codecs[name].values
+        known.extend(_number(v) for v in values[len(known):])
+        return np.array([*known, np.nan])
 
     def _values(self, known: Mapping[str, int]) -> dict[str, Any]:
         return {name: self._codecs[name].values[i] for name, i in known.items() if i >= 0}
@@ -372,7 +382,7 @@ class CohortScorer:
         for source, least in pairs:
             if source not in ids:
                 continue
-            positive = np.array([_positive(v) for v in self._codecs[source].values] + [False])
+            positive = self._numbers(source) > 0
             rows = missing & positive[np.maximum(ids[source], -1)]
             bound = np.where(rows & ~(bound >= least), least, bound)
         return bound if (~np.isnan(bound)).any() else None
@@ -499,6 +509,7 @@ class CohortScorer:
         sub_atoms = {k: v[rows] for k, v in atoms.items()}
         sub_bounds = {k: v[rows] for k, v in bounds.items()}
         sub_unknown = {k: v[rows] for k, v in unknown.items()}
+        treatments = [name for name in treatments if sub_unknown[name].any()]
         columns = [sub_unknown[name] for name in treatments]
         base = evaluate(rs, sub_atoms, m, sub_unknown)
         columns.append(self._outcome_ids(state, base, reasons[rows]))
@@ -694,10 +705,6 @@ class CohortScorer:
 def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
         else float("nan")
-
-
-def _positive(value: Any) -> bool:
-    return _number(value) > 0
 
 
 def _placed(atoms: Sequence[Atom], name: str) -> Callable[[Any], Any]:
