@@ -151,15 +151,16 @@ def score(rows: list[dict[str, Any]], json_mode: Any = "full", pandas: bool = Fa
 
 
 def compact_subset(full: dict[str, Any], result: Any) -> dict[str, Any]:
-    """The part of compare's JSON result that compact JSON lines carry per row."""
-    return {
+    """The part of compare's JSON result that compact JSON lines carry per row (a null
+    value is left out, except status and reasons)."""
+    return {key: value for key, value in {
         "status": full["status"], "reasons": full["reasons"], "score": full["score"],
         "score_range": full["score_range"], "group": full["group"],
         "subgroup": full["subgroup"], "options": compact_options(result),
         "factors": [f["present"] for f in full["factors"]],
         "caveats": [c["present"] for c in full["caveats"]],
         "estimates": full["estimates"],
-    }
+    }.items() if value is not None or key in ("status", "reasons")}
 
 
 def check_agreement(rows: list[dict[str, Any]], outcome: Any, compact: Any = None) -> None:

@@ -96,13 +96,16 @@ def score_frame(frame: Any, rules: str | None = None, studies: Sequence[str] = (
 
 
 def _pandas_type(arrow_type: pa.DataType) -> Any:
-    """Nullable pandas types, so integers stay integers and unknown is <NA>."""
+    """Nullable pandas types, so integers stay integers, booleans booleans and unknown is
+    <NA>."""
     import pandas as pd
 
     if pa.types.is_integer(arrow_type):
         return pd.Int64Dtype()
     if pa.types.is_floating(arrow_type):
         return pd.Float64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
     if pa.types.is_string(arrow_type):
-        return pd.StringDtype()
+        return pd.StringDtype("pyarrow")  # text stays in Arrow: no Python object per cell
     return None

@@ -63,6 +63,7 @@ from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, eval
 from .vector import UNKNOWN as UNKNOWN_VERDICT
 
 JsonMode = Literal["compact", "full"]
+COMPACT_ALWAYS = ("status", "reasons")  # compact rows leave out the other keys when null
 JSON_CACHE = 4_096  # full JSON texts kept per rule set (each 5-15 kB)
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(),
                "bool": pa.bool_()}
@@ -730,7 +731,7 @@ def compact_head(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[str
     in the header; factors' and caveats' `present` follow in the order it lists them)."""
     groups = [g.id for g in rs.groups]
     group, subgroup = int(result.group[row]), int(result.subgroup[row])
-    return {
+    head = {
         "status": STATUSES[int(result.status[row])],
         "reasons": list(reasons),
         "score": int(result.low[row]) if result.score[row] else None,
@@ -740,6 +741,7 @@ def compact_head(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[str
         "subgroup": groups[subgroup] if subgroup != NONE else None,
         "options": json.loads(options) if options else None,
     }
+    return {k: v for k, v in head.items() if v is not None or k in COMPACT_ALWAYS}
 
 
 def _json(value: Any) -> str:

@@ -8,7 +8,8 @@ JSON lines come in two shapes. Compact (the default): a first line carries
 each rule set's static part once (title, citation, factor labels and effects,
 estimate definitions by id, ...); each row then carries only what varies per
 patient: `{"row", "id", "results": {<rule set id>: {status, reasons, score,
-score_range, group, subgroup, factors, caveats, estimates}}}`, where `factors`
+score_range, group, subgroup, options, factors, caveats, estimates}}}` (null keys
+but status and reasons left out), where `factors`
 and `caveats` list each one's `present` (true, false or null) in the order the
 first line lists them and `estimates` maps estimate ids (`score=2/overall_survival_36m`)
 to the published figures that hold for the patient. Full (`--full`): each row carries compare's
