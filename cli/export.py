@@ -27,7 +27,7 @@ from . import formatting as fmt
 from .app import App
 from .render_markdown import render_markdown
 from .render_panels import markdown_panels, rich_panels
-from .render_table import comparison_table
+from .render_table import LEGEND, comparison_blocks
 
 WIDTH = 100
 KINDS = (".html", ".svg", ".md", ".txt")
@@ -88,15 +88,14 @@ def _rule_set_lines(meta: Mapping[str, Any]) -> list[Text]:
 def report_renderables(comparison: Comparison, meta: Mapping[str, Any]) -> list[RenderableType]:
     patient, results = comparison.patient, comparison.results
     who = f"patient {patient.id}" if patient.id else "one patient"
-    table, notes = comparison_table(results, comparison.units(), patient.notes)
+    blocks = comparison_blocks(results, comparison.units(), patient.notes)
     parts: list[RenderableType] = [
         Text(f"Prognosis comparison report: {who}", style="bold"),
         Text(f"Created {meta['created']} by {meta['tool']} {meta['version']} from "
              f"{meta['patient_source']}", style="dim"),
         Text(""), *_inputs_block(comparison), Text(""),
-        Text(fmt.heading(patient.id, results), style="bold"), table,
-        Text("+ present   - absent   ? unknown (not given)", style="dim"),
-        *(Text(n) for n in notes),
+        Text(fmt.heading(patient.id, results), style="bold"), *blocks,
+        Text(LEGEND, style="dim"),
         *rich_panels(patient, comparison.units(), comparison.disagreements,
                      comparison.near_cutoffs),
         Text(""), Text("Sources", style="bold"),

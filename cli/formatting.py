@@ -18,7 +18,7 @@ def heading(patient_id: str | None, results: Sequence[Result]) -> str:
 
 
 def number(value: float) -> str:
-    return f"{value:g}"
+    return words.general(value)
 
 
 def effect_text(effect: Effect, brief: bool = False) -> str:
@@ -81,9 +81,6 @@ def applies_text(result: Result, brief: bool = False) -> str:
     "needs: <what is missing>"; brief gives the patient's side only."""
     if result.status == "not_applicable" and not brief:
         return "no: " + "; ".join(result.reasons)
-    if not brief and any(p.holds is None and not p.undecided for p in result.population):
-        return "needs: " + "; ".join(r for r in result.reasons
-                                     if r.startswith("applicability unknown"))
     return words.applies_phrase(result)
 
 
@@ -120,10 +117,10 @@ def outcome_text(result: Result, brief: bool = False) -> list[str]:
     if result.options:
         lines.append("options (treatment undecided):")
         lines += [f"  {words.option_heading(o)}" for o in result.options]
-    missing = [r for r in result.reasons if not r.startswith("applicability unknown")]
+    missing = [words.reason_text(r) for r in result.why if r.kind != "applicability_unknown"]
     if brief and result.status == "incomplete":
         return [*lines, "(incomplete)"] if "incomplete" not in " ".join(lines) else lines
-    return lines + missing
+    return lines + [f"incomplete: {m}" for m in missing]
 
 
 def estimate_lines(result: Result) -> list[str]:

@@ -21,6 +21,7 @@ from .results import (
     ConditionTrace,
     FactorResult,
     RangeFlag,
+    Reason,
     Result,
     VerdictResult,
 )
@@ -126,11 +127,9 @@ def calendar_fact(atoms: Sequence[Atom], values: Mapping[str, Any],
 
 
 def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    from .text import plain
+
+    return plain(value)
 
 
 def _traces(condition: Condition, values: Mapping[str, Any], verdicts: Mapping[str, Truth],
@@ -154,6 +153,10 @@ def _atom_trace(atom: Atom, values: Mapping[str, Any], verdicts: Mapping[str, Tr
     return ConditionTrace(atom.key, atom.field, atom.op, atom.value, atom.unit,
                           f"{atom.field} {atom.op} {stated_text}",
                           values.get(atom.field), verdicts[atom.key], months, bound)
+
+
+def _fields(condition: Condition) -> list[str]:
+    return list(dict.fromkeys(a.field for a in atoms_of(condition)))
 
 
 def _unknown_fields(condition: Condition, values: Mapping[str, Any]) -> list[str]:
@@ -188,7 +191,7 @@ def assemble(rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Trut
     shows each choice. `traces=False` leaves out the per-condition traces (the cohort's
     flat columns do not show them); everything else is identical.
     """
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     treatments = {t.field for t in rs.treatments}
 
     def _trace(condition: Condition) -> tuple[ConditionTrace, ...]:
@@ -206,10 +209,13 @@ def assemble(rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Trut
         for c in rs.population for holds in (truth(c.when, verdicts),))
     applies = truth_all(True if p.undecided else p.holds for p in population)
     if applies is False:
-        reasons = [f"{p.label} ({p.detail})" for p in population if p.holds is False]
+        reasons = [Reason("outside_population", c.id, p.label,
+                          tuple(_fields(c.when)), p.detail)
+                   for c, p in zip(rs.population, population, strict=True)
+                   if p.holds is False]
     elif applies is None:
-        reasons = [f"applicability unknown: {', '.join(_unknown_fields(c.when, values))} not "
-                   f"given ({c.reason})"
+        reasons = [Reason("applicability_unknown", c.id, c.reason,
+                          tuple(_unknown_fields(c.when, values)))
                    for c, p in zip(rs.population, population, strict=True)
                    if p.holds is None and not p.undecided]
 
@@ -220,8 +226,8 @@ def assemble(rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Trut
     if applies is not False:
         for f, r in zip(rs.factors, factors, strict=True):
             if r.present is None and r.role in ("score", "signal"):
-                reasons.append(f"{f.label}: {', '.join(_unknown_fields(f.when, values))} "
-                               "unknown")
+                reasons.append(Reason("factor_unknown", f.id, f.label,
+                                      tuple(_unknown_fields(f.when, values))))
 
     score: int | None = None
     score_range: tuple[int, int] | None = None
@@ -237,9 +243,9 @@ def assemble(rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Trut
         open_fields = sorted({n for g in rs.groups if g.parent is None
                               for n in _unknown_fields(g.when, values)})
         if not open_fields:
-            reasons.append("the treatment matches none of the study's groups")
+            reasons.append(Reason("no_group", "", "", ()))
         elif not all(n in treatments for n in open_fields):
-            reasons.append(f"treatment group undetermined: {', '.join(open_fields)} unknown")
+            reasons.append(Reason("group_undetermined", "", "", tuple(open_fields)))
 
     if applies is False:
         status = "not_applicable"
@@ -260,7 +266,7 @@ def assemble(rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Trut
         rule_set=rs.id, version=rs.version, short_name=rs.short_name, title=rs.title,
         year=rs.citation.year, n=rs.cohort_n, population_summary=rs.population_summary,
         citation=rs.citation.format(), doi=rs.citation.doi, model=rs.model, status=status,
-        reasons=tuple(reasons), score=score,
+        why=tuple(reasons), score=score,
         score_range=None if na else score_range,
         max_score=rs.max_score() if rs.model == "score" else None,
         group=None if na else group, group_label=None if na else label,

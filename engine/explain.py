@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .disagreements import number_text
+from . import text as words
 from .document import DISCLAIMER
 from .fields import FieldDictionary
 from .model import Estimate, RuleSet
@@ -22,12 +22,7 @@ from .results import ConditionTrace, Result, effect_dict, estimate_dict
 
 
 def _shown(value: Any, unit: str | None) -> str:
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float):
-        text = number_text(value)
-    else:
-        text = str(value)
+    text = words.exact(value) if isinstance(value, float) else words.plain(value)
     return f"{text} {unit}" if unit else text
 
 
@@ -60,8 +55,8 @@ def _conditions(traces: Sequence[ConditionTrace]) -> list[dict[str, Any]]:
         else:
             shown = _shown(threshold, t.unit)
         if t.months is not None:  # given in months or years: compared in months
-            patient = f"{number_text(t.months[0])} months"
-            shown = f"{number_text(t.months[1])} months"
+            patient = words.value_with_unit(t.months[0], "months")
+            shown = words.value_with_unit(t.months[1], "months")
         elif t.value is None and t.bound is not None:
             patient = f"at least {_shown(t.bound, t.unit)}"
         else:
@@ -90,9 +85,14 @@ def _selector_text(e: Estimate) -> str:
             "cohort": f"whole cohort ({value})"}.get(kind, "the study population")
 
 
-def _estimates(estimates: Sequence[Estimate], held: Sequence[Estimate],
-               possible: Sequence[Estimate]) -> list[dict[str, Any]]:
+def _estimates(estimates: Sequence[Estimate], result: Result) -> list[dict[str, Any]]:
+    """Every estimate of the rule set, marked: the patient's (applies true), possible
+    (null), under an option ("option": the choice it assumes), or not the patient's."""
+    held, possible = result.estimates, result.candidate_estimates
+    under = {id(e): words.conditional_phrase(o.assumes) for o in result.options
+             for e in (*o.estimates, *o.candidate_estimates)}
     return [{**estimate_dict(e), "mapping": _selector_text(e),
+             "scope_text": words.scope_phrase(e, result), "option": under.get(id(e)),
              "applies": True if e in held else None if e in possible else False}
             for e in estimates]
 
@@ -110,7 +110,8 @@ def _forest(rs: RuleSet, result: Result) -> list[dict[str, Any]]:
     return rows
 
 
-def _rule_set(rs: RuleSet, result: Result) -> dict[str, Any]:
+def _rule_set(rs: RuleSet, result: Result, units: dict[str, str],
+              notes: dict[str, str]) -> dict[str, Any]:
     population = {c.id: c for c in rs.population}
     groups = {g.id: g for g in rs.groups}
     return {
@@ -134,8 +135,13 @@ def _rule_set(rs: RuleSet, result: Result) -> dict[str, Any]:
                     "effects": [effect_dict(e) for e in g.effects],
                     "provenance": groups[g.id].provenance} for g in result.groups],
         "group": result.group, "subgroup": result.subgroup,
-        "estimates": _estimates(rs.estimates, result.estimates, result.candidate_estimates)
+        "estimates": _estimates(rs.estimates, result)
         if result.status != "not_applicable" else [],
+        "conditional_on": [a.to_dict() for a in result.conditional_on],
+        "options": [{**o.to_dict(), "heading": words.option_heading(o)}
+                    for o in result.options],
+        "warnings": [{"kind": w.kind, "label": words.WARNING_LABEL[w.kind], "text": w.text}
+                     for w in words.warnings(result, units, notes)],
         "reference_estimates": [{**estimate_dict(e), "mapping": _selector_text(e)}
                                 for e in rs.reference_estimates],
         "caveats": [{"id": c.id, "verdict": c.present, "message": c.message,
@@ -148,7 +154,9 @@ def _rule_set(rs: RuleSet, result: Result) -> dict[str, Any]:
 def explain(patient: Patient, rule_sets: Sequence[RuleSet], results: Sequence[Result],
             fields: FieldDictionary) -> dict[str, Any]:
     """The trace of every rule set for one patient (JSON-ready)."""
-    traces = [_rule_set(rs, r) for rs, r in zip(rule_sets, results, strict=True)]
+    units = {name: unit for name in patient.values if (unit := fields[name].canonical_unit)}
+    traces = [_rule_set(rs, r, units, dict(patient.notes))
+              for rs, r in zip(rule_sets, results, strict=True)]
     return {
         "patient_id": patient.id, "source": patient.source,
         "inputs": _inputs(patient, fields),

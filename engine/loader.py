@@ -56,14 +56,16 @@ class RuleLibrary:
     rule_sets: tuple[m.RuleSet, ...]
     directory: str
 
-    def select(self, ids: Iterable[str]) -> tuple[m.RuleSet, ...]:
+    def select(self, ids: Iterable[str], asked_by: str = "--study") -> tuple[m.RuleSet, ...]:
+        """The rule sets asked for, in that order (all when none); `asked_by` names the
+        option or argument in the message about an unknown id."""
         wanted = list(dict.fromkeys(ids))  # each once, in the order asked
         if not wanted:
             return self.rule_sets
         known = {r.id: r for r in self.rule_sets}
         missing = [i for i in wanted if i not in known]
         if missing:
-            raise RuleSetError([Problem("--study", f"unknown rule set '{i}'; available: "
+            raise RuleSetError([Problem(asked_by, f"unknown rule set '{i}'; available: "
                                         + ", ".join(known)) for i in missing])
         return tuple(known[i] for i in wanted)
 
@@ -91,14 +93,20 @@ def load_library(directory: str | os.PathLike[str] | None = None) -> RuleLibrary
         raise RuleSetError([Problem(path, "rules directory not found")])
     from .cache import cached
 
-    return cached(path, VERSION, lambda: _load_library(path))
+    sources = [_fields_path(path), *sorted(
+        os.path.join(path, name) for name in os.listdir(path)
+        if name.endswith(".yaml") and name != FIELDS_FILE)]
+    return cached(sources, VERSION, lambda: _load_library(path))
+
+
+def _fields_path(directory: str) -> str:
+    """The directory's own fields.yaml, else the bundled one."""
+    own = os.path.join(directory, FIELDS_FILE)
+    return own if os.path.exists(own) else os.path.join(bundled_rules_path(), FIELDS_FILE)
 
 
 def _load_library(directory: str) -> RuleLibrary:
-    fields_path = os.path.join(directory, FIELDS_FILE)
-    if not os.path.exists(fields_path):
-        fields_path = os.path.join(bundled_rules_path(), FIELDS_FILE)
-    fields = load_fields(fields_path)
+    fields = load_fields(_fields_path(directory))
     problems: list[Problem] = []
     rule_sets: list[m.RuleSet] = []
     for path in rule_files(directory):
@@ -359,6 +367,35 @@ class _Builder:
             effects=tuple(self.effect(e) for e in node.get("effects", [])),
             provenance=node.get("provenance", ""))
 
+    def case_mix(self, items: Any, factors: tuple[m.Factor, ...],
+                 groups: tuple[m.Group, ...]) -> tuple[m.CaseMix, ...]:
+        """`case_mix` entries, each naming one factor, group or condition."""
+        known: dict[str, dict[str, m.Condition]] = {
+            "factor": {f.id: f.when for f in factors}, "group": {g.id: g.when for g in groups}}
+        out = []
+        for node in items:
+            given = [k for k in ("factor", "group", "when") if k in node]
+            if len(given) != 1:
+                self.bad(node, f"case_mix '{node['id']}' needs exactly one of factor, group, "
+                         "when")
+                continue
+            kind = given[0]
+            if kind == "when":
+                when = self.condition(node["when"])
+            elif node[kind] in known[kind]:
+                when = known[kind][node[kind]]
+            else:
+                self.bad(node, f"case_mix '{node['id']}' names unknown {kind} '{node[kind]}'")
+                continue
+            if not 0 <= node["count"] <= node["of"] or node["of"] < 1:
+                self.bad(node, f"case_mix '{node['id']}': count {node['count']} of "
+                         f"{node['of']} is not a share (need 0 <= count <= of, of >= 1)")
+                continue
+            out.append(m.CaseMix(node["id"], node["label"], when, int(node["count"]),
+                                 int(node["of"]), node.get("provenance", ""),
+                                 node.get("note")))
+        return tuple(out)
+
     def observed_range(self, node: Any) -> m.ObservedRange:
         name, unit = node["field"], node.get("unit")
         low, high = float(node["min"]), float(node["max"])
@@ -451,7 +488,8 @@ class _Builder:
                            for a in d["population"].get("admitted", [])),
             observed_ranges=tuple(self.observed_range(r)
                                   for r in d["cohort"].get("observed_ranges", [])),
-            treatments=self.treatments(conditions))
+            treatments=self.treatments(conditions),
+            case_mix=self.case_mix(d.get("case_mix", []), factors, groups))
         self.consistency(d, rule_set)
         return rule_set
 

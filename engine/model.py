@@ -217,6 +217,21 @@ class Performance:
 
 
 @dataclass(frozen=True)
+class CaseMix:
+    """A published distribution: `count` of `of` patients of the study had `when` (a factor,
+    a group or a condition on patient fields). `prognosis validate` sets the local share
+    beside it."""
+
+    id: str
+    label: str
+    when: Condition
+    count: int
+    of: int
+    provenance: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Citation:
     authors: str
     title: str
@@ -282,6 +297,7 @@ class RuleSet:
     admitted: tuple[Admitted, ...] = ()  # population.admitted (declared last: has a default)
     observed_ranges: tuple[ObservedRange, ...] = ()
     treatments: tuple[Treatment, ...] = ()  # treatment fields its conditions read
+    case_mix: tuple[CaseMix, ...] = ()  # the published distribution of characteristics
 
     def atoms(self) -> tuple[Atom, ...]:
         """Every distinct comparison the rule set makes (what durable_rules decides)."""

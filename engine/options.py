@@ -21,12 +21,12 @@ an option is exactly what `compare` shows once that treatment is decided.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from .model import Estimate, RuleSet, Treatment, Truth
-from .results import Assumption, Option, Result
+from .results import Assumption, Option, Reason, Result
 
 MAX_UNDECIDED = 6  # 64 combinations at most; rule sets read far fewer treatment fields
 
@@ -65,8 +65,8 @@ def with_options(rs: RuleSet, values: Mapping[str, Any], verdicts_of: VerdictsOf
                                          calendar, bounds)))
     viable = [(a, r) for a, r in combos if r.status != "not_applicable"]
     if not viable:
-        reasons = tuple(dict.fromkeys(x for _, r in combos for x in r.reasons))
-        return replace(base, status="not_applicable", reasons=reasons, score=None,
+        why = _unique(x for _, r in combos for x in r.why)
+        return replace(base, status="not_applicable", why=why, score=None,
                        score_range=None, group=None, group_label=None, subgroup=None,
                        possible_groups=(), estimates=(), candidate_estimates=(),
                        outside_range=())
@@ -80,7 +80,7 @@ def with_options(rs: RuleSet, values: Mapping[str, Any], verdicts_of: VerdictsOf
         merged.setdefault(_outcome(result), []).append((assumed, result))
     if len(merged) == 1:
         only = viable[0][1]
-        return replace(base, status=only.status, reasons=only.reasons, score=only.score,
+        return replace(base, status=only.status, why=only.why, score=only.score,
                        score_range=only.score_range, group=only.group,
                        group_label=only.group_label, subgroup=only.subgroup,
                        possible_groups=only.possible_groups, estimates=only.estimates,
@@ -99,7 +99,7 @@ def with_options(rs: RuleSet, values: Mapping[str, Any], verdicts_of: VerdictsOf
     ranges = [r.score_range for r in results if r.score_range is not None]
     return replace(
         base, status=status,
-        reasons=tuple(dict.fromkeys((*base.reasons, *(x for r in results for x in r.reasons)))),
+        why=_unique((*base.why, *(x for r in results for x in r.why))),
         score=scores.pop() if len(scores) == 1 else None,
         score_range=(min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else None,
         group=groups.pop() if len(groups) == 1 else None,
@@ -110,6 +110,14 @@ def with_options(rs: RuleSet, values: Mapping[str, Any], verdicts_of: VerdictsOf
         estimates=common,
         candidate_estimates=tuple(e for e in base.candidate_estimates if e not in shown),
         conditional_on=conditional, options=options)
+
+
+def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
+    """Each reason once (the same condition can fail under several options)."""
+    seen: dict[tuple[Any, ...], Reason] = {}
+    for r in reasons:
+        seen.setdefault((r.kind, r.item, r.fields, r.detail), r)
+    return tuple(seen.values())
 
 
 def _outcome(r: Result) -> tuple[Any, ...]:
@@ -126,7 +134,7 @@ def _option(members: list[tuple[dict[str, bool], Result]], fixed: Mapping[str, b
     assumes = tuple(Assumption(f, v, labels[f][0 if v else 1]) for f, v in first.items()
                     if f not in fixed and all(a[f] == v for a, _ in members))
     subgroup_label = next((g.label for g in rs.groups if g.id == result.subgroup), None)
-    return Option(assumes=assumes, status=result.status, reasons=result.reasons,
+    return Option(assumes=assumes, status=result.status, why=result.why,
                   score=result.score, score_range=result.score_range, group=result.group,
                   group_label=result.group_label, subgroup=result.subgroup,
                   subgroup_label=subgroup_label,

@@ -9,7 +9,7 @@ halves their creation cost at start-up.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from .model import Effect, Estimate, Threshold, Truth
 
@@ -23,12 +23,13 @@ def effect_dict(effect: Effect) -> dict[str, Any]:
 
 
 def estimate_dict(estimate: Estimate) -> dict[str, Any]:
+    from .text import stated_estimate
+
     return {"endpoint": estimate.endpoint, "origin": estimate.origin,
             "horizon_months": estimate.horizon_months, "statistic": estimate.statistic,
             "value": estimate.value, "label": estimate.label,
             "for": estimate.selector.as_dict(), "series": estimate.series,
-            "stated": f"{estimate.stated_value:g} {estimate.stated_unit}".replace(
-                " percent", "%"),
+            "stated": stated_estimate(estimate.stated_value, estimate.stated_unit),
             "scope": estimate.scope,
             "method": estimate.method, "note": estimate.note,
             "provenance": estimate.provenance}
@@ -118,6 +119,33 @@ class VerdictResult:
                 "conditions": [c.to_dict() for c in self.conditions]}
 
 
+ReasonKind: TypeAlias = Literal["outside_population", "applicability_unknown", "factor_unknown",
+                                "group_undetermined", "no_group"]
+
+
+@dataclass(frozen=True, eq=False)
+class Reason:
+    """Why a result is not complete, as structure: the kind, the item of the rule set it is
+    about, the rule set's own words for it, the patient fields involved, and (outside a
+    population) the patient's side. prognosis.engine.text words it."""
+
+    kind: ReasonKind
+    item: str  # population condition, factor or group id ('' when none)
+    label: str  # the rule set's words: a population condition's reason, a factor's label
+    fields: tuple[str, ...]
+    detail: str = ""  # the patient's side ("histology is leiomyosarcoma")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "item": self.item, "label": self.label,
+                "fields": list(self.fields), "detail": self.detail}
+
+
+def reason_texts(why: tuple[Reason, ...]) -> tuple[str, ...]:
+    from .text import reason_text
+
+    return tuple(reason_text(r) for r in why)
+
+
 @dataclass(frozen=True, eq=False)
 class Assumption:
     """A treatment choice a figure assumes: `field` is `value` ("if pulmonary metastasectomy")."""
@@ -138,7 +166,7 @@ class Option:
 
     assumes: tuple[Assumption, ...]
     status: str  # complete | incomplete (a missing FACT, not the treatment)
-    reasons: tuple[str, ...]
+    why: tuple[Reason, ...]
     score: int | None
     score_range: tuple[int, int] | None
     group: str | None
@@ -147,6 +175,10 @@ class Option:
     subgroup_label: str | None
     estimates: tuple[Estimate, ...]  # the patient's figures under this option only
     candidate_estimates: tuple[Estimate, ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return reason_texts(self.why)
 
     def to_dict(self) -> dict[str, Any]:
         return {"assumes": [a.to_dict() for a in self.assumes], "status": self.status,
@@ -190,7 +222,7 @@ class Result:
     doi: str | None
     model: str
     status: str  # complete | incomplete | not_applicable
-    reasons: tuple[str, ...]
+    why: tuple[Reason, ...]
     score: int | None
     score_range: tuple[int, int] | None
     max_score: int | None
@@ -212,6 +244,29 @@ class Result:
     options: tuple[Option, ...] = ()  # undecided treatments: one entry per distinct outcome
     outside_range: tuple[RangeFlag, ...] = ()
 
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the result is not complete, in words (the JSON contract's `reasons`)."""
+        return reason_texts(self.why)
+
+    def comparable(self) -> dict[str, Any]:
+        """The parts of a result a reader sees change, as plain data: what what-if, the
+        near-cut-off panel and example checks compare (one list, kept here)."""
+        return {
+            "status": self.status, "score": self.score,
+            "score_range": list(self.score_range) if self.score_range else None,
+            "group": self.group, "subgroup": self.subgroup,
+            "conditional_on": [f"{a.field}={str(a.value).lower()}" for a in self.conditional_on],
+            "options": [{"assumes": {a.field: a.value for a in o.assumes}, "status": o.status,
+                         "score": o.score, "group": o.group, "subgroup": o.subgroup,
+                         "estimates": [estimate_dict(e) for e in o.estimates]}
+                        for o in self.options],
+            "estimates": [estimate_dict(e) for e in self.estimates],
+            "candidate_estimates": [estimate_dict(e) for e in self.candidate_estimates],
+            "factors": {f.id: f.present for f in self.factors},
+            "caveats": {c.id: c.present for c in self.caveats},
+        }
+
     def factor(self, factor_id: str) -> FactorResult:
         return next(f for f in self.factors if f.id == factor_id)
 
@@ -224,7 +279,8 @@ class Result:
             "title": self.title, "year": self.year, "n": self.n,
             "population": self.population_summary, "citation": self.citation,
             "doi": self.doi, "model": self.model, "status": self.status,
-            "reasons": list(self.reasons), "score": self.score,
+            "reasons": list(self.reasons), "why": [r.to_dict() for r in self.why],
+            "score": self.score,
             "score_range": list(self.score_range) if self.score_range else None,
             "max_score": self.max_score, "group": self.group, "group_label": self.group_label,
             "subgroup": self.subgroup, "possible_groups": list(self.possible_groups),

@@ -201,6 +201,16 @@ EXAMPLE = Obj(
                       }), description="The options of undecided treatments, in order."),
                   })},
 )
+CASE_MIX = Obj(
+    required={"id": ID, "label": Str(), "count": Num(integer=True),
+              "of": Num(integer=True, description="The patients the count is out of (those "
+                        "with the characteristic known).")},
+    optional={"provenance": PROVENANCE, "note": Str(),
+              "factor": ID, "group": ID, "when": CONDITION},
+    description=("A published distribution: `count` of `of` patients of the study had the "
+                 "factor, the group or the condition (exactly one of factor, group, when). "
+                 "`prognosis validate` shows the local share beside it."),
+)
 
 RULE_SET = Obj(
     required={
@@ -236,6 +246,7 @@ RULE_SET = Obj(
         "performance": ListOf(PERFORMANCE),
         "reported_effects": ListOf(REPORTED_EFFECT),
         "statements": ListOf(STATEMENT),
+        "case_mix": ListOf(CASE_MIX),
         "field_meanings": MapOf(Str(), description="How this study reads a patient field, "
                                 "where it differs from rules/fields.yaml's description."),
     },

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .model import Estimate
-from .results import Assumption, Option, RangeFlag, Result
+from .results import Assumption, Option, RangeFlag, Reason, Result
 
 ENDPOINTS = {"overall_survival": "OS", "post_relapse_survival": "post-relapse survival",
              "disease_free_survival": "DFS"}
@@ -29,14 +29,76 @@ def number(value: float) -> str:
     return f"{rounded:g}" if abs(rounded) < 1e15 else f"{value:g}"
 
 
+def exact(value: float) -> str:
+    """A number for a trace: up to four decimals, no trailing zeros (700.0625, 17, 0.185)."""
+    if abs(value) >= 1e6 or (value and abs(value) < 1e-4):
+        return f"{value:g}"
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def general(value: float) -> str:
+    """A number as written in a paper or a rule file: 5.6, 0.00082, 2998 (Python's %g)."""
+    return f"{value:g}"
+
+
+def percent(value: float) -> str:
+    """A survival percentage as the papers give it: one decimal (10.5%, 82.0%)."""
+    return f"{value:.1f}%"
+
+
+def plain(value: Any) -> str:
+    """Any patient or rule value: true/false, numbers without trailing zeros, text as is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return general(value)
+    return str(value)
+
+
+def stated_estimate(value: float, unit: str) -> str:
+    """An estimate as the paper states it: "39%", "1.9 years"."""
+    return f"{general(value)} {unit}".replace(" percent", "%")
+
+
+PLURALS = {"days": "day", "weeks": "week", "months": "month", "years": "year"}
+
+
 def value_with_unit(value: Any, unit: str | None) -> str:
+    """"17 mm", "1 month", "23 months", "true"; the one way a value is shown with its unit."""
     if isinstance(value, bool):
         shown = "true" if value else "false"
     elif isinstance(value, int | float):
         shown = number(value)
     else:
         shown = str(value)
+    if unit and shown == "1":
+        unit = PLURALS.get(unit, unit)
     return f"{shown} {unit}" if unit else shown
+
+
+def stated_value(value: Any) -> str:
+    """A threshold's value as the rule file states it (a list for in / not_in)."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return number(value)
+    return str(value)
+
+
+def stated(op: str, value: Any, unit: str | None) -> str:
+    """A cut-off as the paper states it: "< 2 years", ">= 15 mm", "in [a, b]"."""
+    return f"{op} {stated_value(value)}" + (f" {unit}" if unit else "")
+
+
+def as_given(raw: Any, value: Any, unit: str | None) -> str:
+    """A value as the person gave it, with the canonical value beside it only when it
+    differs: "1.7 cm (17 mm)", "23 months (700.06 days)", "6", "leiomyosarcoma"."""
+    canonical = value_with_unit(value, unit)
+    if isinstance(raw, str) and unit and "".join(raw.split()) != "".join(canonical.split()):
+        return f"{raw.strip()} ({canonical})"
+    return canonical
 
 
 def horizon(months: int | None) -> str:
@@ -53,7 +115,7 @@ def estimate_phrase(e: Estimate) -> str:
         if e.stated_unit == "years":
             value = f"{number(e.stated_value)} y ({number(e.value)} mo)"
         return f"median {endpoint} from {e.origin}: {value}"
-    return f"{horizon(e.horizon_months)} {endpoint} from {e.origin}: {e.value:.1f}%"
+    return f"{horizon(e.horizon_months)} {endpoint} from {e.origin}: {percent(e.value)}"
 
 
 def scope_phrase(e: Estimate, result: Result | None = None) -> str:
@@ -86,34 +148,50 @@ def assumption(a: Assumption) -> str:
 
 
 def conditional_phrase(assumptions: Sequence[Assumption]) -> str:
-    """"if pulmonary metastasectomy and chemotherapy" ('' when nothing is assumed)."""
-    return "if " + " and ".join(assumption(a) for a in assumptions) if assumptions else ""
+    """"if pulmonary metastasectomy, chemotherapy" ('' when nothing is assumed)."""
+    return "if " + ", ".join(assumption(a) for a in assumptions) if assumptions else ""
 
 
 def option_heading(option: Option) -> str:
-    """"if no chemotherapy: SP alone" — the choice and what it leads to."""
-    what = []
-    if option.group_label:
-        what.append(option.group_label)
-    if option.subgroup_label:
-        what.append(f"subgroup {option.subgroup_label}")
-    if option.score is not None:
-        what.append(f"score {option.score}")
-    elif option.score_range is not None:
-        what.append(f"score {option.score_range[0]}-{option.score_range[1]}")
+    """"if no chemotherapy: SP alone" — the choice and what it leads to (the finest group
+    the study names for it)."""
+    what = option.subgroup_label or option.group_label
+    if what is None and option.score is not None:
+        what = f"score {option.score}"
+    elif what is None and option.score_range is not None:
+        what = f"score {option.score_range[0]}-{option.score_range[1]}"
     choice = conditional_phrase(option.assumes) or "otherwise"
-    return f"{choice}: {', '.join(what) or 'no group of the study'}"
+    return f"{choice}: {what or 'no group of the study'}"
 
 
 def applies_phrase(result: Result) -> str:
     """yes / yes, if ... / no: <the patient's side> / needs: <fields>."""
     if result.status == "not_applicable":
         return "no: " + "; ".join(p.detail for p in result.population if p.holds is False)
-    open_ = [p for p in result.population if p.holds is None and not p.undecided]
-    if open_:
-        return "needs: " + "; ".join(p.detail.replace(" unknown", "") for p in open_)
+    if any(r.kind == "applicability_unknown" for r in result.why):
+        return needs_phrase(result)
     conditional = conditional_phrase(result.conditional_on)
     return f"yes, {conditional}" if conditional else "yes"
+
+
+def reason_text(r: Reason) -> str:
+    """Why a result is not complete, in words."""
+    fields = ", ".join(r.fields)
+    if r.kind == "outside_population":
+        return f"{r.label} ({r.detail})"
+    if r.kind == "applicability_unknown":
+        return f"applicability unknown: {fields} not given ({r.label})"
+    if r.kind == "factor_unknown":
+        return f"{r.label}: {fields} unknown"
+    if r.kind == "group_undetermined":
+        return f"treatment group undetermined: {fields} unknown"
+    return "the treatment matches none of the study's groups"
+
+
+def needs_phrase(result: Result) -> str:
+    """"needs primary_site (the NCDB cohort had ...); metastasis_timing (...)"."""
+    return "needs " + "; ".join(f"{', '.join(r.fields)} ({r.label})" for r in result.why
+                                if r.kind == "applicability_unknown")
 
 
 def range_flag(flag: RangeFlag, unit: str | None) -> str:

@@ -177,8 +177,7 @@ def test_undecided_treatments_are_options_in_notes() -> None:
                         "metastasectomy: false\nradiotherapy: false\n")
     ncdb = assessments(bundle)["abugideiri-2022"]
     text = notes(ncdb)
-    assert ("Option if chemotherapy: SP + chemotherapy and/or radiotherapy, no "
-            "metastasectomy") in text
+    assert "Option if chemotherapy: SP+C (no radiotherapy, no metastasectomy): 5-y OS" in text
     assert "Option if no chemotherapy: SP alone" in text
     # The group depends on the undecided chemotherapy, so no figure is the patient's own.
     assert "prediction" not in ncdb

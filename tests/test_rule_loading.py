@@ -149,7 +149,9 @@ def test_unknown_key_is_named_with_its_line(slms_text: str, library: RuleLibrary
 
 def test_factor_id_must_be_unique(slms_text: str, library: RuleLibrary) -> None:
     text = slms_text.replace("id: six_or_more_metastases", "id: dfi_under_2_years")
+    # the case_mix item that names the renamed factor is reported too
     assert [p.message for p in problems(text, library)] == [
+        "case_mix 'nodules_6_or_more' names unknown factor 'six_or_more_metastases'",
         "duplicate factor id 'dfi_under_2_years'"]
 
 

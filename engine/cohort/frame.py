@@ -68,7 +68,9 @@ def score_frame(frame: Any, rules: str | None = None, studies: Sequence[str] = (
     if isinstance(frame, pa.Table):
         batch = from_arrow(frame, header.fields, header.kept, first_row or 1, header.units,
                            header.sources)
-        kept_types = [(n, frame.schema.field(n).type) for n in header.kept]
+        kept_types = [(n, frame.schema.field(header.sources.get(n, n) if n not in
+                                             frame.column_names else n).type)
+                      for n in header.kept]
     else:
         batch = from_pandas(frame, header.fields, header.kept, first_row or 1, header.units,
                             header.sources)

@@ -100,7 +100,9 @@ def from_arrow(table: pa.Table | pa.RecordBatch, fields: Sequence[str], kept: Se
     return RawBatch(first_row, table.num_rows,
                     {name: factorise_arrow(table.column(sources.get(name, name)))
                      for name in fields},
-                    {name: _as_array(table.column(name)) for name in kept}, ids,
+                    {name: _as_array(table.column(name if name in table.column_names
+                                                  else sources.get(name, name)))
+                     for name in kept}, ids,
                     dict(units or {}), sources)
 
 
@@ -111,8 +113,8 @@ def from_records(records: Sequence[Mapping[str, Any]], fields: Sequence[str],
     sources = dict(sources or {})
     columns = {name: factorise_objects(r.get(sources.get(name, name)) for r in records)
                for name in fields}
-    kept_arrays = {name: pa.array([_text(r.get(name)) for r in records], pa.string())
-                   for name in kept}
+    kept_arrays = {name: pa.array([_text(r.get(name, r.get(sources.get(name, name))))
+                                   for r in records], pa.string()) for name in kept}
     return RawBatch(first_row, len(records), columns, kept_arrays, None, dict(units or {}),
                     sources)
 
@@ -125,21 +127,25 @@ def from_pandas(frame: Any, fields: Sequence[str], kept: Sequence[str],
     Columns go through Arrow when they convert (text, numbers, booleans: factorised
     without Python per cell); a column of mixed Python types is read value by value."""
     sources = dict(sources or {})
-    wanted = list(dict.fromkeys([*(sources.get(n, n) for n in fields), *kept]))
+    wanted = list(dict.fromkeys([*(sources.get(n, n) for n in fields),
+                                 *(k if k in frame.columns else sources.get(k, k)
+                                   for k in kept)]))
     try:
         table = pa.Table.from_pandas(frame[wanted], preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         table = None
     if table is not None and all(_plain_type(t) for t in table.schema.types):
         batch = from_arrow(table, fields, [], first_row, units, sources)
-        kept_arrays = {name: pa.array([_text(v) for v in _python_values(frame[name])],
-                                      pa.string()) for name in kept}
+        kept_arrays = {name: pa.array([_text(v) for v in _python_values(frame[
+            name if name in frame.columns else sources.get(name, name)])], pa.string())
+            for name in kept}
         return RawBatch(batch.first_row, batch.n, batch.columns, kept_arrays, batch.ids,
                         batch.units, batch.sources)
     columns = {name: factorise_objects(_python_values(frame[sources.get(name, name)]))
                for name in fields}
-    kept_arrays = {name: pa.array([_text(v) for v in _python_values(frame[name])],
-                                  pa.string()) for name in kept}
+    kept_arrays = {name: pa.array([_text(v) for v in _python_values(frame[
+        name if name in frame.columns else sources.get(name, name)])], pa.string())
+        for name in kept}
     return RawBatch(first_row, len(frame), columns, kept_arrays, None, dict(units or {}),
                     sources)
 

@@ -110,12 +110,6 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
         if name in seen:
             problems.append(Problem(path, f"column '{name}' appears twice in the header"))
         seen.add(name)
-    for name in keep:
-        if name in ("row", "id"):
-            problems.append(Problem(path, f"--keep {name}: the output always has '{name}'"))
-        elif name not in seen:
-            problems.append(Problem(path, f"--keep {name}: no such column; columns: "
-                                    + ", ".join(columns)))
     header = Header(list(columns), [], list(dict.fromkeys(keep)))
     for column in columns:
         match = _UNIT_SUFFIX.match(column)
@@ -140,6 +134,12 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
             if bad:
                 problems.append(bad)
             header.units[name] = unit
+    for name in keep:  # a column, or a field by name (its column, e.g. with a [unit])
+        if name in ("row", "id"):
+            problems.append(Problem(path, f"--keep {name}: the output always has '{name}'"))
+        elif name not in seen and name not in header.sources:
+            problems.append(Problem(path, f"--keep {name}: no such column; columns: "
+                                    + ", ".join(columns)))
     for name, unit in (units or {}).items():
         fdef = fields.fields.get(name) or fields.fields.get(fields.column_field(name) or "")
         if fdef is None:
@@ -241,7 +241,8 @@ class CohortInput:
         """Arrow types of the kept columns: Parquet's own, text otherwise."""
         if self.format == "parquet":
             schema = self._parquet.schema_arrow
-            return [(name, schema.field(name).type) for name in self.header.kept]
+            return [(name, schema.field(self.header.sources.get(name, name)).type)
+                    for name in self.header.kept]
         return [(name, pa.string()) for name in self.header.kept]
 
     def position(self) -> int:
@@ -269,7 +270,8 @@ class CohortInput:
         h = self.header
         if self.format == "parquet":
             row = 1
-            wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields), *h.kept]))
+            wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields),
+                                         *(h.sources.get(k, k) for k in h.kept)]))
             for batch in self._parquet.iter_batches(batch_rows, columns=wanted):
                 yield self._chunk(row, pa.Table.from_batches([batch]))
                 row += batch.num_rows
@@ -283,7 +285,8 @@ class CohortInput:
 
         h = self.header
         replay = _Replay(self._first_line, self._stream)
-        wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields), *h.kept]))
+        wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields),
+                                     *(h.sources.get(k, k) for k in h.kept)]))
         options = pcsv.ConvertOptions(
             column_types={name: pa.string() for name in h.columns},
             include_columns=wanted, strings_can_be_null=True, null_values=[""],
