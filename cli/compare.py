@@ -28,7 +28,8 @@ FORMATS = ("table", "json", "markdown", "fhir")
               help="Compare the patient with this field changed (repeatable, units allowed; "
               "VALUE 'unknown' leaves the field out), side by side with the original.")
 @click.option("--export", "export_path", metavar="FILE",
-              help="Also write a report to FILE.html, FILE.svg, FILE.md or FILE.txt.")
+              help="Also write a report to FILE.html, FILE.pdf (needs the pdf extra), "
+              "FILE.svg, FILE.md or FILE.txt.")
 @click.pass_obj
 @reports_errors
 def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
