@@ -246,6 +246,7 @@ def render_html(comparison: Comparison, meta: Mapping[str, Any]) -> str:
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="UTF-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="generator" content="{_e(meta["tool"])} {_e(meta["version"])}">',
+        f'<meta name="dcterms.created" content="{_e(meta["created"])}">',
         f"<title>{_e(title_of(comparison))}</title>", f"<style>{STYLE}</style>", "</head>",
         "<body>", "<header>", f"<h1>{_e(title_of(comparison))}</h1>",
         f'<p class="meta">{_e(made)}</p>',

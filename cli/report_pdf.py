@@ -16,11 +16,13 @@ INSTALL = ("PDF export needs WeasyPrint: pip install 'prognosis-comparator[pdf]'
 
 
 def render_pdf(page: str, path: str) -> bytes:
-    """The PDF of an HTML page (A4 and margins come from the page's @page rule)."""
+    """The PDF of an HTML page (A4 and margins come from the page's @page rule; title,
+    creator and creation date from its meta tags, so the same page gives the same bytes)."""
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no Pango
         raise InputError([Problem(path, f"{INSTALL} ({type(exc).__name__}: {exc})")]) from None
-    pdf = HTML(string=page).write_pdf()
+    # Tagged: headings, tables and lists stay structure for screen readers and copied text.
+    pdf = HTML(string=page).write_pdf(pdf_tags=True)
     assert isinstance(pdf, bytes)
     return pdf

@@ -270,6 +270,11 @@ def test_pdf_is_a4_with_selectable_text(tmp_path: Path, library: RuleLibrary,
     for pdf_page in reader.pages:  # A4 is 595.28 x 841.89 points
         box = pdf_page.mediabox
         assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Prognosis comparison report: example-lms-lung"
+    assert reader.metadata.creation_date is not None
+    assert reader.metadata.creation_date.isoformat() == "2024-05-01T00:00:00+00:00"
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged: structure, not just ink
     text = flat(" ".join(p.extract_text() for p in reader.pages))
     assert "Prognosis comparison report: example-lms-lung" in text
     assert f"Created {CREATED}" in text
