@@ -27,6 +27,9 @@ FORMATS = ("table", "json", "markdown", "fhir")
 @click.option("--what-if", "what_ifs", multiple=True, metavar="FIELD=VALUE",
               help="Compare the patient with this field changed (repeatable, units allowed; "
               "VALUE 'unknown' leaves the field out), side by side with the original.")
+@click.option("--all", "agreements", is_flag=True,
+              help="Also list where the studies agree (the panel shows only where they "
+              "disagree; JSON always has both, agreements marked).")
 @click.option("--export", "export_path", metavar="FILE",
               help="Also write a report to FILE.html, FILE.pdf (needs the pdf extra), "
               "FILE.svg, FILE.md or FILE.txt.")
@@ -34,7 +37,7 @@ FORMATS = ("table", "json", "markdown", "fhir")
 @reports_errors
 def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
             studies: tuple[str, ...], margins: tuple[str, ...], what_ifs: tuple[str, ...],
-            export_path: str | None) -> None:
+            agreements: bool, export_path: str | None) -> None:
     """Compare what each published study says for one PATIENT.
 
     PATIENT is a YAML or JSON file of patient fields, or - for standard input.
@@ -62,7 +65,7 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
     if export_path:
         from .export import write_report
 
-        write_report(app, comparison, export_path)
+        write_report(app, comparison, export_path, agreements)
     if output_format == "json":
         click.echo(json.dumps(comparison.document(), indent=2, ensure_ascii=False))
     elif output_format == "fhir":
@@ -76,7 +79,7 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
         from .render_panels import markdown_panels
 
         panels = markdown_panels(person, comparison.units(), comparison.disagreements,
-                                 comparison.near_cutoffs)
+                                 comparison.near_cutoffs, agreements)
         click.echo(render_markdown(person, comparison.results, panels,
                                    comparison.inputs(), comparison.units()), nl=False)
     else:
@@ -85,5 +88,5 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
 
         render_table(app.out, person, comparison.results,
                      rich_panels(person, comparison.units(), comparison.disagreements,
-                                 comparison.near_cutoffs), comparison.inputs(),
+                                 comparison.near_cutoffs, agreements), comparison.inputs(),
                      comparison.units())

@@ -63,7 +63,8 @@ def _rule_set_lines(meta: Mapping[str, Any]) -> list[Text]:
     return lines
 
 
-def report_renderables(comparison: Comparison, meta: Mapping[str, Any]) -> list[RenderableType]:
+def report_renderables(comparison: Comparison, meta: Mapping[str, Any],
+                       agreements: bool = False) -> list[RenderableType]:
     patient, results = comparison.patient, comparison.results
     who = f"patient {patient.id}" if patient.id else "one patient"
     blocks = comparison_blocks(results, comparison.units(), patient.notes)
@@ -75,7 +76,7 @@ def report_renderables(comparison: Comparison, meta: Mapping[str, Any]) -> list[
         Text(fmt.heading(patient.id, results), style="bold"), *blocks,
         Text(LEGEND, style="dim"),
         *rich_panels(patient, comparison.units(), comparison.disagreements,
-                     comparison.near_cutoffs),
+                     comparison.near_cutoffs, agreements),
         Text(""), Text("Sources", style="bold"),
     ]
     for rs, r in zip(comparison.rule_sets, results, strict=True):
@@ -89,14 +90,15 @@ def report_renderables(comparison: Comparison, meta: Mapping[str, Any]) -> list[
     return parts
 
 
-def markdown_report(comparison: Comparison, meta: Mapping[str, Any]) -> str:
+def markdown_report(comparison: Comparison, meta: Mapping[str, Any],
+                    agreements: bool = False) -> str:
     patient = comparison.patient
     units = comparison.units()
     out = [f"# Prognosis comparison report: {patient.id or 'one patient'}", "",
            f"Created {meta['created']} by {meta['tool']} {meta['version']} from "
            f"`{meta['patient_source']}`.", ""]
     out += ["", render_markdown(patient, comparison.results, markdown_panels(
-        patient, units, comparison.disagreements, comparison.near_cutoffs),
+        patient, units, comparison.disagreements, comparison.near_cutoffs, agreements),
         comparison.inputs(), units).rstrip(), ""]
     out += ["## Rule sets used", ""]
     out += [f"- {r['id']} {r['version']}, {r['status']}, reviewed {r['reviewed']}, "
@@ -107,17 +109,19 @@ def markdown_report(comparison: Comparison, meta: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
-def render_report(comparison: Comparison, kind: str, created: str, path: str = "") -> bytes:
-    """The report in the format `kind` names (its file extension), as the bytes to write."""
+def render_report(comparison: Comparison, kind: str, created: str, path: str = "",
+                  agreements: bool = False) -> bytes:
+    """The report in the format `kind` names (its file extension), as the bytes to write;
+    `agreements` also lists where the studies agree (compare --all)."""
     meta = report_metadata(comparison, created)
     if kind in (".html", ".pdf"):
-        page = render_html(comparison, meta)
+        page = render_html(comparison, meta, agreements)
         return render_pdf(page, path) if kind == ".pdf" else page.encode("utf-8")
     if kind == ".md":
-        return markdown_report(comparison, meta).encode("utf-8")
+        return markdown_report(comparison, meta, agreements).encode("utf-8")
     console = Console(record=True, width=WIDTH, file=io.StringIO(), force_terminal=True,
                       color_system="truecolor", highlight=False, emoji=False)
-    for part in report_renderables(comparison, meta):
+    for part in report_renderables(comparison, meta, agreements):
         console.print(part)
     if kind == ".txt":
         return console.export_text().encode("utf-8")
@@ -126,13 +130,13 @@ def render_report(comparison: Comparison, kind: str, created: str, path: str = "
                               code_format=_svg_format(background)).encode("utf-8")
 
 
-def write_report(app: App, comparison: Comparison, path: str) -> None:
+def write_report(app: App, comparison: Comparison, path: str, agreements: bool = False) -> None:
     """Render the whole report first, then write it: a failure leaves no file half-written."""
     kind = os.path.splitext(path)[1].lower()
     if kind not in KINDS:
         raise InputError([Problem("--export", f"{path}: the file name must end in "
                                   + ", ".join(KINDS) + " (the format follows the extension)")])
-    data = render_report(comparison, kind, created_at(), path)
+    data = render_report(comparison, kind, created_at(), path, agreements)
     temporary = os.path.join(os.path.dirname(os.path.abspath(path)),
                              f".{os.path.basename(path)}.part-{os.getpid()}")
     try:

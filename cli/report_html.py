@@ -188,11 +188,13 @@ def _panel(title: str, note: str, items: Iterable[str], anchor: str) -> str:
             f"<ul>{listed}</ul></section>")
 
 
-def _panels(comparison: Comparison) -> str:
-    flagged = ' class="flagged"'
-    disagreements = (f'<li{flagged if d.flagged else ""}><span class="kind">'
+def _panels(comparison: Comparison, agreements: bool) -> str:
+    """Real disagreements (agreements too, marked, with `agreements`) and near cut-offs."""
+    disagreements = (f'<li class="flagged"><span class="kind">{_e(KIND_TITLE[d.kind])}:</span> '
+                     f"{_e(d.message)}</li>" if d.flagged else
+                     f'<li class="agreement"><span class="kind">agreement, '
                      f"{_e(KIND_TITLE[d.kind])}:</span> {_e(d.message)}</li>"
-                     for d in comparison.disagreements)
+                     for d in comparison.disagreements if d.flagged or agreements)
     near = (f'<li class="flagged">{_e(line[2:])}</li>'
             for line in near_cutoff_lines(comparison.near_cutoffs))
     return (_panel(DISAGREE_TITLE, "", disagreements, "disagreements")
@@ -236,7 +238,8 @@ def title_of(comparison: Comparison) -> str:
     return f"Prognosis comparison report: {comparison.patient.id or 'one patient'}"
 
 
-def render_html(comparison: Comparison, meta: Mapping[str, Any]) -> str:
+def render_html(comparison: Comparison, meta: Mapping[str, Any], agreements: bool = False
+                ) -> str:
     patient, results = comparison.patient, comparison.results
     units, notes = comparison.units(), patient.notes
     made = (f"Created {meta['created']} by {meta['tool']} {meta['version']} from "
@@ -257,6 +260,7 @@ def render_html(comparison: Comparison, meta: Mapping[str, Any]) -> str:
         _summary(results, units, notes),
         '<p class="legend">Factors: + present, - absent, ? unknown (not given). Each figure '
         "says whom it describes when that is not the patient's own score or group.</p>",
-        studies, "</section>", _panels(comparison), _sources(comparison), _rule_sets(meta),
+        studies, "</section>", _panels(comparison, agreements), _sources(comparison),
+        _rule_sets(meta),
         "</main>", f"<footer><p>{_e(made)}.</p><p>{_e(DISCLAIMER)}</p></footer>",
         "</body>", "</html>", ""])

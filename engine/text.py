@@ -29,14 +29,45 @@ def number(value: float) -> str:
     return f"{rounded:g}" if abs(rounded) < 1e15 else f"{value:g}"
 
 
+PLURALS = {"days": "day", "weeks": "week", "months": "month", "years": "year"}
+
+
 def value_with_unit(value: Any, unit: str | None) -> str:
+    """"17 mm", "1 month", "23 months", "true"; the one way a value is shown with its unit."""
     if isinstance(value, bool):
         shown = "true" if value else "false"
     elif isinstance(value, int | float):
         shown = number(value)
     else:
         shown = str(value)
+    if unit and shown == "1":
+        unit = PLURALS.get(unit, unit)
     return f"{shown} {unit}" if unit else shown
+
+
+def stated_value(value: Any) -> str:
+    """A threshold's value as the rule file states it (a list for in / not_in)."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return number(value)
+    return str(value)
+
+
+def stated(op: str, value: Any, unit: str | None) -> str:
+    """A cut-off as the paper states it: "< 2 years", ">= 15 mm", "in [a, b]"."""
+    return f"{op} {stated_value(value)}" + (f" {unit}" if unit else "")
+
+
+def as_given(raw: Any, value: Any, unit: str | None) -> str:
+    """A value as the person gave it, with the canonical value beside it only when it
+    differs: "1.7 cm (17 mm)", "23 months (700.06 days)", "6", "leiomyosarcoma"."""
+    canonical = value_with_unit(value, unit)
+    if isinstance(raw, str) and unit and "".join(raw.split()) != "".join(canonical.split()):
+        return f"{raw.strip()} ({canonical})"
+    return canonical
 
 
 def horizon(months: int | None) -> str:

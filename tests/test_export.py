@@ -194,11 +194,11 @@ def test_html_panels_sources_and_rule_sets(tmp_path: Path, library: RuleLibrary,
     assert disagree.find("h2").text() == DISAGREE_TITLE
     assert [li.text() for li in disagree.iter("li")] == [
         flat(f"{KIND_TITLE[d.kind]}: {d.message}") for d in comparison.disagreements]
-    assert len(comparison.disagreements) == 6
+    assert len(comparison.disagreements) == 6 and all(d.flagged for d in comparison.disagreements)
     near = page.find("section", id="near-cutoffs")
     assert [li.text() for li in near.iter("li")] == [
         flat(line[2:]) for line in near_cutoff_lines(comparison.near_cutoffs)]
-    assert "lung_metastasis_max_diameter 17 mm is 2 mm from SLMS's >= 15 mm" in near.text()
+    assert "lung_metastasis_max_diameter 1.7 cm is 0.2 cm from SLMS's >= 15 mm" in near.text()
     links = [a.attrs["href"] for a in page.find("section", id="sources").iter("a")]
     assert links == [f"https://doi.org/{rs.citation.doi}" for rs in comparison.rule_sets
                      if rs.citation.doi]
@@ -207,6 +207,29 @@ def test_html_panels_sources_and_rule_sets(tmp_path: Path, library: RuleLibrary,
     for rs in comparison.rule_sets:
         assert f"{rs.id} 1.0.0 research 2026-11-23 sha256 {sha(rs.id)}" in rule_sets
     assert f"Created {CREATED} by prognosis-comparator {VERSION}" in page.find("header").text()
+
+
+AGREEING = ("histology: leiomyosarcoma\nlung_metastasis_count: 2\n"
+            "lung_metastasis_max_diameter: 25 mm\nextrapulmonary_metastases: false\n"
+            "disease_free_interval: 5 years\ntreatment_free_interval: 6 months\n")
+
+
+@pytest.mark.parametrize("name", ["report.html", "report.md", "report.txt"])
+def test_agreements_only_with_all_and_marked(tmp_path: Path, name: str) -> None:
+    """25 mm is on the adverse side for both SLMS (>= 15 mm) and Burkhard-Meier (> 2 cm)."""
+    agreement = ("cut-offs: lung_metastasis_max_diameter 25 mm. SLMS: largest nodule >= 15 mm "
+                 "holds, adverse; Burkhard-Meier: largest lesion > 2 cm holds, adverse.")
+    report, _ = export(tmp_path, name, patient="-", stdin=AGREEING)
+    assert "lung_metastasis_max_diameter 25 mm. SLMS" not in flat(report)
+    report, _ = export(tmp_path, name, "--all", patient="-", stdin=AGREEING)
+    if name.endswith(".html"):
+        items = parse(report).find("section", id="disagreements").iter("li")
+        marked = [li for li in items if li.attrs.get("class") == "agreement"]
+        assert [li.text() for li in marked] == [f"agreement, {agreement}"]
+    elif name.endswith(".md"):
+        assert "- (agreement) *cut-offs*: " + agreement.split(": ", 1)[1] in flat(report)
+    else:
+        assert f"= agreement, {agreement}" in flat(report)
 
 
 def test_html_summary_says_whether_each_study_applies(tmp_path: Path) -> None:
