@@ -54,7 +54,11 @@ tbody th { font-weight: 600; white-space: nowrap; }
 .hash { font-size: .85em; white-space: nowrap; }
 tr { break-inside: avoid; }
 tbody { break-inside: avoid; }
-.summary th:first-child { width: 26%; } .summary th:nth-child(2) { width: 40%; }
+.summary { table-layout: fixed; }
+.summary thead th:nth-child(1) { width: 18%; } .summary thead th:nth-child(2) { width: 22%; }
+.summary thead th:nth-child(3) { width: 28%; } .summary thead th:nth-child(4) { width: 32%; }
+.summary tbody th { white-space: normal; }
+.inputs tbody th { width: 1%; padding-right: 1.5rem; }
 .study { margin: 1.4rem 0 1.8rem; break-inside: auto; }
 .study header { border-left: 4px solid var(--ink); padding: .1rem 0 .1rem .7rem;
                 margin-bottom: .4rem; break-after: avoid; }
@@ -148,18 +152,26 @@ def _study(result: Result, units: Mapping[str, str], notes: Mapping[str, str]) -
 
 def _summary(results: Sequence[Result], units: Mapping[str, str],
              notes: Mapping[str, str]) -> str:
-    """One row per study: does it apply, and the patient's score, group or options."""
+    """One row per study: does it apply, the patient's score, group or options, and the
+    figures for the patient (each option's and the whole cohort's stay in the study's
+    section)."""
     body = []
     for r in results:
         rows = {row.label: row.lines for row in study_rows(r, units, notes)}
         outcome = [*rows.get("Score", ()), *rows.get("Group", ()), *rows.get("Model", ()),
                    *rows.get("Options", ())]
+        figures = fmt.estimate_lines(dataclasses.replace(r, reference_estimates=(), options=())) \
+            if "Figures" in rows else []
+        if figures and r.options:
+            figures = [*figures, f"{len(r.options)} options, each with its figures: see below"]
         body.append(f'<tr><th scope="row"><a href="#{_anchor(r)}">{_e(study_title(r))}</a>'
                     f'</th><td>{_e(fmt.applies_text(r, brief=True))}</td>'
-                    f"<td>{_list(_nested(outcome)) if outcome else ''}</td></tr>")
+                    f"<td>{_list(_nested(outcome)) if outcome else ''}</td>"
+                    f"<td>{_list(_nested(figures)) if figures else ''}</td></tr>")
     return ('<table class="summary"><caption>At a glance (details per study below)</caption>'
             '<thead><tr><th scope="col">Study</th><th scope="col">Applies</th>'
-            '<th scope="col">Score, group or options</th></tr></thead>'
+            '<th scope="col">Score, group or options</th>'
+            '<th scope="col">Figures for this patient</th></tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
 
 

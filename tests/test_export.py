@@ -29,6 +29,8 @@ EPOCH = "1714521600"  # 2024-05-01T00:00:00Z
 CREATED = "2024-05-01T00:00:00Z"
 PATIENTS = sorted([*EXAMPLES.glob("*.yaml"), *EXAMPLES.glob("*.json")])
 SPARSE = "id: sparse\nhistology: leiomyosarcoma\nlung_metastasis_count: 2\n"
+UNDECIDED = ('{"histology": "liposarcoma", "primary_site": "extremity", "metastasis_timing": '
+             '"synchronous", "primary_surgery": true}')
 VOID = {"meta", "br", "hr", "img", "link", "input", "col", "wbr"}
 
 
@@ -238,12 +240,35 @@ def test_html_summary_says_whether_each_study_applies(tmp_path: Path) -> None:
     rows = [[c.text() for c in tr.iter() if c.tag in ("th", "td")]
             for tr in summary.find("tbody").iter("tr")]
     assert rows == [
-        ["SLMS 2021", "yes, if pulmonary metastasectomy", "score 3 of 3"],
-        ["Burkhard-Meier 2025", "yes, if pulmonary metastasectomy", "risk signals (no score)"],
-        ["Liu 2022", "no: histology is leiomyosarcoma", ""],
+        ["SLMS 2021", "yes, if pulmonary metastasectomy", "score 3 of 3",
+         "3-y OS from first pulmonary metastasectomy: 10.5%"],
+        ["Burkhard-Meier 2025", "yes, if pulmonary metastasectomy", "risk signals (no score)",
+         "no survival figure published for patients like this one"],
+        ["Liu 2022", "no: histology is leiomyosarcoma", "", ""],
         ["NCDB (Abugideiri) 2022", "no: primary_site is uterus; metastasis_timing is "
-         "metachronous", ""],
-        ["LiBrizzi 2022", "no: bone_metastases is false", ""]]
+         "metachronous", "", ""],
+        ["LiBrizzi 2022", "no: bone_metastases is false", "", ""]]
+
+
+def test_html_summary_of_options(tmp_path: Path) -> None:
+    """A treatment left undecided: a line per option; the options' figures stay below."""
+    html, _ = export(tmp_path, "report.html", "--study", "abugideiri-2022", patient="-",
+                     stdin=UNDECIDED)
+    page = parse(html)
+    [row] = page.find("table", **{"class": "summary"}).find("tbody").iter("tr")
+    study, applies, outcome, figures = (c.text() for c in row.iter() if c.tag in ("th", "td"))
+    assert (study, applies) == ("NCDB (Abugideiri) 2022", "yes")
+    assert outcome.startswith("options (treatment undecided): if metastasectomy (any site), "
+                              "chemotherapy, radiotherapy: SP+M+C+R ")
+    assert outcome.endswith("if no metastasectomy, no chemotherapy, no radiotherapy: SP alone")
+    assert figures == (
+        "5-y OS from initial diagnosis: 28.7% [all treatment groups of adipocytic (liposarcoma) "
+        "histology (not this patient's treatment)] median OS from initial diagnosis: 2.3 y "
+        "(27.6 mo) [all treatment groups of adipocytic (liposarcoma) histology (not this "
+        "patient's treatment)] 7 options, each with its figures: see below")
+    section = page.find("section", id="study-abugideiri-2022").text()
+    assert "if no metastasectomy, no chemotherapy, no radiotherapy: 5-y OS from initial " \
+        "diagnosis: 12.6%" in section
 
 
 def test_sparse_report_says_what_a_study_needs_and_shows_no_figures(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Render the HTML and PDF reports and fail on a blank page, overflow or a page wider than A4.
 
 Run by `make test-browser` (not by pytest: CI machines need not have a browser).
-It writes the HTML and the PDF (WeasyPrint) report of the worked patient, then:
+It writes the HTML and the PDF (WeasyPrint) report of the worked patient and of the
+example with the longest report, then for each:
 - HTML in Debian's headless chromium at 1280 px (a desktop) and 794 px (the width of
   A4 at 96 dpi): a probe copy, whose only addition is a script recording the
   document's scrollWidth, must not be wider than the window;
@@ -24,7 +25,9 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PATIENT = ROOT / "examples" / "lung-metastases-lms.yaml"
+# The worked patient, and the longest report (a treatment left undecided: seven options).
+PATIENTS = (ROOT / "examples" / "lung-metastases-lms.yaml",
+            ROOT / "examples" / "synchronous-extremity-sts.json")
 WIDTH = 1280
 A4_PX = 794  # 210 mm at 96 px per inch
 A4 = (595.28, 841.89)  # points
@@ -136,50 +139,58 @@ def check_pdf(pdf: Path, name: str, failures: list[str]) -> None:
                             f"{RIGHT_STRIP_MM} mm of the right margin (overflow)")
 
 
+def check_patient(binary: str, patient: Path, work: Path, failures: list[str]) -> None:
+    """The HTML and PDF reports of one patient, in the browser and on paper."""
+    prognosis = Path(sys.executable).parent / "prognosis"
+    report, ours = work / "report.html", work / "report.pdf"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1714521600"}
+    for path in (report, ours):
+        subprocess.run([str(prognosis), "compare", str(patient), "--export", str(path)],
+                       check=True, capture_output=True, env=env)
+    html = report.read_text(encoding="utf-8")
+
+    for width in (WIDTH, A4_PX):
+        found = scroll_width(binary, work, html, width)
+        if found is None:
+            failures.append(f"no DOM from chromium at {width} px")
+        elif found > width:
+            failures.append(f"the page overflows at {width} px: scrollWidth {found}")
+        else:
+            print(f"scrollWidth {found} px <= {width} px")
+
+    shot = work / "report.png"
+    chromium(binary, tempfile.mkdtemp(dir=work), f"--window-size={WIDTH},1600",
+             f"--screenshot={shot}", report.as_uri())
+    if not shot.exists():
+        failures.append("chromium wrote no screenshot")
+    else:
+        ink = ink_fraction(shot.read_bytes())
+        width = png_pixels(shot.read_bytes())[0]
+        print(f"screenshot {width} px wide, {ink:.1%} of it drawn")
+        if width != WIDTH:
+            failures.append(f"screenshot is {width} px wide, not {WIDTH}")
+        if ink < 0.02:
+            failures.append(f"the page looks blank ({ink:.2%} of pixels drawn)")
+        keep = os.environ.get("PROGNOSIS_KEEP_SCREENSHOT")
+        if keep and patient == PATIENTS[0]:
+            Path(keep).write_bytes(shot.read_bytes())
+
+    printed = work / "printed.pdf"
+    chromium(binary, tempfile.mkdtemp(dir=work), "--no-pdf-header-footer",
+             f"--print-to-pdf={printed}", report.as_uri())
+    check_pdf(printed, "chromium's print of the HTML", failures)
+    check_pdf(ours, "the PDF export", failures)
+
+
 def main() -> int:
     binary = sys.argv[1] if len(sys.argv) > 1 else "/usr/bin/chromium"
-    prognosis = Path(sys.executable).parent / "prognosis"
     failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="prognosis-browser-") as tmp:
-        work = Path(tmp)
-        report, ours = work / "report.html", work / "report.pdf"
-        env = {**os.environ, "SOURCE_DATE_EPOCH": "1714521600"}
-        for path in (report, ours):
-            subprocess.run([str(prognosis), "compare", str(PATIENT), "--export", str(path)],
-                           check=True, capture_output=True, env=env)
-        html = report.read_text(encoding="utf-8")
-
-        for width in (WIDTH, A4_PX):
-            found = scroll_width(binary, work, html, width)
-            if found is None:
-                failures.append(f"no DOM from chromium at {width} px")
-            elif found > width:
-                failures.append(f"the page overflows at {width} px: scrollWidth {found}")
-            else:
-                print(f"scrollWidth {found} px <= {width} px")
-
-        shot = work / "report.png"
-        chromium(binary, tempfile.mkdtemp(dir=tmp), f"--window-size={WIDTH},1600",
-                 f"--screenshot={shot}", report.as_uri())
-        if not shot.exists():
-            failures.append("chromium wrote no screenshot")
-        else:
-            ink = ink_fraction(shot.read_bytes())
-            width = png_pixels(shot.read_bytes())[0]
-            print(f"screenshot {width} px wide, {ink:.1%} of it drawn")
-            if width != WIDTH:
-                failures.append(f"screenshot is {width} px wide, not {WIDTH}")
-            if ink < 0.02:
-                failures.append(f"the page looks blank ({ink:.2%} of pixels drawn)")
-            keep = os.environ.get("PROGNOSIS_KEEP_SCREENSHOT")
-            if keep:
-                Path(keep).write_bytes(shot.read_bytes())
-
-        printed = work / "printed.pdf"
-        chromium(binary, tempfile.mkdtemp(dir=tmp), "--no-pdf-header-footer",
-                 f"--print-to-pdf={printed}", report.as_uri())
-        check_pdf(printed, "chromium's print of the HTML", failures)
-        check_pdf(ours, "the PDF export", failures)
+    for patient in PATIENTS:
+        print(f"== {patient.name}")
+        with tempfile.TemporaryDirectory(prefix="prognosis-browser-") as tmp:
+            found: list[str] = []
+            check_patient(binary, patient, Path(tmp), found)
+            failures += [f"{patient.name}: {f}" for f in found]
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
     return 1 if failures else 0
