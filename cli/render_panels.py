@@ -10,7 +10,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from prognosis.engine import text as words
-from prognosis.engine.disagreements import Disagreement, number_text
+from prognosis.engine.disagreements import Disagreement
 from prognosis.engine.near_cutoffs import NearCutoff
 from prognosis.engine.patient import Patient
 
@@ -24,8 +24,8 @@ NEAR_TITLE = "Near a cut-off (margins are tool conventions, not evidence)"
 
 
 def value_with_unit(value: Any, unit: str | None) -> str:
-    shown = number_text(value) if isinstance(value, float) else \
-        ("true" if value is True else "false" if value is False else str(value))
+    """A value with its unit, as a trace shows it (up to four decimals)."""
+    shown = words.exact(value) if isinstance(value, float) else words.plain(value)
     return f"{shown} {unit}" if unit else shown
 
 
@@ -62,9 +62,10 @@ def _estimates_text(estimates: Sequence[Mapping[str, Any]]) -> str:
     for e in estimates:
         endpoint = fmt.ENDPOINTS.get(e["endpoint"], e["endpoint"].replace("_", " "))
         if e["statistic"] == "median_months":
-            parts.append(f"median {endpoint} {number_text(e['value'])} mo")
+            parts.append(f"median {endpoint} {words.value_with_unit(e['value'], 'mo')}")
         else:
-            parts.append(f"{fmt.horizon_text(e['horizon_months'])} {endpoint} {e['value']:.1f}%")
+            parts.append(f"{fmt.horizon_text(e['horizon_months'])} {endpoint} "
+                         f"{words.percent(e['value'])}")
     return "; ".join(parts)
 
 

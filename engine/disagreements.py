@@ -63,21 +63,6 @@ class Disagreement:
                 "studies": [s.to_dict() for s in self.studies]}
 
 
-def _num(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return number_text(value)
-    return str(value)
-
-
-def number_text(value: float) -> str:
-    """Up to four decimals, no trailing zeros: 700.0625, 17, 0.185."""
-    if abs(value) >= 1e6 or (value and abs(value) < 1e-4):
-        return f"{value:g}"
-    return f"{value:.4f}".rstrip("0").rstrip(".")
-
-
 def value_text(name: str, values: Mapping[str, Any], given: Mapping[str, Any],
                fields: FieldDictionary) -> str:
     """"1.7 cm (17 mm)"; "unknown" when the field is not known."""
@@ -90,14 +75,9 @@ def value_text(name: str, values: Mapping[str, Any], given: Mapping[str, Any],
 
 
 def _stated(atoms: Sequence[Atom]) -> str:
-    parts = []
-    for a in atoms:
-        unit = f" {a.stated_unit}" if a.stated_unit else ""
-        stated = a.stated_value
-        shown = "[" + ", ".join(map(str, stated)) + "]" if isinstance(stated, list) \
-            else _num(stated)
-        parts.append(f"{a.op} {shown}{unit}")
-    return " and ".join(parts)
+    from .text import stated
+
+    return " and ".join(stated(a.op, a.stated_value, a.stated_unit) for a in atoms)
 
 
 def _adverse_side(f: FactorResult) -> Truth:

@@ -29,6 +29,37 @@ def number(value: float) -> str:
     return f"{rounded:g}" if abs(rounded) < 1e15 else f"{value:g}"
 
 
+def exact(value: float) -> str:
+    """A number for a trace: up to four decimals, no trailing zeros (700.0625, 17, 0.185)."""
+    if abs(value) >= 1e6 or (value and abs(value) < 1e-4):
+        return f"{value:g}"
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def general(value: float) -> str:
+    """A number as written in a paper or a rule file: 5.6, 0.00082, 2998 (Python's %g)."""
+    return f"{value:g}"
+
+
+def percent(value: float) -> str:
+    """A survival percentage as the papers give it: one decimal (10.5%, 82.0%)."""
+    return f"{value:.1f}%"
+
+
+def plain(value: Any) -> str:
+    """Any patient or rule value: true/false, numbers without trailing zeros, text as is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return general(value)
+    return str(value)
+
+
+def stated_estimate(value: float, unit: str) -> str:
+    """An estimate as the paper states it: "39%", "1.9 years"."""
+    return f"{general(value)} {unit}".replace(" percent", "%")
+
+
 PLURALS = {"days": "day", "weeks": "week", "months": "month", "years": "year"}
 
 
@@ -84,7 +115,7 @@ def estimate_phrase(e: Estimate) -> str:
         if e.stated_unit == "years":
             value = f"{number(e.stated_value)} y ({number(e.value)} mo)"
         return f"median {endpoint} from {e.origin}: {value}"
-    return f"{horizon(e.horizon_months)} {endpoint} from {e.origin}: {e.value:.1f}%"
+    return f"{horizon(e.horizon_months)} {endpoint} from {e.origin}: {percent(e.value)}"
 
 
 def scope_phrase(e: Estimate, result: Result | None = None) -> str:

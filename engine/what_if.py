@@ -87,7 +87,9 @@ def input_changes(before: Patient, after: Patient) -> list[dict[str, Any]]:
 
 
 def _estimates(items: Sequence[Mapping[str, Any]]) -> list[str]:
-    return [f"{e['label']}: {e['value']:g}" for e in items]
+    from .text import general
+
+    return [f"{e['label']}: {general(e['value'])}" for e in items]
 
 
 def _options(items: Sequence[Mapping[str, Any]]) -> list[str]:
