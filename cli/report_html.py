@@ -176,16 +176,11 @@ def _summary(results: Sequence[Result], units: Mapping[str, str],
 
 
 def _inputs(comparison: Comparison) -> str:
-    """The inputs as given and as understood: a row per field (the text layer's lines, which
-    start with the field's name), and a row for what no single field says."""
-    names = {*comparison.patient.given, *comparison.patient.derived, *comparison.patient.bounds}
-    body = []
-    for line in comparison.inputs():
-        name, _, rest = line.partition(": ")
-        if name in names:
-            body.append(f'<tr><th scope="row" class="id">{_e(name)}</th><td>{_e(rest)}</td></tr>')
-        else:
-            body.append(f'<tr><td colspan="2">{_e(line)}</td></tr>')
+    """The inputs as given and as understood: a row per field, and a row for what no single
+    field says (the treatments left undecided)."""
+    body = [f'<tr><th scope="row" class="id">{_e(name)}</th><td>{_e(text)}</td></tr>' if name
+            else f'<tr><td colspan="2">{_e(text)}</td></tr>'
+            for name, text in words.input_rows(comparison.patient, comparison.fields)]
     return ('<table class="inputs"><caption>As given (= as understood where it differs)'
             '</caption><thead><tr><th scope="col">Field</th><th scope="col">Value</th></tr>'
             f"</thead><tbody>{''.join(body)}</tbody></table>")
