@@ -257,16 +257,17 @@ def test_html_summary_of_options(tmp_path: Path) -> None:
     study, applies, outcome, figures = (c.text() for c in row.iter() if c.tag in ("th", "td"))
     assert (study, applies) == ("NCDB (Abugideiri) 2022", "yes")
     assert outcome.startswith("options (treatment undecided): if metastasectomy (any site), "
-                              "chemotherapy, radiotherapy: SP+M+C+R ")
-    assert outcome.endswith("if no metastasectomy, no chemotherapy, no radiotherapy: SP alone")
+                              "chemotherapy, radiotherapy to the primary: SP+M+C+R ")
+    assert outcome.endswith("if no metastasectomy at any site, no chemotherapy, no "
+                            "radiotherapy to the primary: SP alone")
     assert figures == (
         "5-y OS from initial diagnosis: 28.7% [all treatment groups of adipocytic (liposarcoma) "
         "histology (not this patient's treatment)] median OS from initial diagnosis: 2.3 y "
         "(27.6 mo) [all treatment groups of adipocytic (liposarcoma) histology (not this "
         "patient's treatment)] 7 options, each with its figures: see below")
     section = page.find("section", id="study-abugideiri-2022").text()
-    assert "if no metastasectomy, no chemotherapy, no radiotherapy: 5-y OS from initial " \
-        "diagnosis: 12.6%" in section
+    assert "if no metastasectomy at any site, no chemotherapy, no radiotherapy to the primary: " \
+        "5-y OS from initial diagnosis: 12.6%" in section
 
 
 def test_sparse_report_says_what_a_study_needs_and_shows_no_figures(tmp_path: Path) -> None:
