@@ -209,7 +209,7 @@ def test_html_panels_sources_and_rule_sets(tmp_path: Path, library: RuleLibrary,
     assert f"Created {CREATED} by prognosis-comparator {VERSION}" in page.find("header").text()
 
 
-AGREEING = ("histology: leiomyosarcoma\nlung_metastasis_count: 2\n"
+AGREEING = ("histology: leiomyosarcoma\nprimary_site: uterus\nlung_metastasis_count: 2\n"
             "lung_metastasis_max_diameter: 25 mm\nextrapulmonary_metastases: false\n"
             "disease_free_interval: 5 years\ntreatment_free_interval: 6 months\n")
 
@@ -239,7 +239,7 @@ def test_html_summary_says_whether_each_study_applies(tmp_path: Path) -> None:
             for tr in summary.find("tbody").iter("tr")]
     assert rows == [
         ["SLMS 2021", "yes, if pulmonary metastasectomy", "score 3 of 3",
-         "3-y OS from first pulmonary metastasectomy: 10.5%"],
+         "3-y OS from first pulmonary metastasectomy: 10.5% [patients with score 3]"],
         ["Burkhard-Meier 2025", "yes, if pulmonary metastasectomy", "risk signals (no score)",
          "no survival figure published for patients like this one"],
         ["Liu 2022", "no: histology is leiomyosarcoma", "", ""],
