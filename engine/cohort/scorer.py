@@ -138,6 +138,25 @@ class _RuleSetState:
     decided: list[Result | None] = field(default_factory=list)  # by options text index
 
 
+def _given_only(fields: FieldDictionary) -> frozenset[str]:
+    """Fields whose value matters to the implications only as given or not (a date of
+    resection implies primary surgery): the scorer applies the implications once per
+    given / blank, not once per distinct date. Exact only where the value can never show
+    in a message: the field implies nothing when true or false, nothing implies it, and
+    what it implies when given takes part in no other implication (apply_implications
+    names a given field's value only in a contradiction reached through a chain)."""
+    defs = fields.fields.values()
+    chained = {name for f in defs if f.implies or f.implies_if_false
+               for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}))}
+    given_targets = [t for f in defs for t in (f.implies_if_given or {})]
+    return frozenset(
+        f.name for f in defs
+        if f.implies_if_given and f.name not in chained
+        and f.name not in given_targets
+        and not any(t in chained or given_targets.count(t) > 1
+                    or fields.fields[t].implies_if_given for t in f.implies_if_given))
+
+
 class CohortScorer:
     """Scores batches under a fixed list of rule sets (one instance per process)."""
 
@@ -170,6 +189,7 @@ class CohortScorer:
                    for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}),
                                 *(f.implies_if_given or {}))}
         self._implication_fields = tuple(sorted(implied))
+        self._given_only = _given_only(fields)
         self._stage_memo: dict[tuple[Any, ...], tuple[dict[str, int],
                                                       list[tuple[str | None, str]]]] = {}
         self._deriver = Deriver(fields, self._codecs)
@@ -249,6 +269,8 @@ class CohortScorer:
         reads = self._implication_fields
         if n and any(name in ids for name in reads):
             columns = [ids.get(name, np.full(n, UNKNOWN, dtype=np.int64)) for name in reads]
+            columns = [np.minimum(column, 0) if name in self._given_only else column
+                       for name, column in zip(reads, columns, strict=True)]
             combos, _, inverse = group_rows(columns)
             outputs = []
             for combo in map(tuple, combos.tolist()):
