@@ -167,6 +167,22 @@ def test_nested_parquet_columns_are_exit_2(tmp_path: Path, column: pa.Array) -> 
     assert "nested Parquet column(s) 'lung_metastasis_count'" in err
 
 
+def test_parquet_columns_with_a_unit_header_are_read(tmp_path: Path) -> None:
+    """A Parquet column named with its unit ("... [mm]") is found under that name (it
+    was looked up by its field name and the run failed with an internal error)."""
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["x"], "lung_metastasis_max_diameter [mm]": ["18"]}),
+                   source)
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+    assert code == ExitCode.OK, err
+    nested = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({"id": ["x"], "lung_metastasis_max_diameter [mm]":
+                             pa.array([[1, 2]], pa.list_(pa.int64()))}), nested)
+    code, _, err = cohort(str(nested))
+    assert code == ExitCode.BAD_INPUT
+    assert "nested Parquet column(s) 'lung_metastasis_max_diameter [mm]'" in err
+
+
 def test_a_fifo_as_input_is_refused_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "in.csv"
     os.mkfifo(fifo)

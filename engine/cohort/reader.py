@@ -265,8 +265,9 @@ class CohortInput:
     def _refuse_nested(self) -> None:
         """Parquet list, struct and map columns hold no patient value: say so, exit 2."""
         schema = self._parquet.schema_arrow
-        nested = [f"'{name}' ({schema.field(name).type})"
-                  for name in [*self.header.fields, *self.header.kept]
+        written = [self.header.sources.get(name, name)
+                   for name in [*self.header.fields, *self.header.kept]]
+        nested = [f"'{name}' ({schema.field(name).type})" for name in written
                   if pa.types.is_nested(schema.field(name).type)]
         if nested:
             raise InputError([Problem(self.shown, "nested Parquet column(s) " + ", ".join(nested)
