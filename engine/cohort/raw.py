@@ -38,6 +38,12 @@ class Factorised:
             self._uniques = self.dictionary.to_pylist()
         return self._uniques
 
+    def raw(self, code: int) -> Any:
+        """One distinct value, without making the Python list of all of them."""
+        if self._uniques is None and self.dictionary is not None:
+            return self.dictionary[code].as_py()
+        return self.uniques[code]
+
 
 @dataclass(frozen=True)
 class RawBatch:

@@ -338,15 +338,27 @@ class CohortScorer:
     def _rejections(self, batch: RawBatch, ids: Mapping[str, np.ndarray],
                     bad: Mapping[str, dict[int, str]],
                     problems: Mapping[int, list[tuple[str | None, str]]]) -> list[Rejection]:
+        """One Rejection per (row, field, message), in row order, then column order. A
+        value is shown once per distinct raw value, not once per row."""
         found: list[tuple[int, int, Rejection]] = []
         order = {name: i for i, name in enumerate(batch.columns)}
+        first_row = batch.first_row
+        shown: dict[tuple[str, int], str] = {}
+
+        def shown_at(name: str, code: int) -> str:
+            text = shown.get((name, code))
+            if text is None:
+                text = shown[(name, code)] = shown_value(batch.columns[name].raw(code))
+            return text
+
         for name, messages in bad.items():
-            column = batch.columns[name]
-            for at in np.flatnonzero(ids[name] == BAD).tolist():
-                code = int(column.codes[at])
-                found.append((at, order[name], Rejection(
-                    batch.first_row + at, name, shown_value(column.uniques[code]),
-                    messages[code])))
+            rows = np.flatnonzero(ids[name] == BAD)
+            codes = batch.columns[name].codes[rows].tolist()
+            position = order[name]
+            for at, code in zip(rows.tolist(), codes, strict=True):
+                found.append((at, position, Rejection(first_row + at, name,
+                                                      shown_at(name, code), messages[code])))
+        last = len(order)
         for at, items in problems.items():
             seen: set[tuple[str | None, str]] = set()
             for field_name, message in items:
@@ -355,11 +367,10 @@ class CohortScorer:
                 seen.add((field_name, message))
                 value = ""
                 if field_name is not None and field_name in batch.columns:
-                    column = batch.columns[field_name]
-                    code = int(column.codes[at])
-                    value = shown_value(column.uniques[code]) if code >= 0 else ""
-                found.append((at, len(order), Rejection(batch.first_row + at, field_name,
-                                                        value, message)))
+                    code = int(batch.columns[field_name].codes[at])
+                    value = shown_at(field_name, code) if code >= 0 else ""
+                found.append((at, last, Rejection(first_row + at, field_name, value,
+                                                  message)))
         found.sort(key=lambda item: (item[0], item[1]))
         return [r for _, _, r in found]
 
