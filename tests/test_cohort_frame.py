@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 from pathlib import Path
 
@@ -48,6 +49,10 @@ def test_a_bad_row_raises_unless_skipped() -> None:
         kept = score_frame(bad, errors="skip")
     assert kept["row"].tolist() == [1]
     assert kept.attrs["rejections"][0]["field"] == "histology"
+    # pandas deep-copies attrs in most operations: the rejections are shared, not copied
+    assert copy.deepcopy(kept.attrs)["rejections"] is kept.attrs["rejections"]
+    assert (kept.assign(x=1)).attrs["rejections"] is kept.attrs["rejections"]
+    assert pickle.loads(pickle.dumps(kept)).attrs["rejections"] == kept.attrs["rejections"]
 
 
 def test_dask_on_two_worker_processes_gives_the_single_process_answer(
