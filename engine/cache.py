@@ -4,8 +4,9 @@ Parsing and validating the YAML rule files costs about 25 ms of a 150 ms
 `prognosis compare`; the validated library, pickled, loads in under 1 ms.
 The cache lives in the user's own cache directory ($PROGNOSIS_CACHE_DIR, else
 $XDG_CACHE_HOME/prognosis, else ~/.cache/prognosis) and is keyed by the tool
-version, the Python version and the name, size and modification time of every
-file in the rules directory, so any edit rebuilds it. A cache that cannot be
+version, the Python version, the modification time of every engine module and
+the name, size and modification time of every file in the rules directory, so
+any edit rebuilds it. A cache that cannot be
 read or written is ignored: the rules are then loaded from YAML as usual.
 Set PROGNOSIS_NO_CACHE=1 to bypass it.
 """
@@ -32,6 +33,12 @@ def cache_dir() -> str:
 
 def _key(directory: str, version: str) -> str:
     parts = [f"v{_FORMAT}", version, sys.version.split()[0], os.path.realpath(directory)]
+    # The engine's own modules too: in an editable install (development) an edit to
+    # model.py must not be served a library pickled by the previous code.
+    here = os.path.dirname(os.path.abspath(__file__))
+    for entry in sorted(os.scandir(here), key=lambda e: e.name):
+        if entry.name.endswith(".py"):
+            parts.append(f"{entry.name}:{entry.stat().st_mtime_ns}")
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
             stat = entry.stat()
