@@ -11,7 +11,8 @@ ENDPOINTS = {
     "disease_free_survival": "DFS",
 }
 MARK = {True: "+", False: "-", None: "?"}
-NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+NUMBERS = dict(enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight",
+                          "nine", "ten"), start=1))
 
 
 def heading(patient_id: str | None, count: int) -> str:

@@ -42,6 +42,11 @@ class Comparator:
         return [assemble(rs, patient.values, self.verdicts(rs, patient.values))
                 for rs in self.rule_sets]
 
+    def evaluate_one(self, rule_set_id: str, patient: Patient) -> Result:
+        """One rule set's result alone (the others are not evaluated)."""
+        [rs] = [r for r in self.rule_sets if r.id == rule_set_id]
+        return assemble(rs, patient.values, self.verdicts(rs, patient.values))
+
 
 def _shown(value: Any) -> str:
     if isinstance(value, bool):

@@ -206,6 +206,9 @@ RULE_SET = Obj(
         "performance": ListOf(PERFORMANCE),
         "reported_effects": ListOf(REPORTED_EFFECT),
         "statements": ListOf(STATEMENT),
+        "display_order": Num(integer=True, description=(
+            "Where the study stands among the others in every table and report (lower "
+            "first). Studies without one follow, by citation year, then id.")),
         "field_meanings": MapOf(Str(), description="How this study reads a patient field, "
                                 "where it differs from rules/fields.yaml's description."),
     },

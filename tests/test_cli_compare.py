@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from clirun import DEMO, EXAMPLES, ROOT, run
+from conftest import ROSTER, ROSTER_STUDIES
 
 from prognosis.cli.app import ExitCode
 
@@ -47,13 +48,12 @@ def test_table_marks_unknown_factor_and_gives_the_reason() -> None:
 
 
 def test_json_contract() -> None:
-    doc = compare_json(DEMO)
+    doc = compare_json(DEMO, *ROSTER_STUDIES)
     assert doc["patient"]["lung_metastasis_max_diameter"] == 17.0  # "1.7 cm" in mm
     assert doc["patient"]["disease_free_interval"] == pytest.approx(700.0625)  # 23 months
     assert doc["units"]["disease_free_interval"] == "days"
     assert "id" not in doc["patient"] and doc["patient_id"] == "example-lms-lung"
-    assert [r["rule_set"] for r in doc["results"]] == [
-        "slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022", "librizzi-2022"]
+    assert [r["rule_set"] for r in doc["results"]] == list(ROSTER)
     for result in doc["results"]:
         for key in ("rule_set", "title", "citation", "status", "reasons", "score",
                     "score_range", "group", "estimates", "factors", "caveats"):
@@ -93,7 +93,7 @@ def test_json_medians_are_months_with_null_horizon() -> None:
 
 
 def test_markdown_table() -> None:
-    code, out, _ = run("compare", str(DEMO), "--format", "markdown")
+    code, out, _ = run("compare", str(DEMO), *ROSTER_STUDIES, "--format", "markdown")
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "## Patient example-lms-lung: what five published studies observed"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from clirun import DEMO, run
+from conftest import ROSTER, ROSTER_STUDIES
 
 from prognosis.engine.loader import VERSION, bundled_rules_dir
 
 EPOCH = "1714521600"  # 2024-05-01T00:00:00Z
 CREATED = "2024-05-01T00:00:00Z"
-RULE_SETS = ("slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022", "librizzi-2022")
 
 
 class _Page(HTMLParser):
@@ -47,7 +47,7 @@ def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def export(tmp_path: Path, name: str, *extra: str) -> tuple[str, str]:
     path = tmp_path / name
-    code, out, err = run("compare", str(DEMO), "--export", str(path), *extra)
+    code, out, err = run("compare", str(DEMO), *ROSTER_STUDIES, "--export", str(path), *extra)
     assert code == 0, err
     assert f"report written to {path}" in err
     return path.read_text(encoding="utf-8"), out
@@ -72,7 +72,7 @@ def assert_report_content(text: str) -> None:
         "It is not medical advice",
     ):
         assert fragment in text, fragment
-    for rule_set in RULE_SETS:
+    for rule_set in ROSTER:
         sha = hashlib.sha256((bundled_rules_dir() / f"{rule_set}.yaml").read_bytes()).hexdigest()
         assert f"{rule_set} 1.0.0, research, reviewed 2026-11-23 sha256 {sha}" in text
 
@@ -156,8 +156,8 @@ def test_bad_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_compare_json_names_rule_set_hashes_and_tool() -> None:
     from clirun import run_json
 
-    doc = run_json("compare", str(DEMO), "--format", "json")
-    assert [r["id"] for r in doc["rule_sets"]] == list(RULE_SETS)
+    doc = run_json("compare", str(DEMO), *ROSTER_STUDIES, "--format", "json")
+    assert [r["id"] for r in doc["rule_sets"]] == list(ROSTER)
     for r in doc["rule_sets"]:
         sha = hashlib.sha256((bundled_rules_dir() / f"{r['id']}.yaml").read_bytes()).hexdigest()
         assert (r["version"], r["status"], r["sha256"]) == ("1.0.0", "research", sha)
