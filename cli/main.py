@@ -29,4 +29,18 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    cli(prog_name="prognosis")
+    """The console script. A bug outside any command's own handling (app.reports_errors)
+    still ends as an internal error: exit 70, a message, no traceback."""
+    try:
+        cli(prog_name="prognosis")
+    except Exception as exc:
+        import os
+        import sys
+
+        from .app import ExitCode
+
+        if os.environ.get("PROGNOSIS_DEBUG"):
+            raise
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (set PROGNOSIS_DEBUG=1 "
+                         "for a traceback; please report it)\n")
+        sys.exit(ExitCode.INTERNAL_ERROR)

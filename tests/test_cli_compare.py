@@ -216,7 +216,7 @@ def test_broken_rules_directory_is_reported_with_its_line(tmp_path: Path) -> Non
     assert "did you mean 'lung_metastasis_count'" in err
 
 
-def test_internal_error_exits_1_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_exits_70_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     from prognosis.engine import evaluate
 
     def boom(self: object, patient: object) -> None:
@@ -224,7 +224,7 @@ def test_internal_error_exits_1_without_traceback(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(evaluate.Comparator, "evaluate", boom)
     code, out, err = run("compare", str(DEMO))
-    assert code == ExitCode.ERROR
+    assert code == ExitCode.INTERNAL_ERROR == 70
     assert "internal error: RuntimeError: simulated bug" in err
     assert "Traceback" not in err and out == ""
 
@@ -234,3 +234,10 @@ def test_help_and_version() -> None:
     assert code == 0 and "PATIENT is a YAML or JSON file" in out and "--format" in out
     code, out, _ = run("--version")
     assert code == 0 and "0.1.0" in out
+
+
+def test_exit_codes_are_unique_and_distinct() -> None:
+    """CI must tell "found problems" from "crashed": no two names share a value."""
+    assert (ExitCode.OK, ExitCode.FINDINGS, ExitCode.BAD_INPUT, ExitCode.REJECTED_ROWS,
+            ExitCode.INTERNAL_ERROR) == (0, 1, 2, 3, 70)
+    assert len(ExitCode.__members__) == len({int(code) for code in ExitCode})  # no aliases
