@@ -37,7 +37,13 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
 
 
 class MarkedSafeLoader(_Base):  # type: ignore[misc]
-    """SafeLoader that rejects duplicate keys and records marks on mappings."""
+    """SafeLoader that collects duplicate keys (every one) and records marks on mappings.
+
+    A repeated key keeps its first value and is listed in `duplicates`; parse_yaml
+    rejects the document when there is any, naming all of them at once.
+    """
+
+    duplicates: list[Problem]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> MarkedDict:
         self.flatten_mapping(node)
@@ -53,10 +59,11 @@ class MarkedSafeLoader(_Base):  # type: ignore[misc]
             key = str(key)
             if key in result:
                 first = result.key_marks[key][0]
-                raise DuplicateKeyError(
-                    "while constructing a mapping", node.start_mark,
-                    f"duplicate key '{key}' (first defined on line {first})",
-                    key_node.start_mark)
+                mark = key_node.start_mark
+                self.duplicates.append(Problem(
+                    "", f"duplicate key '{key}' (first defined on line {first})",
+                    line=mark.line + 1, col=mark.column + 1, code="duplicate-key"))
+                continue
             result[key] = self.construct_object(value_node, deep=deep)
             result.key_marks[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return result
@@ -69,9 +76,27 @@ MarkedSafeLoader.add_constructor(
 
 
 def parse_yaml(text: str, path: str) -> Any:
-    """Parse YAML (or JSON) text; syntax errors become an InputError with the line."""
+    """Parse YAML (or JSON) text; syntax errors and every duplicate key become an
+    InputError with their lines."""
+    data, duplicates = parse_yaml_keeping_duplicates(text, path)
+    if duplicates:
+        raise InputError(duplicates)
+    return data
+
+
+def parse_yaml_keeping_duplicates(text: str, path: str) -> tuple[Any, list[Problem]]:
+    """The document (a repeated key keeps its first value) and a problem per duplicate key;
+    syntax errors raise InputError. `rules check` uses this to report every duplicate and
+    still check the rest of the file."""
     try:
-        return yaml.load(text, Loader=MarkedSafeLoader)
+        loader = MarkedSafeLoader(text)
+        loader.duplicates = []
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+        return data, [Problem(path, p.message, line=p.line, col=p.col, code=p.code)
+                      for p in loader.duplicates]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -79,7 +104,7 @@ def parse_yaml(text: str, path: str) -> Any:
         what = exc.problem or exc.context or "invalid YAML"
         code = "yaml-syntax"
         if isinstance(exc, DuplicateKeyError):
-            message, code = what, "duplicate-key"
+            message = f"YAML keys must be plain text: {what}"
         elif isinstance(exc, yaml.constructor.ConstructorError):
             message = f"YAML tag not allowed or not understood: {what}"
         else:
@@ -100,10 +125,13 @@ def read_text(path: str) -> str:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except FileNotFoundError:
-        raise InputError([Problem(path, "no such file")]) from None
+        raise InputError([Problem(path, "no such file", code="read-error")]) from None
     except IsADirectoryError:
-        raise InputError([Problem(path, "is a directory, not a file")]) from None
+        raise InputError([Problem(path, "is a directory, not a file", code="read-error")]
+                         ) from None
     except UnicodeDecodeError as exc:
-        raise InputError([Problem(path, f"not UTF-8 text ({exc.reason})")]) from None
+        raise InputError([Problem(path, f"not UTF-8 text ({exc.reason})", code="read-error")]
+                         ) from None
     except OSError as exc:
-        raise InputError([Problem(path, f"cannot be read: {exc.strerror}")]) from None
+        raise InputError([Problem(path, f"cannot be read: {exc.strerror}", code="read-error")]
+                         ) from None
