@@ -312,3 +312,71 @@ def test_every_bundled_rule_file_references_the_schema() -> None:
 
 def test_environment_is_clean_for_editor_tests() -> None:
     assert os.environ.get("PROGNOSIS_EDIT_PROMPT") is None
+
+
+P23 = ("id: p23\nhistology: leiomyosarcoma\nlung_metastasis_count: 2\n"
+       "lung_metastasis_max_diameter: 2.3 cm\nextrapulmonary_metastases: false\n")
+
+
+def _bm_over_2_5_cm(rules: Path, tmp_path: Path) -> tuple[Path, Path]:
+    new = tmp_path / "changed"
+    shutil.copytree(rules, new)
+    _break(new / "burkhard-meier-2025.yaml", "value: 2, unit: cm}", "value: 2.5, unit: cm}")
+    patient = tmp_path / "p23.yaml"
+    patient.write_text(P23)
+    return new, patient
+
+
+def test_diff_names_the_factor_a_cut_off_change_flips(rules: Path, tmp_path: Path) -> None:
+    """Burkhard-Meier's `> 2 cm` -> `> 2.5 cm`: the 2.3 cm patient loses diameter_over_2cm."""
+    new, patient = _bm_over_2_5_cm(rules, tmp_path)
+    code, out, _ = run("rules", "diff", str(rules), str(new), "--patients", str(patient))
+    assert code == 1
+    edited = new / "burkhard-meier-2025.yaml"
+    line = next(i for i, text in enumerate(edited.read_text().splitlines(), 1)
+                if "diameter_over_2cm" in text) + 2
+    assert f"{edited}:{line}: factors[diameter_over_2cm].when.value: 2 -> 2.5" in out
+    assert "value: 2.5, unit: cm}" in edited.read_text().splitlines()[line - 1]
+    assert f"burkhard-meier-2025: {patient}: factor diameter_over_2cm: true -> false" in out
+    assert "caveat" not in out  # only the factor's cut-off was edited, not the caveat's
+    assert out.splitlines()[-1] == ("2 change(s) for 2 patient(s); 1 change(s) in the rule "
+                                    "files")
+
+
+def test_diff_reports_estimate_values_and_units(rules: Path, tmp_path: Path) -> None:
+    new = tmp_path / "changed"
+    shutil.copytree(rules, new)
+    text = (new / "abugideiri-2022.yaml").read_text()
+    assert "unit: years" in text
+    (new / "abugideiri-2022.yaml").write_text(text.replace("unit: years", "unit: months", 1))
+    code, out, _ = run("rules", "diff", str(rules), str(new), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    [edit] = report["rule_file_changes"]
+    assert (edit["before"], edit["after"], edit["what"].endswith(".unit")) == (
+        "years", "months", True)
+    changed = {(c["what"].split(" (")[0], c["before"] / c["after"])
+               for c in report["patient_changes"] if c["what"].startswith("estimate")}
+    assert changed and all(ratio == pytest.approx(12) for _, ratio in changed)
+
+
+def test_diff_markdown_for_a_pull_request(rules: Path, tmp_path: Path) -> None:
+    new, patient = _bm_over_2_5_cm(rules, tmp_path)
+    code, out, _ = run("rules", "diff", str(rules), str(new), "--patients", str(patient),
+                       "--format", "markdown")
+    assert code == 1
+    assert out.startswith("## Rule diff\n\n**2 change(s) for 2 patient(s); 1 change(s) in the "
+                          "rule files**")
+    assert "| `burkhard-meier-2025.yaml:" in out and "| `factors[diameter_over_2cm].when." \
+        "value` | 2 | 2.5 |" in out
+    assert f"| burkhard-meier-2025 | {patient} | factor diameter_over_2cm | true | false |" in out
+
+
+def test_diff_of_text_only_edits_exits_0(rules: Path, tmp_path: Path) -> None:
+    new = tmp_path / "changed"
+    shutil.copytree(rules, new)
+    _break(new / "slms.yaml", "short_name: SLMS", "short_name: S.L.M.S.")
+    code, out, _ = run("rules", "diff", str(rules), str(new))
+    assert code == 0
+    assert out.splitlines() == [f"{new / 'slms.yaml'}:7: short_name: SLMS -> S.L.M.S.",
+                                "0 change(s) for 0 patient(s); 1 change(s) in the rule files"]

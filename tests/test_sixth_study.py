@@ -81,3 +81,16 @@ def test_cohort(rules: Path, tmp_path: Path) -> None:
     assert [r["results"][0]["status"] for r in rows] == ["complete", "complete",
                                                           "not_applicable"]
     assert [r["results"][0]["factors"][0]["present"] for r in rows[:2]] == [True, False]
+
+
+def test_rules_diff(rules: Path, tmp_path: Path) -> None:
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    text = (rules / f"{SIXTH}.yaml").read_text()
+    (changed / f"{SIXTH}.yaml").write_text(text.replace("value: 10, unit: mm", "value: 11, "
+                                                        "unit: mm"))
+    code, out, err = run("rules", "diff", str(rules / f"{SIXTH}.yaml"),
+                         str(changed / f"{SIXTH}.yaml"))
+    assert code == 1, out + err
+    assert f"{SIXTH}: example 'Exactly at the cut-off': factor example_factor: true -> false" \
+        in out
