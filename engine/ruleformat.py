@@ -170,6 +170,15 @@ EXAMPLE = Obj(
                       "subgroup": Nullable(Str()),
                       "factors": Any_(description="factor id: true / false / null"),
                       "caveats": Any_(description="caveat id: true / false / null"),
+                      "estimates": ListOf(Str(), description=(
+                          "Every estimate the patient gets, in order, as "
+                          "'overall_survival 36 months: 10.5%' or "
+                          "'overall_survival median: 26 months'.")),
+                      "reference_estimates": ListOf(Str(), description=(
+                          "The whole-cohort estimates shown, as for 'estimates'.")),
+                      "effects": ListOf(Str(), description=(
+                          "Each present factor as 'id: direction' then its effects "
+                          "('HR 5.6'), each holding group with effects as 'id: HR 0.5'.")),
                   })},
 )
 
