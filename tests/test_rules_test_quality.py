@@ -80,7 +80,7 @@ def test_examples_may_assert_estimates_and_effects(tmp_path: Path) -> None:
         "'max_diameter_15mm_or_more: adverse OR 3.86', "
         "'six_or_more_metastases: adverse OR 2.65']\n"), 1))
     assert run("rules", "test", str(path))[0] == 0
-    path.write_text(path.read_text().replace("36 months: 10.5%", "36 months: 11.5%"))
+    path.write_text(path.read_text().replace("36 months: 10.5%", "36 months: 11.5%", 1))
     code, out, _ = run("rules", "test", str(path), "--format", "json")
     [failed] = [e for e in json.loads(out)["examples"] if not e["passed"]]
     assert code == 1 and failed["message"] == ("estimates: expected ['overall_survival 36 "
