@@ -179,7 +179,8 @@ def test_edit_valid_change_replaces_atomically_and_keeps_bak(rules: Path,
                                                               tmp_path: Path) -> None:
     path = rules / "slms.yaml"
     before = path.read_text()
-    editor = _editor(tmp_path, 'sed -i "s/value: 39.0/value: 39.5/; s/36 months: 39%/36 months: 39.5%/" "$1"\n')
+    editor = _editor(tmp_path, 'sed -i "s/value: 39.0/value: 39.5/; '
+                     's/36 months: 39%/36 months: 39.5%/" "$1"\n')
     code, _, err = run("rules", "edit", "slms", "--rules", str(rules),
                        env={"EDITOR": editor, "VISUAL": ""})
     assert code == 0, err
@@ -241,8 +242,9 @@ def test_edit_without_changes_and_unknown_id(rules: Path, tmp_path: Path) -> Non
 def test_edit_interrupted_leaves_original(rules: Path, tmp_path: Path) -> None:
     path = rules / "slms.yaml"
     before = path.read_text()
-    editor = _editor(tmp_path, 'sed -i "s/value: 39.0/value: 39.5/; s/36 months: 39%/36 months: 39.5%/" "$1"\nkill -INT $PPID\n'
-                               'sleep 1\n')
+    editor = _editor(tmp_path, 'sed -i "s/value: 39.0/value: 39.5/; '
+                     's/36 months: 39%/36 months: 39.5%/" "$1"\nkill -INT $PPID\n'
+                     'sleep 1\n')
     code, _, err = run("rules", "edit", "slms", "--rules", str(rules),
                        env={"EDITOR": editor, "VISUAL": ""})
     assert path.read_text() == before
