@@ -53,7 +53,7 @@ test: $(PKG)
 	$(BIN)/ruff check engine cli tests bench
 	$(MYPY)
 	$(BIN)/prognosis rules check --strict rules
-	$(BIN)/prognosis rules test rules
+	$(BIN)/prognosis rules test rules --min-coverage 100 --mutate
 	$(BIN)/prognosis rules schema --output rules/schema --check
 	$(MAKE) --no-print-directory wheel-check
 	$(BIN)/python -m pytest -q

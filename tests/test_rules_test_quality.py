@@ -10,6 +10,8 @@ import pytest
 from clirun import run
 from sixth_study import SIXTH, add_sixth_study
 
+from prognosis.engine.loader import RuleLibrary
+
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -99,3 +101,17 @@ def test_boundary_patients_at_each_cut_off() -> None:
     assert "  - name: lung_metastasis_max_diameter just under > 2 cm (1.9 cm)" in lines
     code, _, err = run("rules", "examples", "--boundaries", "nope")
     assert code == 2 and "unknown rule set 'nope'" in err
+
+
+def test_the_bundled_examples_cover_everything_and_kill_every_mutant(
+        library: RuleLibrary) -> None:
+    """The promise of issue 13: 100% coverage, no surviving mutant (fields.yaml too)."""
+    code, out, _ = run("rules", "test", "--coverage", "--mutate", "--format", "json")
+    report = json.loads(out)
+    assert code == 0
+    assert {c["rule_set"]: c["percent"] for c in report["coverage"]} == {
+        rs.id: 100.0 for rs in library.rule_sets}
+    survivors = {r["rule_set"]: [m["mutant"] for m in r["mutants"] if m["survived"]]
+                 for r in report["mutants"]}
+    assert survivors == {**{rs.id: [] for rs in library.rule_sets}, "fields.yaml": []}
+    assert all(len(r["mutants"]) >= 10 for r in report["mutants"])
