@@ -63,7 +63,10 @@ def test_command(app: App, paths: tuple[Path, ...], rules_dir: Path | None,
         if min_coverage is not None:
             failed += sum(c["percent"] < min_coverage for c in report["coverage"])
     if mutate:
-        report["mutants"] = _mutants(library)
+        # fields.yaml is mutated when a whole rules directory is tested (or the file is
+        # named): a single rule file's examples were never meant to guard all of it
+        whole = not paths or any(p.is_dir() or p.name == "fields.yaml" for p in paths)
+        report["mutants"] = _mutants(library, whole)
         failed += sum(m["survived"] for r in report["mutants"] for m in r["mutants"])
     if output_format == "json":
         click.echo(json.dumps(report, indent=2))
@@ -82,7 +85,7 @@ def _coverage_dict(c: Any) -> dict[str, Any]:
                         for i in c.items if i.missing]}
 
 
-def _mutants(library: Any) -> list[dict[str, Any]]:
+def _mutants(library: Any, with_fields: bool) -> list[dict[str, Any]]:
     from prognosis.engine.mutate import boundary_values, run_fields_mutants, run_rule_set_mutants
 
     def rows(outcomes: list[Any]) -> list[dict[str, Any]]:
@@ -103,7 +106,8 @@ def _mutants(library: Any) -> list[dict[str, Any]]:
                                                                        library.fields))}
               for rf, rs in library.rule_sets()]
     fields_dir = Path(library.fields_path).parent.resolve()
-    if any(Path(rf.path).parent.resolve() == fields_dir for rf in library.files):
+    if with_fields and any(Path(rf.path).parent.resolve() == fields_dir
+                           for rf in library.files):
         from prognosis.engine.yamlio import parse_yaml, read_text
 
         fields_doc = parse_yaml(read_text(library.fields_path), library.fields_path)
