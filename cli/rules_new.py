@@ -64,7 +64,10 @@ conflicts: []
 examples:
   - name: TODO factor present
     patient: {{lung_metastasis_count: 2, lung_metastasis_max_diameter: 12 mm}}
-    expect: {{status: complete, factors: {{example_factor: true}}, effects: ['example_factor: adverse']}}
+    expect:
+      status: complete
+      factors: {{example_factor: true}}
+      effects: ['example_factor: adverse']
   - name: TODO exactly at the cut-off
     patient: {{lung_metastasis_count: 2, lung_metastasis_max_diameter: 10 mm}}
     expect: {{status: complete, factors: {{example_factor: true}}}}
