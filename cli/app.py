@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     # A bug, never the user's input. 3 is taken by cohorts' rejected rows, so this is
     # EX_SOFTWARE of sysexits.h (70), the conventional "internal software error".
     INTERNAL_ERROR = 70
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 def _console(stderr: bool) -> Console:

@@ -68,7 +68,7 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
         from prognosis.engine.fhir import fhir_bundle
         from prognosis.engine.report import created_at
 
-        bundle = fhir_bundle(comparison.document(), created_at())
+        bundle = fhir_bundle(comparison, created_at())
         click.echo(json.dumps(bundle, indent=2, ensure_ascii=False))
     elif output_format == "markdown":
         from .render_markdown import render_markdown
@@ -76,11 +76,13 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
 
         panels = markdown_panels(person, comparison.units(), comparison.disagreements,
                                  comparison.near_cutoffs)
-        click.echo(render_markdown(person, comparison.results, panels), nl=False)
+        click.echo(render_markdown(person, comparison.results, panels,
+                                   comparison.inputs(), comparison.units()), nl=False)
     else:
         from .render_panels import rich_panels
         from .render_table import render_table
 
         render_table(app.out, person, comparison.results,
                      rich_panels(person, comparison.units(), comparison.disagreements,
-                                 comparison.near_cutoffs))
+                                 comparison.near_cutoffs), comparison.inputs(),
+                     comparison.units())

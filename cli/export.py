@@ -15,9 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from rich import box
 from rich.console import Console, RenderableType
-from rich.table import Table
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from rich.text import Text
 
@@ -28,8 +26,8 @@ from prognosis.engine.report import created_at, report_metadata
 from . import formatting as fmt
 from .app import App
 from .render_markdown import render_markdown
-from .render_panels import markdown_panels, rich_panels, value_with_unit
-from .render_table import comparison_table
+from .render_panels import markdown_panels, rich_panels
+from .render_table import LEGEND, comparison_blocks
 
 WIDTH = 100
 KINDS = (".html", ".svg", ".md", ".txt")
@@ -69,22 +67,9 @@ def _svg_format() -> str:
     return re.sub(r"@font-face \{\{.*?\}\}\n", "", CONSOLE_SVG_FORMAT, flags=re.S)
 
 
-def _inputs_table(comparison: Comparison) -> Table:
-    patient, units = comparison.patient, comparison.units()
-    table = Table("Field", "As given", "Normalised", box=box.SIMPLE_HEAD, pad_edge=False,
-                  title="Inputs", title_justify="left", title_style="bold")
-    for name, raw in patient.given.items():
-        if name == "id":
-            continue
-        given = fmt_raw(raw)
-        table.add_row(Text(name), Text(given),
-                      Text(value_with_unit(patient.values.get(name), units.get(name))))
-    for name, how in patient.derived.items():
-        if name in patient.values:
-            table.add_row(Text(name), Text("(derived)"),
-                          Text(f"{value_with_unit(patient.values[name], units.get(name))}: "
-                               f"{how}"))
-    return table
+def _inputs_block(comparison: Comparison) -> list[Text]:
+    return [Text("Inputs, as given (= as understood)", style="bold"),
+            *(Text(f"  {line}") for line in comparison.inputs())]
 
 
 def fmt_raw(raw: Any) -> str:
@@ -103,15 +88,14 @@ def _rule_set_lines(meta: Mapping[str, Any]) -> list[Text]:
 def report_renderables(comparison: Comparison, meta: Mapping[str, Any]) -> list[RenderableType]:
     patient, results = comparison.patient, comparison.results
     who = f"patient {patient.id}" if patient.id else "one patient"
-    table, notes = comparison_table(results)
+    blocks = comparison_blocks(results, comparison.units(), patient.notes)
     parts: list[RenderableType] = [
         Text(f"Prognosis comparison report: {who}", style="bold"),
         Text(f"Created {meta['created']} by {meta['tool']} {meta['version']} from "
              f"{meta['patient_source']}", style="dim"),
-        Text(""), _inputs_table(comparison),
-        Text(fmt.heading(patient.id, len(results)), style="bold"), table,
-        Text("+ present   - absent   ? unknown (not given)", style="dim"),
-        *(Text(n) for n in notes),
+        Text(""), *_inputs_block(comparison), Text(""),
+        Text(fmt.heading(patient.id, results), style="bold"), *blocks,
+        Text(LEGEND, style="dim"),
         *rich_panels(patient, comparison.units(), comparison.disagreements,
                      comparison.near_cutoffs),
         Text(""), Text("Sources", style="bold"),
@@ -132,14 +116,10 @@ def markdown_report(comparison: Comparison, meta: Mapping[str, Any]) -> str:
     units = comparison.units()
     out = [f"# Prognosis comparison report: {patient.id or 'one patient'}", "",
            f"Created {meta['created']} by {meta['tool']} {meta['version']} from "
-           f"`{meta['patient_source']}`.", "", "## Inputs", "",
-           "| Field | As given | Normalised |", "|---|---|---|"]
-    out += [f"| {n} | {fmt_raw(raw)} | {value_with_unit(patient.values.get(n), units.get(n))} |"
-            for n, raw in patient.given.items() if n != "id"]
-    out += [f"| {n} | (derived) | {value_with_unit(patient.values[n], units.get(n))}: {how} |"
-            for n, how in patient.derived.items() if n in patient.values]
+           f"`{meta['patient_source']}`.", ""]
     out += ["", render_markdown(patient, comparison.results, markdown_panels(
-        patient, units, comparison.disagreements, comparison.near_cutoffs)).rstrip(), ""]
+        patient, units, comparison.disagreements, comparison.near_cutoffs),
+        comparison.inputs(), units).rstrip(), ""]
     out += ["## Rule sets used", "", "| Rule set | Version | Status | Reviewed | sha256 |",
             "|---|---|---|---|---|"]
     out += [f"| {r['id']} | {r['version']} | {r['status']} | {r['reviewed']} | `{r['sha256']}` |"

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from prognosis.engine import text as words
 from prognosis.engine.model import Effect, Estimate
 from prognosis.engine.results import FactorResult, Result
 
-ENDPOINTS = {
-    "overall_survival": "OS",
-    "post_relapse_survival": "post-relapse survival",
-    "disease_free_survival": "DFS",
-}
+ENDPOINTS = words.ENDPOINTS
 MARK = {True: "+", False: "-", None: "?"}
 NUMBERS = dict(enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight",
                           "nine", "ten"), start=1))
 
 
-def heading(patient_id: str | None, count: int) -> str:
-    who = f"Patient {patient_id}" if patient_id else "Patient"
-    studies = "study" if count == 1 else "studies"
-    return f"{who}: what {NUMBERS.get(count, str(count))} published {studies} observed"
+def heading(patient_id: str | None, results: Sequence[Result]) -> str:
+    return words.heading(patient_id, results)
 
 
 def number(value: float) -> str:
@@ -41,25 +38,11 @@ def effect_text(effect: Effect, brief: bool = False) -> str:
 
 
 def horizon_text(months: int | None) -> str:
-    if months is None:
-        return ""
-    return f"{months // 12}-y" if months % 12 == 0 else f"{months}-mo"
+    return words.horizon(months)
 
 
 def estimate_text(e: Estimate) -> str:
-    endpoint = ENDPOINTS.get(e.endpoint, e.endpoint.replace("_", " "))
-    if e.statistic == "median_months":
-        value = f"{number(e.value)} mo"
-        if e.stated_unit == "years":
-            value = f"{number(e.stated_value)} y ({number(e.value)} mo)"
-        return f"median {endpoint} from {e.origin}: {value}"
-    return f"{horizon_text(e.horizon_months)} {endpoint} from {e.origin}: {e.value:.1f}%"
-
-
-def selector_text(e: Estimate) -> str:
-    kind, value = e.selector.kind, e.selector.value
-    return {"score": f"if score {value}", "group": f"if {value}",
-            "factor": f"if {value}"}.get(kind, "if applicable")
+    return words.estimate_phrase(e)
 
 
 def factor_lines(result: Result, brief: bool = False) -> list[str]:
@@ -95,23 +78,17 @@ def _factor_line(f: FactorResult, brief: bool) -> str:
 
 
 def applies_text(result: Result, brief: bool = False) -> str:
-    """"yes", "no: <why>" or "unknown: <what is missing>"; brief gives the patient's side only."""
-    if result.status == "not_applicable":
-        if brief:
-            return "no: " + "; ".join(p.detail for p in result.population if p.holds is False)
+    """"yes", "yes, if ..." (a treatment the study's cohort all had), "no: <why>" or
+    "needs: <what is missing>"; brief gives the patient's side only."""
+    if result.status == "not_applicable" and not brief:
         return "no: " + "; ".join(result.reasons)
-    if any(p.holds is None for p in result.population):
-        if brief:
-            return "unknown: " + "; ".join(p.detail for p in result.population
-                                           if p.holds is None)
-        return "unknown: " + "; ".join(r for r in result.reasons
-                                       if r.startswith("applicability unknown"))
-    return "yes"
+    return words.applies_phrase(result)
 
 
 def outcome_text(result: Result, brief: bool = False) -> list[str]:
-    """The score or treatment group, and what is missing to decide it (brief: only that
-    something is missing; the table lists the reasons as notes)."""
+    """The score or treatment group (one line per option when a treatment is undecided),
+    and what is missing to decide it (brief: only that something is missing; the table
+    lists the reasons as notes)."""
     if result.status == "not_applicable":
         return ["-"]
     lines: list[str] = []
@@ -124,7 +101,7 @@ def outcome_text(result: Result, brief: bool = False) -> list[str]:
         else:
             lines.append(f"score {low}-{high} of {result.max_score} (incomplete)")
     elif result.model == "group":
-        if result.group:
+        if result.group and not result.options:
             lines.append(f"group: {result.group_label}")
             group = next(g for g in result.groups if g.id == result.group)
             lines += [effect_text(e) + (f" vs {e.reference}" if e.reference else "")
@@ -132,36 +109,55 @@ def outcome_text(result: Result, brief: bool = False) -> list[str]:
             if result.subgroup:
                 sub = next(g for g in result.groups if g.id == result.subgroup)
                 lines.append(f"subgroup: {sub.label}")
-        else:
+        elif not result.options:
             labels = [g.label for g in result.groups if g.id in result.possible_groups
                       and g.parent is None]
             lines.append("group undetermined; one of: " + "; ".join(labels))
     else:
         lines.append("risk signals (no score)")
-    missing = [r for r in result.reasons if not r.startswith("applicability unknown")]
+    if result.options:
+        lines.append("options (treatment undecided):")
+        lines += [f"  {words.option_heading(o)}" for o in result.options]
+    missing = [words.reason_text(r) for r in result.why if r.kind != "applicability_unknown"]
     if brief and result.status == "incomplete":
         return [*lines, "(incomplete)"] if "incomplete" not in " ".join(lines) else lines
-    return lines + missing
+    return lines + [f"incomplete: {m}" for m in missing]
 
 
 def estimate_lines(result: Result) -> list[str]:
+    """The patient's figures, each option's, the possible ones, then the whole cohort's,
+    each saying whom it describes."""
     if result.status == "not_applicable":
         return ["-"]
-    lines = [estimate_text(e) for e in result.estimates]
+    lines = [words.scoped_estimate(e, result) for e in result.estimates]
+    for option in result.options:
+        shown = [*option.estimates, *option.candidate_estimates]
+        lines.append(f"{words.conditional_phrase(option.assumes) or 'otherwise'}:")
+        lines += [f"  {words.scoped_estimate(e, result)}" for e in shown] or [
+            "  no figure published for this option"]
     heading = None
     for e in result.candidate_estimates:
         if selector_text(e) != heading:
             heading = selector_text(e)
             lines.append(f"{heading}:")
-        lines.append(f"  {estimate_text(e)}")
+        lines.append(f"  {words.scoped_estimate(e, result)}")
     if not lines:
-        lines = [f"whole cohort: {estimate_text(e)}" for e in result.reference_estimates]
-        lines = lines or ["no survival figure published for this patient"]
+        lines = ["no survival figure published for patients like this one"]
+    if result.reference_estimates:
+        lines.append("not this patient's figures (whole cohort, for reference):")
+        lines += [f"  {words.estimate_phrase(e)} [{e.selector.value}]"
+                  for e in result.reference_estimates]
     return lines
 
 
-def caveat_lines(result: Result) -> list[str]:
-    if result.status == "not_applicable":
-        return []
-    return [("" if c.present else "? ") + c.message
-            for c in result.caveats if c.present is not False]
+def selector_text(e: Estimate) -> str:
+    kind, value = e.selector.kind, e.selector.value
+    return {"score": f"if score {value}", "group": f"if {value}",
+            "factor": f"if {value}"}.get(kind, "if applicable")
+
+
+def warning_lines(result: Result, units: dict[str, str] | None = None,
+                  notes: dict[str, str] | None = None) -> list[str]:
+    """The study's own warnings, each with what kind of warning it is."""
+    return [f"{words.WARNING_LABEL[w.kind]}: {w.text}"
+            for w in words.warnings(result, units, notes)]

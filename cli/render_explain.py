@@ -40,14 +40,17 @@ def _conditions(lines: list[str], conditions: list[Mapping[str, Any]], indent: s
 
 def _estimate(e: Mapping[str, Any]) -> str:
     mark = {True: "=> ", None: "?  ", False: "   "}[e.get("applies", False)]
+    if e.get("option"):
+        mark = "=> "
     if e["statistic"] == "median_months":
         value = f"median {fmt.number(e['value'])} months"
         if e["stated"].endswith("years"):
             value += f" (stated {e['stated']})"
     else:
         value = f"{e['value']:.1f}% at {e['horizon_months']} months"
-    return (f"{mark}{e['mapping']} -> {e['endpoint'].replace('_', ' ')} from {e['origin']}: "
-            f"{value}  [{e['provenance']}]")
+    option = f" ({e['option']})" if e.get("option") else ""
+    return (f"{mark}{e['mapping']}{option} -> {e['endpoint'].replace('_', ' ')} from "
+            f"{e['origin']}: {value}  [{e['provenance']}]")
 
 
 def explain_lines(trace: Mapping[str, Any]) -> list[str]:
@@ -91,8 +94,15 @@ def explain_lines(trace: Mapping[str, Any]) -> list[str]:
                          f"[{g['provenance']}]")
             _conditions(lines, g["conditions"], "      ")
             lines += [f"      {_effect(e)}" for e in g["effects"]]
+        if rs["conditional_on"]:
+            lines.append("  Applies only " + " and ".join(
+                f"if {a['label']} ({a['reason'] or 'assumed'})" for a in rs["conditional_on"]))
+        if rs["options"]:
+            lines.append("  Options (a treatment is undecided; each as if decided)")
+            lines += [f"    {o['heading']}" for o in rs["options"]]
         if rs["estimates"]:
-            lines.append("  Estimates (=> holds for the patient, ? possible)")
+            lines.append("  Estimates (=> holds for the patient or under the option named, "
+                         "? possible)")
             lines += [f"    {_estimate(e)}" for e in rs["estimates"]]
         if rs["reference_estimates"]:
             lines.append("  Whole-cohort figures (context, not for this patient)")
@@ -102,6 +112,9 @@ def explain_lines(trace: Mapping[str, Any]) -> list[str]:
             lines.append("  Caveats")
             lines += [f"    {c['id']} -> {VERDICT[c['verdict']]}: {c['message']}  "
                       f"[{c['provenance']}]" for c in held]
+        if rs["warnings"]:
+            lines.append("  The study's own warnings")
+            lines += [f"    {w['label']}: {w['text']}" for w in rs["warnings"]]
         lines += [f"  conflict in the paper: {c['text']}  [{c['provenance']}]"
                   for c in rs["conflicts"]]
     lines += ["", "Effect sizes of what holds for the patient (log scale; | = 1, no effect)"]

@@ -76,6 +76,9 @@ def change_phrases(n: NearCutoff) -> list[str]:
     if "score_range" in other and "score" not in other:
         phrases.append(f"score range {fmt_value(this['score_range'])} -> "
                        f"{fmt_value(other['score_range'])}")
+    if "options" in other:
+        phrases.append(f"options {_options_text(this['options'])} -> "
+                       f"{_options_text(other['options'])}")
     for key in ("estimates", "candidate_estimates"):
         if key in other:
             label = "estimates" if key == "estimates" else "possible estimates"
@@ -86,6 +89,14 @@ def change_phrases(n: NearCutoff) -> list[str]:
             phrases.append(f"{key[:-1]} {item} {_PRESENT[this[key][item]]} -> "
                            f"{_PRESENT[present]}")
     return phrases
+
+
+def _options_text(options: Sequence[Mapping[str, Any]]) -> str:
+    if not options:
+        return "none"
+    return "; ".join("if " + ", ".join(f"{k} {'yes' if v else 'no'}"
+                                       for k, v in o["assumes"].items())
+                     + f": {o['group'] or o['score']}" for o in options)
 
 
 def fmt_value(value: Any) -> str:
@@ -115,11 +126,9 @@ def _section(title: str, lines: Sequence[str]) -> list[RenderableType]:
 def rich_panels(patient: Patient, units: Mapping[str, str],
                 disagreements: Sequence[Disagreement],
                 near: Sequence[NearCutoff]) -> list[RenderableType]:
-    """Derived inputs, disagreements and near cut-offs, for the rich table and reports."""
+    """Disagreements and near cut-offs, for the rich table and reports (the inputs, derived
+    ones included, head the comparison)."""
     parts: list[RenderableType] = []
-    derived = derived_lines(patient, units)
-    if derived:
-        parts += [Text(""), Text("Derived inputs: " + "; ".join(derived), style="dim")]
     parts += _section(DISAGREE_TITLE, disagreement_lines(disagreements))
     parts += _section(NEAR_TITLE, near_cutoff_lines(near))
     return parts
@@ -129,9 +138,6 @@ def markdown_panels(patient: Patient, units: Mapping[str, str],
                     disagreements: Sequence[Disagreement],
                     near: Sequence[NearCutoff]) -> list[str]:
     blocks = []
-    derived = derived_lines(patient, units)
-    if derived:
-        blocks.append("**Derived inputs**\n\n" + "\n".join(f"- {d}" for d in derived))
     if disagreements:
         blocks.append(f"**{DISAGREE_TITLE}**\n\n" + "\n".join(
             f"- {'**!** ' if d.flagged else ''}*{KIND_TITLE[d.kind]}*: {d.message}"

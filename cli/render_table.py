@@ -1,10 +1,15 @@
-"""The side-by-side comparison as a rich table (readable at 100 columns, and with NO_COLOR)."""
+"""The comparison for a terminal: a block per study, readable at any width from 80 columns.
+
+Each study is its title and labelled rows (Applies, Factors, Score or Group,
+Options, Figures, Warnings) in reading order; the text column takes the whole
+width but the labels', so words wrap whole. Colour is a help, never needed:
+NO_COLOR gives the same text.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -14,6 +19,9 @@ from prognosis.engine.patient import Patient
 from prognosis.engine.results import Result
 
 from . import formatting as fmt
+from .study_rows import study_rows, study_subtitle, study_title
+
+LEGEND = "+ present   - absent   ? unknown (not given)"
 
 STATUS_STYLE = {"complete": "green", "incomplete": "yellow", "not_applicable": "dim"}
 
@@ -22,46 +30,39 @@ def _cell(lines: Sequence[str], style: str = "") -> Text:
     return Text("\n".join(lines), style=style)
 
 
-def comparison_table(results: Sequence[Result]) -> tuple[Table, list[str]]:
-    table = Table(box=box.SIMPLE_HEAD, show_lines=True, expand=True, pad_edge=False)
-    # Nothing is truncated: long words fold rather than end in an ellipsis.
-    for name, ratio in (("Study", 5), ("Applies", 3), ("Factors", 6), ("Score / group", 5),
-                        ("Estimates (observed)", 7), ("Notes", 2)):
-        table.add_column(name, ratio=ratio, overflow="fold")
-    notes: list[str] = []
-    for r in results:
-        style = STATUS_STYLE[r.status]
-        study = Text(f"{r.short_name} {r.year}", style="bold")
-        study.append(f"\nn={r.n}\n{r.population_summary}", style="dim")
-        caveat_refs = []
-        if r.status != "complete":
-            notes.append(f"[{len(notes) + 1}] {r.short_name}: {r.status.replace('_', ' ')}: "
-                         + "; ".join(r.reasons))
-            caveat_refs.append(f"see [{len(notes)}]")
-        for line in fmt.caveat_lines(r):
-            notes.append(f"[{len(notes) + 1}] {r.short_name}: {line}")
-            caveat_refs.append(f"see [{len(notes)}]")
-        na = r.status == "not_applicable"
-        table.add_row(
-            study,
-            _cell([fmt.applies_text(r, brief=True)], style),
-            _cell([] if na else fmt.factor_lines(r, brief=True)),
-            _cell(fmt.outcome_text(r, brief=True), style),
-            _cell(fmt.estimate_lines(r)),
-            _cell(caveat_refs),
-        )
-    return table, notes
+LABEL_WIDTH = 9  # "Warnings" and a space: the rest of the width is the study's text
+
+
+def study_block(r: Result, units: Mapping[str, str] | None = None,
+                notes: Mapping[str, str] | None = None) -> RenderableType:
+    """One study as a block: its title, then labelled rows. The text column takes all the
+    width but the labels', so words wrap whole at any width from 80 columns up."""
+    title = Text(study_title(r), style="bold")
+    title.append(f"  {study_subtitle(r)}", style="dim")
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(width=LABEL_WIDTH, no_wrap=True, style="dim")
+    grid.add_column(ratio=1, overflow="fold")
+    for row in study_rows(r, units, notes):
+        style = STATUS_STYLE[r.status] if row.label == "Applies" else ""
+        grid.add_row(Text(row.label), Text("\n".join(row.lines), style=style))
+    return Group(title, grid, Text(""))
+
+
+def comparison_blocks(results: Sequence[Result], units: Mapping[str, str] | None = None,
+                      notes: Mapping[str, str] | None = None) -> list[RenderableType]:
+    return [study_block(r, units, notes) for r in results]
 
 
 def render_table(console: Console, patient: Patient, results: Sequence[Result],
-                 panels: Sequence[RenderableType] = ()) -> None:
-    """The table, its notes, then `panels` (derived inputs, disagreements, cut-offs)."""
-    console.print(Text(fmt.heading(patient.id, len(results)), style="bold"))
-    table, notes = comparison_table(results)
-    console.print(table)
-    legend = "+ present   - absent   ? unknown (not given)"
-    parts: list[RenderableType] = [Text(legend, style="dim")]
-    parts += [Text(n) for n in notes]
+                 panels: Sequence[RenderableType] = (), inputs: Sequence[str] = (),
+                 units: Mapping[str, str] | None = None) -> None:
+    """The inputs, a block per study, then `panels` (disagreements, cut-offs), sources."""
+    console.print(Text(fmt.heading(patient.id, results), style="bold"))
+    if inputs:
+        console.print(Group(Text("Inputs, as given (= as understood)", style="bold"),
+                            *(Text(f"  {line}") for line in inputs), Text("")))
+    console.print(Group(*comparison_blocks(results, units, patient.notes)))
+    parts: list[RenderableType] = [Text(LEGEND, style="dim")]
     parts += panels
     parts += [Text(""), Text("Sources:", style="bold")]
     parts += [Text(f"  {r.short_name}: {r.citation}", style="dim") for r in results]

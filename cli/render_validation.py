@@ -1,114 +1,82 @@
-"""Show a validation report: a rich table per study, or Markdown."""
+"""Show a validation report: rich tables on the terminal, or Markdown (also the `.md`
+export). Both walk the same TRIPOD+AI-ordered sections (validation_sections.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Text
 
 from .app import cells
+from .validation_sections import TRIPOD, Section, Table, header_lines, sections
 
 
-def _num(value: Any, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+def _version() -> str:
+    from prognosis.engine.loader import VERSION
+
+    return VERSION
 
 
-def _ci(ci: Any, digits: int = 1) -> str:
-    if not ci:
-        return "-"
-    return f"{_num(ci[0], digits)}-{_num(ci[1], digits)}"
+# The terminal leads with calibration; the exports follow the TRIPOD+AI order.
+TERMINAL_ORDER = ("Calibration", "Overall performance and discrimination",
+                  "Decision curve (net benefit)",
+                  "Published effects and whole-cohort figures beside the local ones", "Case mix")
 
 
-def _inside(flag: Any) -> str:
-    return "-" if flag is None else ("yes" if flag else "NO")
-
-
-def header_lines(report: dict[str, Any]) -> list[str]:
-    lines = []
-    time = report.get("time_column") or {}
-    if report["endpoint"]:
-        lines.append(f"Endpoint: {report['endpoint'].replace('_', ' ')} from "
-                     f"{report['origin']}. Check that your time column "
-                     f"({time.get('name')}, in {time.get('unit')}) counts from the same "
-                     "origin and the event is the same.")
-    else:
-        lines.append("This study publishes no survival estimates: observed figures only.")
-    ex = report["excluded"]
-    lines.append(f"Excluded: {ex['not_applicable']} not applicable, {ex['incomplete']} "
-                 f"incomplete, {ex['rejected']} rejected.")
-    return lines
-
-
-def _label(group: dict[str, Any]) -> str:
-    if group["score"] is not None:
-        return f"score {group['score']}"
-    return group["group"] or "all"
-
-
-def summary_lines(report: dict[str, Any]) -> list[str]:
-    lines = []
-    if report["logrank_p"] is not None:
-        p = report["logrank_p"]
-        lines.append("Log-rank p across groups: " + (f"{p:.3g}" if p > 0 else "< 1e-300"))
-    if report["harrell_c"]:
-        c = report["harrell_c"]
-        lines.append(f"Harrell's C of the score: {c['value']:.3f} (95% CI {_ci(c['ci'], 3)})")
-    if report["auc"]:
-        a = report["auc"]
-        lines.append(f"AUC of the score for death within {a['horizon_months']:g} months: "
-                     f"{_num(a['value'], 3)} (95% CI {_ci(a['ci'], 3)}; {a['n']} patients, "
-                     f"{a['deaths']} deaths) - published {a['published']:g}")
-    lines += [f"warning: {w}" for w in report["warnings"]]
-    return lines
+def _rich(table: Table) -> RichTable:
+    shown = RichTable(title=table.title, title_justify="left")
+    for index, name in enumerate(table.columns):
+        shown.add_column(name, justify="left" if index == 0 else "right")
+    for row in table.rows:
+        shown.add_row(*cells(*row))
+    return shown
 
 
 def render_table(console: Console, report: dict[str, Any]) -> None:
     for line in header_lines(report):
         console.print(Text(line), soft_wrap=True)
-    table = Table(title=f"{report['short_name']} ({report['rule_set']}): published vs observed",
-                  title_justify="left")
-    for name in ("Group", "n", "Events", "Horizon", "Observed %", "95% CI", "At risk",
-                 "Published %", "In CI"):
-        table.add_column(name, justify="left" if name == "Group" else "right")
-    for group in report["groups"]:
-        first = True
-        for e in group["estimates"] or [None]:
-            label = cells(_label(group), group["n"], group["events"]) if first \
-                else cells("", "", "")
-            if e is None:
-                table.add_row(*label, *cells("-", "-", "-", "-", "-", "-"))
-            else:
-                table.add_row(*label, *cells(f"{e['horizon_months']:g} mo",
-                                             _num(e["observed_percent"]), _ci(e["ci"]),
-                                             e["at_risk"], _num(e["published_percent"]),
-                                             _inside(e["published_in_ci"])))
-            first = False
-        m = group["median_months"]
-        if m and (m["observed"] is not None or m["published"] is not None):
-            table.add_row(*cells("", "", "", "median", _num(m["observed"]) + " mo",
-                                 _ci(m["ci"]), "", _num(m["published"]), ""))
-    console.print(table)
-    for line in summary_lines(report):
-        console.print(Text(line), soft_wrap=True)
+    shown = {s.title: s for s in sections(report, _version())}
+    for title in TERMINAL_ORDER:
+        section = shown.get(title)
+        if section is None or not (section.lines or section.tables):
+            continue
+        console.print(Text(f"\n{section.title} [TRIPOD+AI {section.item}]", style="bold"))
+        for line in section.lines:
+            console.print(Text(line), soft_wrap=True)
+        for table in section.tables:
+            console.print(_rich(table))
+    for w in report["precision"]:
+        console.print(Text(f"warning: {w['message']} (rule: {w['rule']}; {w['source']})"),
+                      soft_wrap=True)
 
 
-def render_markdown(report: dict[str, Any]) -> str:
-    out = [f"# {report['short_name']} ({report['rule_set']}): published vs observed", ""]
-    out += [*header_lines(report), ""]
-    out += ["| Group | n | Events | Horizon | Observed % | 95% CI | At risk | Published % | "
-            "In CI |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for group in report["groups"]:
-        for e in group["estimates"]:
-            out.append(f"| {_label(group)} | {group['n']} | {group['events']} | "
-                       f"{e['horizon_months']:g} mo | {_num(e['observed_percent'])} | "
-                       f"{_ci(e['ci'])} | {e['at_risk']} | {_num(e['published_percent'])} | "
-                       f"{_inside(e['published_in_ci'])} |")
-        m = group["median_months"]
-        if m and (m["observed"] is not None or m["published"] is not None):
-            out.append(f"| {_label(group)} | {group['n']} | {group['events']} | median | "
-                       f"{_num(m['observed'])} mo | {_ci(m['ci'])} | | "
-                       f"{_num(m['published'])} | |")
-    out += ["", *summary_lines(report), ""]
+def markdown_table(table: Table) -> list[str]:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    out = [f"**{table.title}**", "", "| " + " | ".join(table.columns) + " |",
+           "|" + "|".join(["---"] + ["---:"] * (len(table.columns) - 1)) + "|"]
+    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in table.rows]
+    return [*out, ""]
+
+
+def markdown_sections(parts: list[Section], images: dict[str, str] | None = None) -> list[str]:
+    out = []
+    for section in parts:
+        out += [f"## {section.title}", "", f"*{TRIPOD} item {section.item}*", ""]
+        out += [line + "  " for line in section.lines]
+        out += [""] if section.lines else []
+        for table in section.tables:
+            out += markdown_table(table)
+        for name in section.images:
+            if images and name in images:
+                out += [f"![{name} plot]({images[name]})", ""]
+    return out
+
+
+def render_markdown(report: dict[str, Any], images: dict[str, str] | None = None) -> str:
+    out = [f"# {report['short_name']} ({report['rule_set']}): validation on your cohort", ""]
+    out += markdown_sections(sections(report, _version()), images)
     return "\n".join(out)

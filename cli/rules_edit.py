@@ -105,7 +105,7 @@ def edit_command(app: App, rule_set_id: str, rules_dir: Path | None) -> None:
         replace_atomically(original, after)
     except (KeyboardInterrupt, click.Abort):
         app.err.print(Text(f"interrupted: {kept}"), highlight=False, soft_wrap=True)
-        ctx.exit(130)
+        ctx.exit(ExitCode.INTERRUPTED)
     shutil.rmtree(workdir, ignore_errors=True)
     app.err.print(Text(f"{original} updated (previous version kept as {original.name}.bak)"),
                   highlight=False, soft_wrap=True)

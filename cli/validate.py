@@ -8,11 +8,21 @@ from typing import Any
 import click
 from rich.text import Text
 
+from prognosis.engine.cohort.stats.seed import DEFAULT_SEED
+
 from .app import App, reports_errors
 
 FORMATS = ("table", "json", "markdown")
+EXPORTS = (".html", ".md", ".pdf")
 EVENT_VALUES = {"1": 1, "true": 1, "yes": 1, "dead": 1, "death": 1, "died": 1,
                 "0": 0, "false": 0, "no": 0, "alive": 0, "censored": 0}
+
+
+def _image(option: str, path: str | None) -> None:
+    from prognosis.engine.errors import InputError, Problem
+
+    if path and not path.lower().endswith((".png", ".svg")):
+        raise InputError([Problem(path, f"{option}: give a .png or .svg file name")])
 
 
 @click.command(short_help="A study's published survival beside a cohort's own outcomes.")
@@ -28,9 +38,15 @@ EVENT_VALUES = {"1": 1, "true": 1, "yes": 1, "dead": 1, "death": 1, "died": 1,
               show_default=True)
 @click.option("--plot", metavar="FILE.png|FILE.svg",
               help="Kaplan-Meier curves with the published figures as markers.")
+@click.option("--calibration-plot", metavar="FILE.png|FILE.svg",
+              help="Published vs observed survival per score or group, with CIs and the "
+                   "diagonal.")
+@click.option("--export", metavar="FILE.html|FILE.md|FILE.pdf",
+              help="A report with everything, the plots embedded, ordered by TRIPOD+AI items.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
-              help="Resamples for the 95% CIs of Harrell's C and the AUC (0: none).")
-@click.option("--seed", type=int, default=None, help="Seed of the bootstrap (reproducible).")
+              help="Resamples for the 95% CIs of Harrell's C and the AUCs (0: none).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Seed of the bootstrap; printed with the output, so a run can be repeated.")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
               default=None, help="Directory of rule sets to use instead of the bundled ones.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
@@ -38,25 +54,31 @@ EVENT_VALUES = {"1": 1, "true": 1, "yes": 1, "dead": 1, "death": 1, "died": 1,
 @click.pass_obj
 @reports_errors
 def validate(app: App, input_path: str, study: str, time_column: str, event_column: str,
-             time_unit: str, output_format: str, plot: str | None, bootstrap: int,
-             seed: int | None, rules_dir: str | None, workers: int) -> None:
+             time_unit: str, output_format: str, plot: str | None,
+             calibration_plot: str | None, export: str | None, bootstrap: int, seed: int,
+             rules_dir: str | None, workers: int) -> None:
     """Put STUDY's published figures beside the same figures on the cohort in INPUT.
 
     INPUT is a cohort file as for `prognosis cohort`, with a time and an event
     column. Only rows the study scores completely are used; the others are
     counted by reason. Check first that your time column measures what the
     study's endpoint measures, from the same origin (it is printed first).
+    The bootstrap seed is fixed (printed): two runs give the same numbers.
     """
-    from prognosis.engine.cohort.reader import CohortInput
+    from prognosis.engine.cohort.probes import ProbingInput
+    from prognosis.engine.cohort.validation import probe_conditions
     from prognosis.engine.errors import InputError, Problem
     from prognosis.engine.loader import load_library
 
     library = load_library(rules_dir)
     rule_set = library.select([study])[0]
-    if plot and not plot.lower().endswith((".png", ".svg")):
-        raise InputError([Problem(plot, "--plot: give a .png or .svg file name")])
+    _image("--plot", plot)
+    _image("--calibration-plot", calibration_plot)
+    if export and not export.lower().endswith(EXPORTS):
+        raise InputError([Problem(export, "--export: give a .html, .md or .pdf file name")])
     columns = (time_column, event_column)
-    cohort_input = CohortInput(input_path, library.fields, strict=False, ignore=columns)
+    cohort_input = ProbingInput(input_path, library.fields, rule_set,
+                                probe_conditions(rule_set), ignore=columns)
     missing = [c for c in columns if c not in cohort_input.header.columns]
     if missing:
         raise InputError([Problem(cohort_input.shown, f"no column '{c}' (from --time/--event);"
@@ -69,12 +91,8 @@ def validate(app: App, input_path: str, study: str, time_column: str, event_colu
     report, fitters = _run(app, cohort_input, rule_set, rules_dir, time_column, event_column,
                            time_unit, bootstrap, seed, workers)
     report["time_column"] = {"name": time_column, "unit": time_unit}
-    if plot:
-        from prognosis.engine.cohort.km_plot import plot_validation
-        from prognosis.engine.cohort.writer import atomic_path
-
-        with atomic_path(plot) as temporary:
-            plot_validation(report, fitters, temporary, plot.rsplit(".", 1)[-1].lower())
+    report["input"] = cohort_input.shown
+    _write_files(app, report, fitters, plot, calibration_plot, export)
     if output_format == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
@@ -84,12 +102,32 @@ def validate(app: App, input_path: str, study: str, time_column: str, event_colu
         click.echo(render_markdown(report), nl=False)
     else:
         render_table(app.out, report)
-    if plot:
-        app.err.print(Text(f"plot written to {plot}"))
+
+
+def _write_files(app: App, report: dict[str, Any], fitters: Any, plot: str | None,
+                 calibration_plot: str | None, export: str | None) -> None:
+    """The plots and the report, each written whole (atomically) or not at all."""
+    from prognosis.engine.cohort.km_plot import plot_calibration, plot_validation
+    from prognosis.engine.cohort.writer import atomic_path
+
+    for path, kind in ((plot, "km"), (calibration_plot, "calibration")):
+        if path:
+            image_format = path.rsplit(".", 1)[-1].lower()
+            with atomic_path(path) as temporary:
+                if kind == "km":
+                    plot_validation(report, fitters, temporary, image_format)
+                else:
+                    plot_calibration(report, temporary, image_format)
+            app.err.print(Text(f"plot written to {path}"))
+    if export:
+        from .validation_report import write_report
+
+        write_report(report, fitters, export)
+        app.err.print(Text(f"report written to {export}"))
 
 
 def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time_column: str,
-         event_column: str, time_unit: str, bootstrap: int, seed: int | None,
+         event_column: str, time_unit: str, bootstrap: int, seed: int,
          workers: int) -> tuple[dict[str, Any], Any]:
     import numpy as np
     import pandas as pd
@@ -138,6 +176,7 @@ def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time
         else np.full(len(good), None, dtype=object)
     if rule_set.model == "score":
         keys = np.array([int(k) for k in keys], dtype=object)
+    rows = good["row"].to_numpy(dtype=np.int64)
     outcomes = Outcomes(keys, months[~bad].to_numpy(dtype=float),
-                        events[~bad].to_numpy(dtype=int))
+                        events[~bad].to_numpy(dtype=int), cohort_input.truths(rows))
     return validate(rule_set, outcomes, excluded, bootstrap, seed)

@@ -99,7 +99,7 @@ def _value(value: Any) -> str:
 def render_what_if_markdown(original: Comparison, changed: Comparison,
                             inputs: Sequence[dict[str, Any]]) -> str:
     units = {**original.units(), **changed.units()}
-    out = [f"## {fmt.heading(original.patient.id, len(original.results))}: what if", "",
+    out = [f"## {fmt.heading(original.patient.id, original.results)}: what if", "",
            "| Field | Original | What if |", "|---|---|---|"]
     out += [f"| {r['field']} | {_shown(r['from'], units.get(r['field']))} | "
             f"**{_shown(r['to'], units.get(r['field']))}** |" for r in inputs]

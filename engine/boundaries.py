@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import InputError
 from .fields import FieldDictionary
 from .model import RuleSet, atoms_of
 
@@ -65,7 +66,17 @@ def boundaries(rs: RuleSet, fields: FieldDictionary) -> list[Boundary]:
                                  ("just over", stated + step)):
                 text = f"{round(value, 6):g}{unit}"
                 patient = {**base, atom.field: text if unit else round(value, 6)}
-                [result] = comparator.evaluate(normalise(patient, fields, "boundary"))
+                try:
+                    normalised = normalise(patient, fields, "boundary")
+                except InputError as exc:  # another field contradicts this value: drop it
+                    said = " ".join(p.message for p in exc.problems)
+                    patient = {k: v for k, v in patient.items()
+                               if k == atom.field or k not in said}
+                    try:
+                        normalised = normalise(patient, fields, "boundary")
+                    except InputError:
+                        continue
+                [result] = comparator.evaluate(normalised)
                 expect: dict[str, Any] = {"status": result.status}
                 if result.score is not None:
                     expect["score"] = result.score

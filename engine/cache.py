@@ -1,26 +1,38 @@
-"""A start-up cache of the validated rule library (like .pyc files for rule sets).
+"""A start-up cache of the validated rule library, as plain data that is checked on load.
 
-Parsing and validating the YAML rule files costs about 25 ms of a 150 ms
-`prognosis compare`; the validated library, pickled, loads in under 1 ms.
-The cache lives in the user's own cache directory ($PROGNOSIS_CACHE_DIR, else
-$XDG_CACHE_HOME/prognosis, else ~/.cache/prognosis) and is keyed by the tool
-version, the Python version, the modification time of every engine module and
-the name, size and modification time of every file in the rules directory, so
-any edit rebuilds it. A cache that cannot be
-read or written is ignored: the rules are then loaded from YAML as usual.
+Parsing and validating the YAML rule files costs tens of milliseconds of a
+`prognosis compare`; the validated library, stored as JSON, loads in a few.
+
+The cache is untrusted input: it lives in a user-writable directory
+($PROGNOSIS_CACHE_DIR, else $XDG_CACHE_HOME/prognosis, else ~/.cache/prognosis).
+So it is never executable (no pickle: JSON holding only the library's own
+dataclasses, rebuilt field by field from an allow-list of classes), it carries
+a sha256 of its content that is verified before use, and it is keyed on the
+exact CONTENT of every file the library is built from (each rule file and the
+fields.yaml actually used, the bundled one when a rules directory has none),
+the tool version and the Python version: an edit that keeps a file's size and
+modification time (`cp -p`, `rsync -t`, an extracted archive) still rebuilds it.
+Anything that does not match (a foreign, stale, corrupt, truncated or crafted
+file, a FIFO or a directory in its place, a full disk) costs speed, never an
+error, a hang or a stray temporary file: the rules are then read from YAML.
 Set PROGNOSIS_NO_CACHE=1 to bypass it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import datetime as dt
+import json
 import os
-import pickle
+import stat
 import sys
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 T = TypeVar("T")
-_FORMAT = 1
+_FORMAT = 2
+MAX_BYTES = 16 * 1024 * 1024  # a cached library is ~0.3 MB; anything far larger is not ours
 
 
 def cache_dir() -> str:
@@ -31,47 +43,155 @@ def cache_dir() -> str:
     return os.path.join(base, "prognosis")
 
 
-def _key(directory: str, version: str) -> str:
-    parts = [f"v{_FORMAT}", version, sys.version.split()[0], os.path.realpath(directory)]
-    # The engine's own modules too: in an editable install (development) an edit to
-    # model.py must not be served a library pickled by the previous code.
+def content_key(paths: Iterable[str], version: str) -> str:
+    """sha256 over the tool and Python versions and each file's name and exact bytes."""
+    import hashlib
+
+    digest = hashlib.sha256(f"v{_FORMAT}|{version}|{sys.version.split()[0]}".encode())
+    # The engine's own modules too (name, size, modification time): in an editable
+    # install (development) an edit to the loader must not be served a library built
+    # by the previous code.
     here = os.path.dirname(os.path.abspath(__file__))
     for entry in sorted(os.scandir(here), key=lambda e: e.name):
         if entry.name.endswith(".py"):
-            parts.append(f"{entry.name}:{entry.stat().st_mtime_ns}")
-    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            stat = entry.stat()
-            parts.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return "|".join(parts)
+            info = entry.stat()
+            digest.update(f"|{entry.name}|{info.st_size}|{info.st_mtime_ns}".encode())
+    for path in paths:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        digest.update(f"|{os.path.basename(path)}|{len(data)}|".encode())
+        digest.update(data)
+    return digest.hexdigest()
 
 
-def cached(directory: str, version: str, build: Callable[[], T]) -> T:
-    """`build()`'s result, from the cache when the rules directory has not changed."""
+def _classes() -> dict[str, type]:
+    """The only classes a cache file may construct: the library's own frozen dataclasses."""
+    from . import fields, loader, model
+
+    found: dict[str, type] = {}
+    for module in (model, fields, loader):
+        for name, value in vars(module).items():
+            if isinstance(value, type) and dataclasses.is_dataclass(value) \
+                    and value.__module__ == module.__name__:
+                found[name] = value
+    return found
+
+
+def encode(value: Any) -> Any:
+    """Plain JSON data for a library (tagged: tuples, mappings, dates, dataclasses)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, tuple):
+        return {"$t": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, Mapping):
+        return {"$m": [[encode(k), encode(v)] for k, v in value.items()]}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"$c": type(value).__name__,
+                "f": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def decode(data: Any, classes: Mapping[str, type]) -> Any:
+    """The library back from `encode`'s data; anything unexpected raises ValueError."""
+    if data is None or isinstance(data, bool | int | float | str):
+        return data
+    if isinstance(data, list):
+        return [decode(v, classes) for v in data]
+    if not isinstance(data, dict) or len(data) not in (1, 2):
+        raise ValueError("not cache data")
+    if "$t" in data:
+        return tuple(decode(v, classes) for v in data["$t"])
+    if "$m" in data:
+        return {decode(k, classes): decode(v, classes) for k, v in data["$m"]}
+    if "$d" in data:
+        return dt.date.fromisoformat(data["$d"])
+    cls = classes.get(data.get("$c", ""))
+    if cls is None or not isinstance(data.get("f"), dict):
+        raise ValueError("not a class of the rule library")
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    if set(data["f"]) != names:
+        raise ValueError(f"{cls.__name__}: fields differ")
+    return cls(**{k: decode(v, classes) for k, v in data["f"].items()})
+
+
+def _read(path: str) -> bytes | None:
+    """The cache file's bytes, or None: only a regular file of sane size is read, and the
+    open never blocks (a FIFO put in its place)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            return None
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BYTES:
+                return None
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def load(path: str, key: str) -> Any:
+    """The cached value for `key`, or None when the file is missing, foreign or damaged."""
+    raw = _read(path)
+    if raw is None:
+        return None
+    try:
+        import hashlib
+
+        header, _, body = raw.partition(b"\n")
+        meta = json.loads(header)
+        if meta.get("key") != key or meta.get("sha256") != hashlib.sha256(body).hexdigest():
+            return None
+        return decode(json.loads(body), _classes())
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError,
+            UnicodeDecodeError):
+        return None
+
+
+def store(path: str, key: str, value: Any,
+          rename: Callable[[str, str], None] = os.replace) -> None:
+    """Write the cache atomically (a temporary file renamed); any failure costs nothing."""
+    import hashlib
+
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        body = json.dumps(encode(value), separators=(",", ":"), allow_nan=False).encode()
+        header = json.dumps({"key": key, "sha256": hashlib.sha256(body).hexdigest()}).encode()
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(header + b"\n" + body)
+        rename(temporary, path)
+    except (OSError, TypeError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def cached(sources: list[str], version: str, build: Callable[[], T]) -> T:
+    """`build()`'s result, from the cache when no source file changed by a single byte."""
     if os.environ.get("PROGNOSIS_NO_CACHE"):
         return build()
     try:
-        key = _key(directory, version)
+        key = content_key(sources, version)
     except OSError:
         return build()
-    import zlib
-
-    path = os.path.join(cache_dir(), f"library-{zlib.crc32(key.encode()):08x}.pickle")
-    try:
-        with open(path, "rb") as handle:
-            stored_key, value = pickle.load(handle)
-        if stored_key == key:
-            return value  # type: ignore[no-any-return]
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError,
-            ImportError, TypeError):
-        pass
+    path = os.path.join(cache_dir(), f"library-{key[:16]}.json")
+    found = load(path, key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
     value = build()
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # an unwritable cache only costs speed
+    store(path, key, value)
     return value

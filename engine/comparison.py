@@ -36,6 +36,12 @@ class Comparison:
         return {name: unit for name in self.patient.values
                 if (unit := self.fields[name].canonical_unit)}
 
+    def inputs(self) -> list[str]:
+        """The inputs as given and as understood, for the human formats."""
+        from .text import inputs_lines
+
+        return inputs_lines(self.patient, self.fields)
+
     def document(self) -> dict[str, Any]:
         return comparison_document(self.patient, self.results, self.fields,
                                    rule_sets=self.rule_sets, disagreements=self.disagreements,

@@ -289,7 +289,8 @@ class _Finder:
 
 def _shown_estimates(r: Result) -> tuple[tuple[Estimate, ...], bool]:
     """The estimates a reader sees for the patient; whole-cohort figures when there are none."""
-    own = (*r.estimates, *r.candidate_estimates)
+    own = (*r.estimates, *r.candidate_estimates,
+           *(e for o in r.options for e in (*o.estimates, *o.candidate_estimates)))
     return (own, False) if own else (r.reference_estimates, True)
 
 

@@ -89,7 +89,36 @@ def compare_expectation(result: Result, expect: dict[str, Any]
                 differences.append((f"{kind}.{item}", want, "no such id"))
             elif known[item] != want:
                 differences.append((f"{kind}.{item}", want, known[item]))
+    if "conditional_on" in expect:
+        actual_if = {a.field: a.value for a in result.conditional_on}
+        if actual_if != dict(expect["conditional_on"] or {}):
+            differences.append(("conditional_on", dict(expect["conditional_on"] or {}),
+                                actual_if))
+    if "options" in expect:
+        differences += _option_differences(result, list(expect["options"] or []))
     return tuple(differences)
+
+
+def _option_differences(result: Result, wanted: list[Any]) -> list[tuple[str, Any, Any]]:
+    """Options in order; each expected option names only what it checks."""
+    actual = [{"assumes": {a.field: a.value for a in o.assumes}, "status": o.status,
+               "score": o.score, "group": o.group, "subgroup": o.subgroup}
+              for o in result.options]
+    if len(actual) != len(wanted):
+        return [("options", f"{len(wanted)} option(s)", f"{len(actual)}: " + "; ".join(
+            _option_text(o) for o in actual))]
+    out = []
+    for i, (want, got) in enumerate(zip(wanted, actual, strict=True)):
+        for key, value in want.items():
+            value = dict(value) if key == "assumes" else value
+            if got.get(key) != value:
+                out.append((f"options[{i}].{key}", value, got.get(key)))
+    return out
+
+
+def _option_text(option: dict[str, Any]) -> str:
+    assumes = ", ".join(f"{k}: {str(v).lower()}" for k, v in option["assumes"].items())
+    return f"if {assumes or '-'}: {option['group'] or option['score']}"
 
 
 def run_examples(rule_set: RuleSet, fields: FieldDictionary,

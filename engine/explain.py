@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from . import text as words
 from .disagreements import number_text
 from .document import DISCLAIMER
 from .fields import FieldDictionary
@@ -59,8 +60,14 @@ def _conditions(traces: Sequence[ConditionTrace]) -> list[dict[str, Any]]:
             shown = "[" + ", ".join(threshold) + "]"
         else:
             shown = _shown(threshold, t.unit)
-        out.append({**t.to_dict(), "text": f"{t.field} {t.op} {shown}",
-                    "patient": "unknown" if t.value is None else _shown(t.value, t.unit)})
+        if t.months is not None:  # given in months or years: compared in months
+            patient = f"{number_text(t.months[0])} months"
+            shown = f"{number_text(t.months[1])} months"
+        elif t.value is None and t.bound is not None:
+            patient = f"at least {_shown(t.bound, t.unit)}"
+        else:
+            patient = "unknown" if t.value is None else _shown(t.value, t.unit)
+        out.append({**t.to_dict(), "text": f"{t.field} {t.op} {shown}", "patient": patient})
     return out
 
 
@@ -84,9 +91,14 @@ def _selector_text(e: Estimate) -> str:
             "cohort": f"whole cohort ({value})"}.get(kind, "the study population")
 
 
-def _estimates(estimates: Sequence[Estimate], held: Sequence[Estimate],
-               possible: Sequence[Estimate]) -> list[dict[str, Any]]:
+def _estimates(estimates: Sequence[Estimate], result: Result) -> list[dict[str, Any]]:
+    """Every estimate of the rule set, marked: the patient's (applies true), possible
+    (null), under an option ("option": the choice it assumes), or not the patient's."""
+    held, possible = result.estimates, result.candidate_estimates
+    under = {id(e): words.conditional_phrase(o.assumes) for o in result.options
+             for e in (*o.estimates, *o.candidate_estimates)}
     return [{**estimate_dict(e), "mapping": _selector_text(e),
+             "scope_text": words.scope_phrase(e, result), "option": under.get(id(e)),
              "applies": True if e in held else None if e in possible else False}
             for e in estimates]
 
@@ -104,7 +116,8 @@ def _forest(rs: RuleSet, result: Result) -> list[dict[str, Any]]:
     return rows
 
 
-def _rule_set(rs: RuleSet, result: Result) -> dict[str, Any]:
+def _rule_set(rs: RuleSet, result: Result, units: dict[str, str],
+              notes: dict[str, str]) -> dict[str, Any]:
     population = {c.id: c for c in rs.population}
     groups = {g.id: g for g in rs.groups}
     return {
@@ -128,8 +141,13 @@ def _rule_set(rs: RuleSet, result: Result) -> dict[str, Any]:
                     "effects": [effect_dict(e) for e in g.effects],
                     "provenance": groups[g.id].provenance} for g in result.groups],
         "group": result.group, "subgroup": result.subgroup,
-        "estimates": _estimates(rs.estimates, result.estimates, result.candidate_estimates)
+        "estimates": _estimates(rs.estimates, result)
         if result.status != "not_applicable" else [],
+        "conditional_on": [a.to_dict() for a in result.conditional_on],
+        "options": [{**o.to_dict(), "heading": words.option_heading(o)}
+                    for o in result.options],
+        "warnings": [{"kind": w.kind, "label": words.WARNING_LABEL[w.kind], "text": w.text}
+                     for w in words.warnings(result, units, notes)],
         "reference_estimates": [{**estimate_dict(e), "mapping": _selector_text(e)}
                                 for e in rs.reference_estimates],
         "caveats": [{"id": c.id, "verdict": c.present, "message": c.message,
@@ -142,7 +160,9 @@ def _rule_set(rs: RuleSet, result: Result) -> dict[str, Any]:
 def explain(patient: Patient, rule_sets: Sequence[RuleSet], results: Sequence[Result],
             fields: FieldDictionary) -> dict[str, Any]:
     """The trace of every rule set for one patient (JSON-ready)."""
-    traces = [_rule_set(rs, r) for rs, r in zip(rule_sets, results, strict=True)]
+    units = {name: unit for name in patient.values if (unit := fields[name].canonical_unit)}
+    traces = [_rule_set(rs, r, units, dict(patient.notes))
+              for rs, r in zip(rule_sets, results, strict=True)]
     return {
         "patient_id": patient.id, "source": patient.source,
         "inputs": _inputs(patient, fields),

@@ -43,6 +43,23 @@ class Dimension:
     name: str
     canonical: str
     factors: Mapping[str, float]
+    calendar: Mapping[str, float] | None = None  # calendar unit -> months (durations)
+
+    def unit_factor(self, unit: str) -> float | None:
+        return self.factors.get(unit) or self.factors.get(unit.lower())
+
+    def months(self, value: float, unit: str) -> float | None:
+        """`value unit` in months when `unit` is a calendar unit (month, year), else None."""
+        if not self.calendar:
+            return None
+        factor = self.calendar.get(unit) or self.calendar.get(unit.lower())
+        return None if factor is None else round(value * factor, ROUND_DIGITS)
+
+    def example(self) -> str:
+        """How to write a value of this dimension, for messages."""
+        return "'25 mm' or '2.5 cm'" if self.name == "length" else \
+            "'400 days', '14 months' or '2 years'" if self.name == "duration" else \
+            f"'10 {self.canonical}'"
 
     def convert(self, value: float, unit: str) -> float:
         factor = self.factors.get(unit) or self.factors.get(unit.lower())
@@ -66,11 +83,23 @@ class FieldDef:
     exclusive_min: bool = False
     implies: Mapping[str, bool] | None = None
     implies_if_false: Mapping[str, bool] | None = None
+    implies_at_least: Mapping[str, float] | None = None  # a value > 0 bounds another field
     ratio: tuple[str, str] | None = None
     measures: str | None = None
     interval: tuple[str, str] | None = None  # (from date, to date): may be derived from them
     margin: float | None = None  # near-cut-off margin in the canonical unit (a tool convention)
     distinct_from: tuple[str, ...] = ()  # fields that look alike but measure something else
+    treatment: bool = False  # a treatment decision: undecided gives options, not "unknown"
+    options: Mapping[bool, str] | None = None  # how a clinician names each choice
+    alias_notes: Mapping[str, str] | None = None  # synonym -> the warning its use carries
+    not_covered: Mapping[str, str] | None = None  # entity -> why it is no value, what to write
+
+    def option_text(self, value: bool) -> str:
+        """"pulmonary metastasectomy" / "no pulmonary metastasectomy"."""
+        if self.options and value in self.options:
+            return self.options[value]
+        name = self.name.replace("_", " ")
+        return name if value else f"no {name}"
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -93,8 +122,8 @@ class FieldDef:
             return "true or false"
         if self.type == "quantity" and self.dimension:
             units = ", ".join(self.dimension.factors)
-            return (f"a number in {self.dimension.canonical}, or a value with a unit "
-                    f"({units})")
+            return (f"a value with its unit ({units}), e.g. {self.dimension.example()}, or a "
+                    "mapping {value: ..., unit: ...}")
         if self.type == "int":
             return "a whole number" + self._range_text()
         if self.type == "number":
@@ -110,8 +139,14 @@ class FieldDef:
             return f" >= {self.min:g}"
         return ""
 
-    def coerce(self, raw: Any) -> Any:
-        """Canonical value for `raw`, or ValueError saying what is allowed."""
+    def coerce(self, raw: Any, unit: str | None = None) -> Any:
+        """Canonical value for `raw`, or ValueError saying what is allowed.
+
+        A length or a duration needs its unit: in the text ("25 mm"), as a mapping
+        {value: 25, unit: mm}, or declared once for a bare number by the caller
+        (`unit`, e.g. a cohort column's header). A bare number is an error otherwise:
+        units are never assumed.
+        """
         if self.type == "text":
             if isinstance(raw, str | int | float) and not isinstance(raw, bool):
                 return str(raw)
@@ -124,21 +159,82 @@ class FieldDef:
             return self._coerce_date(raw)
         if self.type == "derived":
             raise ValueError("is derived from other fields and cannot be given")
-        value = self._coerce_number(raw)
+        value = self._coerce_number(self._with_unit(raw, unit))
         self._check_range(value, raw)
         return value
 
+    def _with_unit(self, raw: Any, unit: str | None) -> Any:
+        """The raw value as "NUMBER UNIT" text where a unit applies; bare lengths and
+        durations refused unless `unit` declares theirs."""
+        if isinstance(raw, Mapping):
+            if set(raw) != {"value", "unit"} or isinstance(raw["value"], bool) \
+                    or not isinstance(raw["value"], int | float) \
+                    or not isinstance(raw["unit"], str):
+                raise ValueError("a mapping must be {value: NUMBER, unit: UNIT}, got "
+                                 + ", ".join(f"{k}: {_shown(v)}" for k, v in raw.items()))
+            return f"{raw['value']} {raw['unit']}"
+        if self.dimension is None:
+            return raw
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return raw  # refused as not finite, whatever its unit
+        bare = (isinstance(raw, int | float) and not isinstance(raw, bool)) or (
+            isinstance(raw, str) and (m := _WITH_UNIT.match(raw)) is not None
+            and m.group(2) is None)
+        if not bare:
+            return raw
+        if unit is None:
+            raise ValueError(f"{_shown(raw)} has no unit; a {self.dimension.name} is never "
+                             f"assumed to be in {self.dimension.canonical}: write it as "
+                             f"{self.dimension.example()}")
+        return f"{raw} {unit}"
+
+    def calendar_months(self, raw: Any, unit: str | None = None) -> float | None:
+        """The value in months when it was given in a calendar unit (months, years), so
+        that it is compared with a cut-off stated in months or years in those units."""
+        if self.dimension is None or not self.dimension.calendar:
+            return None
+        try:
+            text = self._with_unit(raw, unit)
+        except ValueError:
+            return None
+        match = _WITH_UNIT.match(text) if isinstance(text, str) else None
+        if not match or match.group(2) is None:
+            return None
+        return self.dimension.months(float(match.group(1)), match.group(2))
+
     def _coerce_enum(self, raw: Any) -> str:
         if isinstance(raw, str):
-            key = re.sub(r"[\s\-]+", "_", raw.strip().lower())
+            key = enum_key(raw)
             if key in self.values:
                 return key
             if self.aliases and key in self.aliases:
                 return self.aliases[key]
-            hint = get_close_matches(key, list(self.values), n=1, cutoff=0.6)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
-            raise ValueError(f"{raw!r} is not allowed{extra}; allowed: {', '.join(self.values)}")
+            if self.not_covered and key in self.not_covered:
+                raise ValueError(f"{raw!r} is not allowed: {self.not_covered[key]}")
+            hint = self.spelling_hint(key)
+            extra = f" (did you mean '{hint}'?)" if hint else ""
+            raise ValueError(f"{raw!r} is not allowed{extra}; allowed: {', '.join(self.values)}"
+                             + (f"; synonyms: {', '.join(self.aliases)}" if self.aliases else ""))
         raise ValueError(f"must be one of: {', '.join(self.values)}; got {_shown(raw)}")
+
+    def spelling_hint(self, key: str) -> str | None:
+        """The one value (or synonym's value) that `key` is a spelling slip of: at most one
+        edit per five letters (two at most), and only when a single value is that close.
+        A different word (osteo vs other, Ewing sarcoma vs angiosarcoma) gets none."""
+        limit = min(2, max(1, len(key) // 5))
+        names = [*self.values, *(self.aliases or {}), *(self.not_covered or {})]
+        close = {name for name in names if _edits(key, name) <= limit}
+        targets = {(self.aliases or {}).get(n, n) for n in close}
+        if len(targets) != 1:
+            return None
+        target = targets.pop()
+        return None if (self.not_covered and target in self.not_covered) else target
+
+    def alias_note(self, raw: Any) -> str | None:
+        """The warning a synonym carries (MFH), if `raw` is one."""
+        if not isinstance(raw, str) or not self.alias_notes:
+            return None
+        return self.alias_notes.get(enum_key(raw))
 
     @staticmethod
     def _coerce_bool(raw: Any) -> bool:
@@ -177,6 +273,7 @@ class FieldDef:
             raise ValueError(f"is {self.type}; only numeric fields have a margin")
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
             raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
+        raw = self._with_unit(raw, None)  # a length or duration names its unit
         value = self._parse_text(raw) if isinstance(raw, str) else float(raw)
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"must be a finite number >= 0, got {_shown(raw)}")
@@ -206,10 +303,7 @@ class FieldDef:
     def _parse_text(self, raw: str) -> float:
         match = _WITH_UNIT.match(raw)
         if not match:
-            example = " such as '18 mm' or '1.8 cm'" if self.dimension and \
-                self.dimension.name == "length" else \
-                " such as '400 days' or '14 months'" if self.dimension else ""
-            raise ValueError(f"{raw!r} is not a number; {self.allowed()}{example}")
+            raise ValueError(f"{raw!r} is not a number; {self.allowed()}")
         number, unit = float(match.group(1)), match.group(2)
         if unit is None:
             return number
@@ -257,6 +351,25 @@ class FieldDictionary:
         return [f for f in self.fields.values() if f.type == "derived" or f.interval]
 
 
+def enum_key(raw: str) -> str:
+    """An enum value as typed, folded: "Osteogenic sarcoma" -> "osteogenic_sarcoma"."""
+    return re.sub(r"[\s\-]+", "_", raw.strip().lower())
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions; transpositions count 2)."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
 def fields_file_spec() -> Any:
     """The format of fields.yaml (built on demand: the schema costs start-up time)."""
     from .schema import Any_, Bool, Enum, ListOf, MapOf, Num, Obj, Str
@@ -265,7 +378,15 @@ def fields_file_spec() -> Any:
         required={"type": Enum(FIELD_TYPES), "description": Str()},
         optional={
             "values": ListOf(Str(), min_items=1),
-            "aliases": MapOf(Str()),
+            "aliases": MapOf(Any_(description=(
+                "A synonym's value, or {value: ..., note: ...} when the mapping needs a word "
+                "of warning."))),
+            "not_covered": MapOf(Str(), description=(
+                "Entities that are deliberately not values: why, and what to write instead.")),
+            "treatment": Bool(description=(
+                "A treatment decision: left out, it is undecided and studies show options.")),
+            "options": MapOf(Str(), description=(
+                "How a clinician names each choice of a treatment: {true: ..., false: ...}.")),
             "dimension": Str(),
             "unit": Str(),
             "min": Num(),
@@ -273,6 +394,9 @@ def fields_file_spec() -> Any:
             "exclusive_min": Bool(),
             "implies": MapOf(Bool()),
             "implies_if_false": MapOf(Bool()),
+            "implies_at_least": MapOf(Num(), description=(
+                "A given value above zero entails at least this much of another numeric "
+                "field (a measured nodule means at least one nodule).")),
             "ratio": ListOf(Str(), min_items=2, max_items=2),
             "measures": Str(),
             "interval": ListOf(Str(), min_items=2, max_items=2, description=(
@@ -288,7 +412,10 @@ def fields_file_spec() -> Any:
     )
     file_spec = Obj(
         required={
-            "units": MapOf(Obj(required={"canonical": Str(), "factors": MapOf(Num())})),
+            "units": MapOf(Obj(required={"canonical": Str(), "factors": MapOf(Num())},
+                               optional={"calendar": MapOf(Num(), description=(
+                                   "Calendar units and their length in months: values given "
+                                   "in them are compared in months"))})),
             "fields": MapOf(FIELD_SPEC),
         },
         description="The field dictionary of the prognosis comparator.",
@@ -304,7 +431,8 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
                 for i in file_spec.check(data, "", (1, 1))]
     if problems:
         raise RuleSetError(problems)
-    dimensions = {name: Dimension(name, spec["canonical"], dict(spec["factors"]))
+    dimensions = {name: Dimension(name, spec["canonical"], dict(spec["factors"]),
+                                  dict(spec["calendar"]) if spec.get("calendar") else None)
                   for name, spec in data["units"].items()}
     fields: dict[str, FieldDef] = {}
     for name, spec in data["fields"].items():
@@ -322,10 +450,34 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             bad("enum needs values")
         if spec["type"] == "derived" and spec.get("interval"):
             bad("a derived field is never given; an interval belongs on a quantity field")
-        aliases = dict(spec.get("aliases") or {})
-        for alias, target in aliases.items():
+        aliases: dict[str, str] = {}
+        alias_notes: dict[str, str] = {}
+        for alias, target in (spec.get("aliases") or {}).items():
+            if isinstance(target, Mapping):
+                if set(target) != {"value", "note"} or not all(
+                        isinstance(v, str) for v in target.values()):
+                    bad(f"alias '{alias}' must be a value or {{value: ..., note: ...}}")
+                    continue
+                alias_notes[alias] = target["note"]
+                target = target["value"]
+            elif not isinstance(target, str):
+                bad(f"alias '{alias}' must be a value or {{value: ..., note: ...}}")
+                continue
+            aliases[alias] = target
             if target not in spec.get("values", []):
                 bad(f"alias '{alias}' points at '{target}', which is not among the values")
+            if alias != enum_key(alias):
+                bad(f"alias '{alias}' must be written folded, as '{enum_key(alias)}'")
+        not_covered = dict(spec.get("not_covered") or {})
+        for entity in not_covered:
+            if entity in spec.get("values", []) or entity in aliases:
+                bad(f"'{entity}' is both a value (or synonym) and not covered")
+        options = spec.get("options")
+        if spec.get("treatment") and spec["type"] != "bool":
+            bad("a treatment field must be a bool (yes / no / undecided)")
+        if options is not None and (not spec.get("treatment")
+                                    or set(map(str, options)) != {"True", "False"}):
+            bad("options name the two choices of a treatment field: {true: ..., false: ...}")
         fields[name] = FieldDef(
             name=name, type=spec["type"], description=spec["description"],
             values=tuple(spec.get("values", ())), aliases=aliases or None,
@@ -334,10 +486,15 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             implies=dict(spec["implies"]) if spec.get("implies") else None,
             implies_if_false=dict(spec["implies_if_false"])
             if spec.get("implies_if_false") else None,
+            implies_at_least=dict(spec["implies_at_least"])
+            if spec.get("implies_at_least") else None,
             ratio=(spec["ratio"][0], spec["ratio"][1]) if spec.get("ratio") else None,
             measures=spec.get("measures"),
             interval=(spec["interval"][0], spec["interval"][1]) if spec.get("interval") else None,
             distinct_from=tuple(spec.get("distinct_from") or ()),
+            treatment=bool(spec.get("treatment", False)),
+            options={k == "True" or k is True: v for k, v in options.items()} if options else None,
+            alias_notes=alias_notes or None, not_covered=not_covered or None,
         )
         if "margin" in spec:
             try:
@@ -347,7 +504,8 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             else:
                 fields[name] = replace(fields[name], margin=margin)
     for f in fields.values():
-        for target in [*(f.implies or {}), *(f.implies_if_false or {}), *(f.ratio or ()),
+        for target in [*(f.implies_at_least or {}), *(f.implies or {}),
+                       *(f.implies_if_false or {}), *(f.ratio or ()),
                        *(f.interval or ()), *f.distinct_from]:
             if target not in fields:
                 problems.append(Problem(source, f"refers to undeclared field '{target}'",

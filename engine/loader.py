@@ -88,14 +88,20 @@ def load_library(directory: str | os.PathLike[str] | None = None) -> RuleLibrary
         raise RuleSetError([Problem(path, "rules directory not found")])
     from .cache import cached
 
-    return cached(path, VERSION, lambda: _load_library(path))
+    sources = [_fields_path(path), *sorted(
+        os.path.join(path, name) for name in os.listdir(path)
+        if name.endswith(".yaml") and name != FIELDS_FILE)]
+    return cached(sources, VERSION, lambda: _load_library(path))
+
+
+def _fields_path(directory: str) -> str:
+    """The directory's own fields.yaml, else the bundled one."""
+    own = os.path.join(directory, FIELDS_FILE)
+    return own if os.path.exists(own) else os.path.join(bundled_rules_path(), FIELDS_FILE)
 
 
 def _load_library(directory: str) -> RuleLibrary:
-    fields_path = os.path.join(directory, FIELDS_FILE)
-    if not os.path.exists(fields_path):
-        fields_path = os.path.join(bundled_rules_path(), FIELDS_FILE)
-    fields = load_fields(fields_path)
+    fields = load_fields(_fields_path(directory))
     problems: list[Problem] = []
     rule_sets: list[m.RuleSet] = []
     for path in rule_files(directory):
@@ -152,7 +158,7 @@ class _Builder:
         self.fields = fields
         self.source = source
         self.problems: list[Problem] = []
-        self._atom_keys: dict[tuple[str, str, Any], str] = {}
+        self._atom_keys: dict[tuple[Any, ...], str] = {}
 
     def bad(self, node: Any, message: str, field: str | None = None,
             code: str = "consistency") -> None:
@@ -186,11 +192,49 @@ class _Builder:
                      "interval derived from it", code="operator-type")
         else:
             value = self._threshold(node, fdef.name, fdef.type, op, stated, unit)
+        months, same_as = None, None
+        if fdef is not None and isinstance(value, float):
+            value, months, same_as = self._calendar(node, fdef, value, stated, unit)
         canonical_unit = fdef.canonical_unit if fdef else None
         key_value = value if not isinstance(value, list) else tuple(value)
-        identity = (name, op, key_value)
+        identity = (name, op, key_value, months)
         key = self._atom_keys.setdefault(identity, f"a{len(self._atom_keys)}")
-        return m.Atom(key, name, op, key_value, canonical_unit, stated, unit)
+        return m.Atom(key, name, op, key_value, canonical_unit, stated, unit, months, same_as)
+
+    def _calendar(self, node: Any, fdef: Any, value: float, stated: Any, unit: str | None
+                  ) -> tuple[float, float | None, tuple[float, str] | None]:
+        """The threshold in the canonical unit and in months (for values given in months or
+        years), taking the paper's own equivalence (`same_as`) where it states one."""
+        dimension = fdef.dimension
+        same = node.get("same_as")
+        if dimension is None or not dimension.calendar:
+            if same is not None:
+                self.bad(node, f"same_as is for durations; '{fdef.name}' has no calendar units",
+                         fdef.name, code="unit-dimension")
+            return value, None, None
+        months = dimension.months(float(stated), unit) if unit else None
+        same_as = None
+        if same is not None:
+            same_as = (float(same["value"]), str(same["unit"]))
+            try:
+                other = dimension.convert(same_as[0], same_as[1])
+            except ValueError as exc:
+                self.bad(node, f"same_as {same_as[0]:g} {same_as[1]}: {exc}", fdef.name,
+                         code="unit-dimension")
+                return value, months, None
+            other_months = dimension.months(*same_as)
+            if (months is None) == (other_months is None):
+                self.bad(node, "same_as states the threshold in the other kind of unit: one "
+                         "of the two in days or weeks, the other in months or years",
+                         fdef.name, code="unit-dimension")
+                return value, months, None
+            if months is None:
+                months = other_months
+            else:
+                value = other  # the paper's day figure is what days are compared with
+        if months is None:
+            months = round(value / dimension.convert(1, "month"), 9)
+        return value, months, same_as
 
     def _threshold(self, node: Any, name: str, ftype: str, op: str, stated: Any,
                    unit: str | None) -> m.Threshold:
@@ -225,6 +269,10 @@ class _Builder:
                      "rule engine (it would be written in exponent notation)", name,
                      code="operator-type")
         if unit is None:
+            if fdef.dimension is not None:
+                self.bad(node, f"threshold {stated!r} for '{name}' needs a unit: a "
+                         f"{fdef.dimension.name} is never assumed to be in "
+                         f"{fdef.dimension.canonical}", name, code="unit-dimension")
             return float(stated)
         if fdef.dimension is not None:
             try:
@@ -276,7 +324,15 @@ class _Builder:
                 self.bad(node, "a median has horizon_months: null")
         elif unit != "percent":
             self.bad(node, f"survival_percent is in percent, not {unit}")
+        scope = node["scope"]
+        fitting = {"score": ("score",), "group": ("group", "subgroup"),
+                   "factor": ("histology",), "population": ("cohort",),
+                   "cohort": ("cohort",)}.get(kind, ())
+        if scope not in fitting:
+            self.bad(node, f"an estimate 'for: {{{kind}: ...}}' has scope "
+                     f"{' or '.join(fitting) or '?'}, not '{scope}'", code="estimate-scope")
         return m.Estimate(
+            scope=cast(m.Scope, scope),
             selector=m.Selector(cast(m.SelectorKind, kind), value),
             series=node.get("series", "main"),
             endpoint=node["endpoint"], origin=node["origin"],
@@ -307,6 +363,77 @@ class _Builder:
             effects=tuple(self.effect(e) for e in node.get("effects", [])),
             provenance=node.get("provenance", ""))
 
+    def case_mix(self, items: Any, factors: tuple[m.Factor, ...],
+                 groups: tuple[m.Group, ...]) -> tuple[m.CaseMix, ...]:
+        """`case_mix` entries, each naming one factor, group or condition."""
+        known: dict[str, dict[str, m.Condition]] = {
+            "factor": {f.id: f.when for f in factors}, "group": {g.id: g.when for g in groups}}
+        out = []
+        for node in items:
+            given = [k for k in ("factor", "group", "when") if k in node]
+            if len(given) != 1:
+                self.bad(node, f"case_mix '{node['id']}' needs exactly one of factor, group, "
+                         "when")
+                continue
+            kind = given[0]
+            if kind == "when":
+                when = self.condition(node["when"])
+            elif node[kind] in known[kind]:
+                when = known[kind][node[kind]]
+            else:
+                self.bad(node, f"case_mix '{node['id']}' names unknown {kind} '{node[kind]}'")
+                continue
+            if not 0 <= node["count"] <= node["of"] or node["of"] < 1:
+                self.bad(node, f"case_mix '{node['id']}': count {node['count']} of "
+                         f"{node['of']} is not a share (need 0 <= count <= of, of >= 1)")
+                continue
+            out.append(m.CaseMix(node["id"], node["label"], when, int(node["count"]),
+                                 int(node["of"]), node.get("provenance", ""),
+                                 node.get("note")))
+        return tuple(out)
+
+    def observed_range(self, node: Any) -> m.ObservedRange:
+        name, unit = node["field"], node.get("unit")
+        low, high = float(node["min"]), float(node["max"])
+        fdef = self.fields.fields.get(name)
+        if fdef is None or fdef.type not in ("int", "quantity", "number", "derived"):
+            hint = self.fields.suggest(name) if fdef is None else None
+            extra = f" (did you mean '{hint}'?)" if hint else ""
+            self.bad(node, f"observed range of '{name}': not a numeric field of "
+                     f"fields.yaml{extra}", name, code="unknown-field")
+            return m.ObservedRange(name, low, high, low, high, unit, node["provenance"])
+        if fdef.dimension is not None:
+            if unit is None:
+                self.bad(node, f"observed range of '{name}' needs a unit", name,
+                         code="unit-dimension")
+            else:
+                try:
+                    low_c, high_c = (fdef.dimension.convert(low, unit),
+                                     fdef.dimension.convert(high, unit))
+                    return m.ObservedRange(name, low_c, high_c, low, high, unit,
+                                           node["provenance"])
+                except ValueError as exc:
+                    self.bad(node, f"observed range of '{name}': {exc}", name,
+                             code="unit-dimension")
+        if low > high:
+            self.bad(node, f"observed range of '{name}': min {low:g} is above max {high:g}",
+                     name)
+        return m.ObservedRange(name, low, high, low, high, unit, node["provenance"])
+
+    def treatments(self, conditions: list[m.Condition]) -> tuple[m.Treatment, ...]:
+        """The treatment decisions (fields.yaml `treatment: true`) the conditions read."""
+        read = {a.field for c in conditions for a in m.atoms_of(c)}
+        names = [f.name for f in self.fields.fields.values() if f.treatment and f.name in read]
+        out = []
+        for name in names:
+            fdef = self.fields[name]
+            implies = [(True, t, v) for t, v in (fdef.implies or {}).items() if t in names]
+            implies += [(False, t, v) for t, v in (fdef.implies_if_false or {}).items()
+                        if t in names]
+            out.append(m.Treatment(name, (fdef.option_text(True), fdef.option_text(False)),
+                                   tuple(implies)))
+        return tuple(out)
+
     def build(self, d: Any, sha256: str) -> m.RuleSet:
         stem = os.path.splitext(os.path.basename(self.source))[0]
         if d["id"] != stem:
@@ -320,6 +447,13 @@ class _Builder:
             return tuple(m.TextItem(t["text"], t.get("provenance", "")) for t in src.get(key, []))
 
         cit = d["citation"]
+        population = tuple(m.PopulationCondition(c["id"], self.condition(c["when"]),
+                                                 c["reason"], c.get("provenance", ""))
+                           for c in d["population"]["conditions"])
+        caveats = tuple(m.Caveat(c["id"], self.condition(c["when"]) if "when" in c else None,
+                                 c["message"], c.get("provenance", "")) for c in d["caveats"])
+        conditions = [c.when for c in population] + [f.when for f in factors]
+        conditions += [g.when for g in groups] + [c.when for c in caveats if c.when]
         rule_set = m.RuleSet(
             id=d["id"], version=d["version"], status=d["status"], reviewed=d["reviewed"],
             short_name=d["short_name"], title=d["title"],
@@ -328,15 +462,12 @@ class _Builder:
             cohort_n=d["cohort"]["n"], cohort_source=d["cohort"]["source"],
             cohort_provenance=d["cohort"].get("provenance", ""),
             population_summary=d["population"]["summary"],
-            population=tuple(m.PopulationCondition(c["id"], self.condition(c["when"]),
-                                                   c["reason"], c.get("provenance", ""))
-                             for c in d["population"]["conditions"]),
+            population=population,
             conditions_of_use=text("conditions_of_use", d["population"]),
             model=model, factors=factors, groups=groups,
             estimates=tuple(self.estimate(e) for e in d["estimates"]),
             reference_estimates=tuple(self.estimate(e) for e in d.get("reference_estimates", [])),
-            caveats=tuple(m.Caveat(c["id"], self.condition(c["when"]) if "when" in c else None,
-                                   c["message"], c.get("provenance", "")) for c in d["caveats"]),
+            caveats=caveats,
             limitations=text("limitations"), conflicts=text("conflicts"),
             performance=tuple(m.Performance(p["measure"], float(p["value"]),
                                             p.get("provenance", ""), p.get("statistic"),
@@ -351,6 +482,10 @@ class _Builder:
             admitted=tuple(m.Admitted(a["about"], a["admitted"], a["text"],
                                       a.get("provenance", ""))
                            for a in d["population"].get("admitted", [])),
+            observed_ranges=tuple(self.observed_range(r)
+                                  for r in d["cohort"].get("observed_ranges", [])),
+            treatments=self.treatments(conditions),
+            case_mix=self.case_mix(d.get("case_mix", []), factors, groups),
             display_order=d.get("display_order"))
         self.consistency(d, rule_set)
         return rule_set

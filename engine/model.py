@@ -16,6 +16,8 @@ Scalar: TypeAlias = float | int | bool | str
 Threshold: TypeAlias = Scalar | tuple[str, ...]
 Truth: TypeAlias = bool | None
 SelectorKind: TypeAlias = Literal["score", "group", "factor", "population", "cohort"]
+Scope: TypeAlias = Literal["score", "group", "subgroup", "histology", "cohort"]
+PATIENT_SCOPES: tuple[Scope, ...] = ("score", "group", "subgroup")  # the patient's own figures
 Role: TypeAlias = Literal["score", "signal", "covariate"]
 
 
@@ -30,6 +32,10 @@ class Atom:
     unit: str | None  # the field's canonical unit, if any
     stated_value: Any  # as written in the rule file
     stated_unit: str | None
+    # The threshold in months, for a duration given in months or years (None: the field
+    # has no calendar units); `same_as` is the paper's equivalence as written, if any.
+    months: float | None = None
+    same_as: tuple[float, str] | None = None
 
     def describe(self) -> str:
         value = self.value
@@ -134,6 +140,30 @@ class Estimate:
     method: str | None
     note: str | None
     provenance: str
+    scope: Scope = "cohort"
+
+
+@dataclass(frozen=True)
+class ObservedRange:
+    """The range of a measure in a study's cohort (canonical unit), as the paper reports it."""
+
+    field: str
+    min: float
+    max: float
+    stated_min: float
+    stated_max: float
+    stated_unit: str | None
+    provenance: str
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """A treatment decision a rule set depends on, with what its choices imply for other
+    treatment fields of the same rule set (from fields.yaml)."""
+
+    field: str
+    labels: tuple[str, str]  # (if true, if false)
+    implies: tuple[tuple[bool, str, bool], ...] = ()  # (when value, then field, is value)
 
 
 @dataclass(frozen=True)
@@ -184,6 +214,21 @@ class Performance:
     provenance: str
     statistic: str | None = None  # auc | harrell_c | logrank_p: what validate compares with
     horizon_months: float | None = None
+
+
+@dataclass(frozen=True)
+class CaseMix:
+    """A published distribution: `count` of `of` patients of the study had `when` (a factor,
+    a group or a condition on patient fields). `prognosis validate` sets the local share
+    beside it."""
+
+    id: str
+    label: str
+    when: Condition
+    count: int
+    of: int
+    provenance: str
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +295,9 @@ class RuleSet:
     source: str
     sha256: str
     admitted: tuple[Admitted, ...] = ()  # population.admitted (declared last: has a default)
+    observed_ranges: tuple[ObservedRange, ...] = ()
+    treatments: tuple[Treatment, ...] = ()  # treatment fields its conditions read
+    case_mix: tuple[CaseMix, ...] = ()  # the published distribution of characteristics
     display_order: int | None = None
 
     def roster_key(self) -> tuple[int, int, int, str]:

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError, Problem
-from .evaluate import Comparator, assemble
+from .evaluate import Comparator
 from .fields import FieldDictionary
 from .model import Atom, RuleSet, atoms_of
-from .results import Result, estimate_dict
+from .results import Result
 
 STEP = 1e-6  # "just across" a cut-off of a non-integer field, in its canonical unit
 _INEQUALITIES = ("<", "<=", ">", ">=")
@@ -113,16 +113,8 @@ def _uses(rs: RuleSet) -> dict[str, list[tuple[str, str]]]:
 
 
 def summary(result: Result) -> dict[str, Any]:
-    """What a reader sees change: status, score, group, estimates, factors, caveats."""
-    return {
-        "status": result.status, "score": result.score,
-        "score_range": list(result.score_range) if result.score_range else None,
-        "group": result.group, "subgroup": result.subgroup,
-        "estimates": [estimate_dict(e) for e in result.estimates],
-        "candidate_estimates": [estimate_dict(e) for e in result.candidate_estimates],
-        "factors": {f.id: f.present for f in result.factors},
-        "caveats": {c.id: c.present for c in result.caveats},
-    }
+    """What a reader sees change (Result.comparable)."""
+    return result.comparable()
 
 
 def _sides(before: dict[str, Any], after: dict[str, Any],
@@ -131,8 +123,8 @@ def _sides(before: dict[str, Any], after: dict[str, Any],
     other: dict[str, Any] = {}
     if factor is not None:
         this["present"], other["present"] = before["factors"][factor], after["factors"][factor]
-    for key in ("status", "score", "score_range", "group", "subgroup", "estimates",
-                "candidate_estimates"):
+    for key in ("status", "score", "score_range", "group", "subgroup", "conditional_on",
+                "options", "estimates", "candidate_estimates"):
         if before[key] != after[key]:
             this[key], other[key] = before[key], after[key]
     for key in ("factors", "caveats"):
@@ -149,6 +141,15 @@ def _stated(atom: Atom) -> str:
     return f"{atom.op} {shown}" + (f" {atom.stated_unit}" if atom.stated_unit else "")
 
 
+def is_presence_test(atom: Atom, fdef: Any) -> bool:
+    """True for a comparison that only tells none from some ("has lung metastases": count
+    >= 1, or > 0, on a field whose least value is 0): no cut-off a value sits near."""
+    if fdef.min != 0 or not isinstance(atom.value, int | float):
+        return False
+    return (atom.op == ">" and atom.value == 0) or (
+        atom.op == ">=" and fdef.type == "int" and atom.value == 1)
+
+
 def find_near_cutoffs(comparator: Comparator, rule_sets: Sequence[RuleSet],
                       results: Sequence[Result], values: Mapping[str, Any],
                       fields: FieldDictionary, margins: Mapping[str, float]
@@ -161,7 +162,8 @@ def find_near_cutoffs(comparator: Comparator, rule_sets: Sequence[RuleSet],
         before = summary(result)
         for atom in rs.atoms():
             name = atom.field
-            if atom.op not in _INEQUALITIES or name not in values or name not in margins:
+            if atom.op not in _INEQUALITIES or name not in values or name not in margins \
+                    or is_presence_test(atom, fields[name]):
                 continue
             value, threshold = float(values[name]), float(atom.value)  # type: ignore[arg-type]
             distance = round(abs(value - threshold), 9)
@@ -173,7 +175,7 @@ def find_near_cutoffs(comparator: Comparator, rule_sets: Sequence[RuleSet],
                     (fdef.max is not None and moved > fdef.max):
                 continue  # the other side lies outside what the field allows
             changed = {**values, name: moved}
-            other = assemble(rs, changed, comparator.verdicts(rs, changed))
+            other = comparator.result(rs, changed)
             if result.status == other.status == "not_applicable":
                 continue
             factor = next((i for kind, i in uses.get(atom.key, []) if kind == "factor"), None)

@@ -28,6 +28,12 @@ class Patient:
     derived: Mapping[str, str] = field(default_factory=dict)  # field -> how it was derived
     id: str | None = None
     source: str = "<patient>"
+    # Durations given in calendar units, in months: compared with cut-offs in months/years.
+    calendar: Mapping[str, float] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)  # field -> a synonym's warning
+    # Lower bounds of unknown numeric fields implied by given ones (a measured nodule:
+    # at least one nodule), in the canonical unit.
+    bounds: Mapping[str, float] = field(default_factory=dict)
 
     def known(self, name: str) -> bool:
         return name in self.values
@@ -56,6 +62,8 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     given: dict[str, Any] = {}
+    calendar: dict[str, float] = {}
+    notes: dict[str, str] = {}
     for name, raw in data.items():
         line, col = data.mark_of(name) if isinstance(data, MarkedDict) else (None, None)
         fdef = fields.fields.get(str(name))
@@ -68,19 +76,58 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
             continue
         if raw is None:
             continue  # unknown, stated explicitly
-        given[fdef.name] = raw if isinstance(raw, str | int | float | bool) else str(raw)
+        given[fdef.name] = shown_as_given(raw)
         try:
             values[fdef.name] = fdef.coerce(raw)
         except ValueError as exc:
             problems.append(Problem(source, f"{exc}", field=fdef.name, line=line, col=col))
+            continue
+        months = fdef.calendar_months(raw)
+        if months is not None:
+            calendar[fdef.name] = months
+        note = fdef.alias_note(raw)
+        if note:
+            notes[fdef.name] = note
     derived: dict[str, str] = {}
+    bounds: dict[str, float] = {}
     if not problems:
         problems += apply_implications(values, derived, fields, source)
+        problems += lower_bounds(values, bounds, fields, source)
         problems += derive_fields(values, derived, fields, source)
     if problems:
         raise InputError(problems)
     patient_id = values.pop("id", None)
-    return Patient(values=values, given=given, derived=derived, id=patient_id, source=source)
+    return Patient(values=values, given=given, derived=derived, id=patient_id, source=source,
+                   calendar=calendar, notes=notes, bounds=bounds)
+
+
+def lower_bounds(values: Mapping[str, Any], bounds: dict[str, float],
+                 fields: FieldDictionary, source: str) -> list[Problem]:
+    """What `implies_at_least` entails: a lower bound for each unknown target field (in
+    `bounds`), a problem for a given one below it."""
+    problems: list[Problem] = []
+    for fdef in fields.fields.values():
+        value = values.get(fdef.name)
+        if not fdef.implies_at_least or not isinstance(value, int | float) or value <= 0:
+            continue
+        for target, least in fdef.implies_at_least.items():
+            if target in values:
+                if values[target] < least:
+                    problems.append(Problem(source, f"{fdef.name} is given, which implies "
+                                            f"{target} of at least {least:g}, but {target} is "
+                                            f"{values[target]:g}", field=target))
+            elif least > bounds.get(target, float("-inf")):
+                bounds[target] = least
+    return problems
+
+
+def shown_as_given(raw: Any) -> Any:
+    """A raw value as the person wrote it: scalars as they are, {value, unit} as "25 mm"."""
+    if isinstance(raw, str | int | float | bool):
+        return raw
+    if isinstance(raw, Mapping) and set(raw) == {"value", "unit"}:
+        return f"{raw['value']} {raw['unit']}"
+    return str(raw)
 
 
 def apply_implications(values: dict[str, Any], derived: dict[str, str],
@@ -169,11 +216,16 @@ def _derive_interval(name: str, interval: tuple[str, str], values: dict[str, Any
     start = dt.date.fromisoformat(values[start_name])
     end = dt.date.fromisoformat(values[end_name])
     if end < start:
-        return [Problem(source, f"{end_name} {end.isoformat()} is before {start_name} "
-                        f"{start.isoformat()}; {name} runs from {start_name} to {end_name} "
-                        "and cannot be negative", field=end_name)]
-    days = float((end - start).days)
-    how = f"{end_name} - {start_name} ({start.isoformat()} to {end.isoformat()}: {days:g} days)"
+        # Metastatic at diagnosis: the lung metastases were found before the primary was
+        # resected. The SLMS admitted such patients with a DFI of 0 days (Table 1: DFI
+        # range 0-8985 days; 22 of 135 metastatic at diagnosis).
+        days = 0.0
+        how = (f"0 days: {end_name} {end.isoformat()} is before {start_name} "
+               f"{start.isoformat()} (metastases found before the primary was resected)")
+    else:
+        days = float((end - start).days)
+        how = (f"{end_name} - {start_name} ({start.isoformat()} to {end.isoformat()}: "
+               f"{days:g} days)")
     if name in values and name not in derived:  # also given: the two must agree
         given = float(values[name])
         if abs(given - days) > 1:

@@ -29,6 +29,7 @@ ROLES = ("score", "signal", "covariate")
 MODELS = ("score", "group", "signals")
 STATUSES = ("draft", "research", "validated", "retired")
 STATISTICS = ("survival_percent", "median_months")
+SCOPES = ("score", "group", "subgroup", "histology", "cohort")
 MEASURES = ("HR", "OR", "RR")
 
 PROVENANCE = Str(description="Where in the paper this comes from (section, table or figure).")
@@ -48,7 +49,13 @@ ATOM = Obj(
         "op": Enum(OPERATORS),
         "value": Any_(description="Threshold, enum value, true/false, or a list for in/not_in."),
     },
-    optional={"unit": Str(description="Unit of the threshold (converted to the field's unit).")},
+    optional={
+        "unit": Str(description="Unit of the threshold (converted to the field's unit)."),
+        "same_as": Obj(required={"value": Num(), "unit": Str()}, description=(
+            "The paper's own equivalence of the threshold in another unit (SLMS: 2 years "
+            "is 730 days): a value given in days is compared with it, one given in months "
+            "or years with `value unit`.")),
+    },
     description="One comparison: field op value [unit].",
 )
 CONDITION: Spec = OneOf(
@@ -83,6 +90,13 @@ REPORTED_EFFECT = Obj(
     description="An effect the paper reports on a variable that is not a patient field.",
 )
 TEXT_ITEM = Obj(required={"text": Str()}, optional={"provenance": PROVENANCE})
+OBSERVED_RANGE = Obj(
+    required={"field": Str(), "min": Num(), "max": Num(), "provenance": PROVENANCE},
+    optional={"unit": Str()},
+    description=("The range of a measure in the study's cohort, as the paper reports it; a "
+                 "patient value outside it is flagged as outside what the study observed. "
+                 "Declare none for a study that reports none."),
+)
 
 SELECTOR = Obj(
     optional={
@@ -103,6 +117,11 @@ ESTIMATE = Obj(
         "statistic": Enum(STATISTICS),
         "value": Num(),
         "label": Str(),
+        "scope": Enum(SCOPES, description=(
+            "Whom the figure describes: the patients with the patient's score, treatment "
+            "group or a finer subgroup of it (the patient's own figures), everyone of a "
+            "histology group whatever their treatment (histology), or the whole study "
+            "cohort (cohort: a reference, never shown as the patient's).")),
     },
     optional={
         "provenance": PROVENANCE,
@@ -179,7 +198,27 @@ EXAMPLE = Obj(
                       "effects": ListOf(Str(), description=(
                           "Each present factor as 'id: direction' then its effects "
                           "('HR 5.6'), each holding group with effects as 'id: HR 0.5'.")),
+                      "conditional_on": MapOf(Bool(), description=(
+                          "The treatment choices the whole result assumes (undecided "
+                          "treatments under which the study would not apply otherwise).")),
+                      "options": ListOf(Obj(optional={
+                          "assumes": MapOf(Bool()),
+                          "status": Enum(("complete", "incomplete")),
+                          "score": Nullable(Num(integer=True)),
+                          "group": Nullable(Str()),
+                          "subgroup": Nullable(Str()),
+                      }), description="The options of undecided treatments, in order."),
                   })},
+)
+CASE_MIX = Obj(
+    required={"id": ID, "label": Str(), "count": Num(integer=True),
+              "of": Num(integer=True, description="The patients the count is out of (those "
+                        "with the characteristic known).")},
+    optional={"provenance": PROVENANCE, "note": Str(),
+              "factor": ID, "group": ID, "when": CONDITION},
+    description=("A published distribution: `count` of `of` patients of the study had the "
+                 "factor, the group or the condition (exactly one of factor, group, when). "
+                 "`prognosis validate` shows the local share beside it."),
 )
 
 RULE_SET = Obj(
@@ -196,7 +235,8 @@ RULE_SET = Obj(
             optional={"doi": Nullable(Str()), "volume": Str(), "note": Str()},
         ),
         "cohort": Obj(required={"n": Num(integer=True), "source": Str()},
-                      optional={"provenance": PROVENANCE}),
+                      optional={"provenance": PROVENANCE,
+                                "observed_ranges": ListOf(OBSERVED_RANGE)}),
         "population": Obj(
             required={"summary": Str(), "conditions": ListOf(POPULATION_CONDITION)},
             optional={"conditions_of_use": ListOf(TEXT_ITEM), "admitted": ListOf(ADMITTED)},
@@ -218,6 +258,7 @@ RULE_SET = Obj(
         "display_order": Num(integer=True, description=(
             "Where the study stands among the others in every table and report (lower "
             "first). Studies without one follow, by citation year, then id.")),
+        "case_mix": ListOf(CASE_MIX),
         "field_meanings": MapOf(Str(), description="How this study reads a patient field, "
                                 "where it differs from rules/fields.yaml's description."),
     },

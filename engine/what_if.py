@@ -19,8 +19,8 @@ from .patient import Patient
 from .results import Result
 
 UNKNOWN = ("unknown", "null", "none", "")
-KEYS = ("status", "score", "score_range", "group", "subgroup", "estimates",
-        "candidate_estimates")
+KEYS = ("status", "score", "score_range", "group", "subgroup", "conditional_on", "options",
+        "estimates", "candidate_estimates")
 
 
 def parse_changes(texts: Sequence[str], fields: FieldDictionary) -> list[tuple[str, Any]]:
@@ -88,19 +88,24 @@ def _estimates(items: Sequence[Mapping[str, Any]]) -> list[str]:
     return [f"{e['label']}: {e['value']:g}" for e in items]
 
 
+def _options(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [", ".join(f"{k}={str(v).lower()}" for k, v in o["assumes"].items()) + ": "
+            + (o["group"] or f"score {o['score']}") for o in items]
+
+
 def result_changes(before: Sequence[Result], after: Sequence[Result]) -> list[dict[str, Any]]:
     """Every difference per rule set: status, score, group, estimates, factors, caveats."""
-    from .near_cutoffs import summary
-
     changes: list[dict[str, Any]] = []
     for a, b in zip(before, after, strict=True):
-        sa, sb = summary(a), summary(b)
+        sa, sb = a.comparable(), b.comparable()
         for key in KEYS:
             old, new = sa[key], sb[key]
             if key == "score_range" and sa["score"] is not None and sb["score"] is not None:
                 continue  # a known score's range is the score itself: said once
             if key.endswith("estimates"):
                 old, new = _estimates(old), _estimates(new)
+            elif key == "options":
+                old, new = _options(old), _options(new)
             if old != new:
                 changes.append({"rule_set": a.rule_set, "key": key, "from": old, "to": new})
         for group in ("factors", "caveats"):

@@ -13,8 +13,8 @@ Run = Callable[..., Result]
 
 # -- SLMS: DFI < 730 days, largest nodule >= 15 mm, >= 6 nodules -----------------------
 # The base patient scores 0: DFI long, nodule small, few nodules.
-SLMS = {"lung_metastasis_count": 2, "lung_metastasis_max_diameter": 10,
-        "disease_free_interval": 3000}
+SLMS = {"lung_metastasis_count": 2, "lung_metastasis_max_diameter": "10 mm",
+        "disease_free_interval": "3000 days"}
 
 
 def slms(result_for: Run, **changes: Any) -> Result:
@@ -24,9 +24,10 @@ def slms(result_for: Run, **changes: Any) -> Result:
 
 
 @pytest.mark.parametrize(("dfi", "point"), [
-    (729, True), ("729 days", True), (729.5, True), (729.99, True), ("23 months", True),
-    ("1.99 years", True), (0, True), (730, False), ("730 days", False), ("2 years", False),
-    ("24 months", False), (731, False)])
+    ("729 days", True), ("729.5 days", True), ("729.99 days", True), ("23 months", True),
+    ("23.99 months", True), ("1.99 years", True), ("0 days", True), ("730 days", False),
+    ("2 years", False), ("24 months", False), ("24.01 months", False), ("731 days", False),
+    ({"value": 729, "unit": "days"}, True), ({"value": 24, "unit": "months"}, False)])
 def test_slms_disease_free_interval(result_for: Run, dfi: object, point: bool) -> None:
     r = slms(result_for, disease_free_interval=dfi)
     assert r.factor("dfi_under_2_years").present is point
@@ -34,8 +35,9 @@ def test_slms_disease_free_interval(result_for: Run, dfi: object, point: bool) -
 
 
 @pytest.mark.parametrize(("diameter", "point"), [
-    (14.9, False), ("14.9 mm", False), ("14.99 mm", False), ("1.49 cm", False), (0, False),
-    (15, True), (15.0, True), ("15 mm", True), ("1.5 cm", True), (15.1, True)])
+    ("14.9 mm", False), ("14.99 mm", False), ("1.49 cm", False), ("0 mm", False),
+    ({"value": 14.9, "unit": "mm"}, False), ("15 mm", True), ("15.0 mm", True),
+    ("1.5 cm", True), ("15.1 mm", True), ({"value": 1.5, "unit": "cm"}, True)])
 def test_slms_largest_nodule(result_for: Run, diameter: object, point: bool) -> None:
     r = slms(result_for, lung_metastasis_max_diameter=diameter)
     assert r.factor("max_diameter_15mm_or_more").present is point
@@ -52,18 +54,37 @@ def test_slms_number_of_nodules(result_for: Run, count: int, point: bool) -> Non
 
 def test_slms_population_needs_at_least_one_nodule(result_for: Run) -> None:
     assert slms(result_for, lung_metastasis_count=1).population[0].holds is True
-    r = result_for("slms", **(SLMS | {"lung_metastasis_count": 0}))
+    r = result_for("slms", lung_metastasis_count=0, disease_free_interval="3000 days")
     assert (r.status, r.score, r.score_range) == ("not_applicable", None, None)
+
+
+def test_a_measured_nodule_means_at_least_one(result_for: Run) -> None:
+    """The count unknown, a largest nodule given: '>= 1 nodule' holds, '>= 6' stays open."""
+    r = result_for("slms", lung_metastasis_max_diameter="10 mm",
+                   disease_free_interval="3000 days")
+    assert r.population[0].holds is True
+    assert r.factor("six_or_more_metastases").present is None
+    assert (r.status, r.score_range) == ("incomplete", (0, 1))
+    assert r.population[0].detail == "lung_metastasis_count at least 1"
+
+
+def test_a_measured_nodule_beside_a_count_of_zero_is_a_contradiction(
+        make_patient: Callable[..., Any]) -> None:
+    from prognosis.engine.errors import InputError
+
+    with pytest.raises(InputError, match="implies lung_metastasis_count of at least 1, but "
+                       "lung_metastasis_count is 0"):
+        make_patient(lung_metastasis_count=0, lung_metastasis_max_diameter="10 mm")
 
 
 @pytest.mark.parametrize(("changes", "score", "survival"), [
     ({}, 0, 89.5),
-    ({"disease_free_interval": 729}, 1, 63.2),
-    ({"lung_metastasis_max_diameter": 15}, 1, 63.2),
+    ({"disease_free_interval": "729 days"}, 1, 63.2),
+    ({"lung_metastasis_max_diameter": "15 mm"}, 1, 63.2),
     ({"lung_metastasis_count": 6}, 1, 63.2),
     ({"disease_free_interval": "23 months", "lung_metastasis_max_diameter": "1.5 cm"}, 2, 39.0),
-    ({"lung_metastasis_max_diameter": 15, "lung_metastasis_count": 6}, 2, 39.0),
-    ({"disease_free_interval": 729, "lung_metastasis_max_diameter": 15,
+    ({"lung_metastasis_max_diameter": "15 mm", "lung_metastasis_count": 6}, 2, 39.0),
+    ({"disease_free_interval": "729 days", "lung_metastasis_max_diameter": "15 mm",
       "lung_metastasis_count": 6}, 3, 10.5),
 ])
 def test_slms_score_gives_its_three_year_survival(result_for: Run, changes: dict[str, Any],
@@ -81,13 +102,13 @@ def test_slms_score_gives_its_three_year_survival(result_for: Run, changes: dict
 
 # -- Burkhard-Meier 2025: diameter > 2 cm, TFI > 12 months ------------------------------
 BM = {"histology": "leiomyosarcoma", "lung_metastasis_count": 2,
-      "extrapulmonary_metastases": False, "lung_metastasis_max_diameter": 10,
-      "treatment_free_interval": 100}
+      "extrapulmonary_metastases": False, "lung_metastasis_max_diameter": "10 mm",
+      "treatment_free_interval": "100 days"}
 
 
 @pytest.mark.parametrize(("diameter", "over"), [
-    (20, False), ("20 mm", False), ("2 cm", False), (19.9, False),
-    (20.1, True), ("2.01 cm", True), ("2.5 cm", True)])
+    ("20 mm", False), ("2 cm", False), ("19.9 mm", False),
+    ("20.1 mm", True), ("2.01 cm", True), ("2.5 cm", True)])
 def test_burkhard_meier_diameter_over_2cm(result_for: Run, diameter: object,
                                           over: bool) -> None:
     r = result_for("burkhard-meier-2025", **(BM | {"lung_metastasis_max_diameter": diameter}))
@@ -97,8 +118,9 @@ def test_burkhard_meier_diameter_over_2cm(result_for: Run, diameter: object,
 
 
 @pytest.mark.parametrize(("tfi", "over"), [
-    ("12 months", False), (365, False), (365.25, False), ("1 year", False),
-    ("365.26 days", True), (366, True), ("13 months", True), ("366 days", True)])
+    ("12 months", False), ("365 days", False), ("365.25 days", False), ("1 year", False),
+    ("11.99 months", False), ("365.26 days", True), ("366 days", True), ("13 months", True),
+    ("12.01 months", True)])
 def test_burkhard_meier_tfi_over_12_months(result_for: Run, tfi: object, over: bool) -> None:
     r = result_for("burkhard-meier-2025", **(BM | {"treatment_free_interval": tfi}))
     assert r.status == "complete"
@@ -108,7 +130,8 @@ def test_burkhard_meier_tfi_over_12_months(result_for: Run, tfi: object, over: b
 
 # -- Liu 2022: >= 3 lobes, ALP > 2 x ULN ---------------------------------------------------
 LIU = {"histology": "osteosarcoma", "metastasis_timing": "metachronous",
-       "lung_metastasis_count": 3, "metastasectomy": True, "lung_lobes_involved": 1,
+       "lung_metastasis_count": 3, "pulmonary_metastasectomy": True, "chemotherapy": True,
+       "lung_lobes_involved": 1,
        "alkaline_phosphatase": 100, "alkaline_phosphatase_uln": 120}
 
 
@@ -133,7 +156,7 @@ def test_liu_alp_over_twice_uln(result_for: Run, alp: float, uln: float, caveat:
     (True, "metastasectomy", 68.4), (False, "no_metastasectomy", 25.0)])
 def test_liu_arms_give_their_estimates(result_for: Run, metastasectomy: bool, group: str,
                                        two_year: float) -> None:
-    r = result_for("liu-2022", **(LIU | {"metastasectomy": metastasectomy}))
+    r = result_for("liu-2022", **(LIU | {"pulmonary_metastasectomy": metastasectomy}))
     assert (r.status, r.group, r.possible_groups) == ("complete", group, ())
     assert [e.value for e in r.estimates if e.horizon_months == 24] == [two_year]
 
@@ -147,11 +170,12 @@ BANDS = ("primary_size_0_5cm", "primary_size_5_10cm", "primary_size_10_15cm",
 
 
 @pytest.mark.parametrize(("size", "band"), [
-    (0, "primary_size_0_5cm"), (50, "primary_size_0_5cm"), ("5 cm", "primary_size_0_5cm"),
-    (50.1, "primary_size_5_10cm"), (100, "primary_size_5_10cm"),
-    ("10 cm", "primary_size_5_10cm"), (100.1, "primary_size_10_15cm"),
-    (150, "primary_size_10_15cm"), ("15 cm", "primary_size_10_15cm"),
-    (150.1, "primary_size_over_15cm"), ("40 cm", "primary_size_over_15cm")])
+    ("0 mm", "primary_size_0_5cm"), ("50 mm", "primary_size_0_5cm"),
+    ("5 cm", "primary_size_0_5cm"), ("50.1 mm", "primary_size_5_10cm"),
+    ("100 mm", "primary_size_5_10cm"), ("10 cm", "primary_size_5_10cm"),
+    ("100.1 mm", "primary_size_10_15cm"), ("150 mm", "primary_size_10_15cm"),
+    ("15 cm", "primary_size_10_15cm"), ("150.1 mm", "primary_size_over_15cm"),
+    ("40 cm", "primary_size_over_15cm")])
 def test_ncdb_primary_size_band(result_for: Run, size: object, band: str) -> None:
     r = result_for("abugideiri-2022", **(NCDB | {"primary_tumor_size": size}))
     assert (r.status, r.group) == ("complete", "sp_alone")

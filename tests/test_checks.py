@@ -28,7 +28,14 @@ FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
                        "did you mean 'disease_free_interval'?", "error")],
     "enum-value": [("liu-2022", "value: osteosarcoma}", "value: osteosarcomaa}",
                     "'osteosarcomaa' is not allowed", "error")],
-    "unit-dimension": [("burkhard-meier-2025", "value: 2, unit: cm}", "value: 2, unit: kg}",
+    "estimate-scope": [("slms", "    scope: cohort\n", "    scope: score\n",
+                        "has scope cohort, not 'score'", "error"),
+                       ("librizzi-2022", "    label: 5-year OS from INITIAL diagnosis, LMS with "
+                        "bone metastases\n    scope: cohort\n", "    label: x\n    scope: group\n",
+                        "has scope cohort, not 'group'", "error")],
+    "unit-dimension": [("burkhard-meier-2025", "value: 2, unit: cm}", "value: 2}",
+                        "needs a unit: a length is never assumed to be in mm", "error"),
+                       ("burkhard-meier-2025", "value: 2, unit: cm}", "value: 2, unit: kg}",
                         "unit 'kg' is not a length unit", "error")],
     "operator-type": [("liu-2022", 'field: histology, op: "=="', 'field: histology, op: "<"',
                        "'<' needs a numeric field", "error")],
@@ -59,9 +66,11 @@ FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
          '{field: primary_tumor_size, op: "<=", value: 40, unit: cm}]}',
          "stop at 400; values above are uncovered", "error"),
     ],
-    "group-overlap": [("liu-2022", 'label: chemotherapy alone\n    when: {field: metastasectomy, '
-                       'op: "==", value: false}', 'label: chemotherapy alone\n    when: {field: '
-                       'metastasectomy, op: "==", value: true}', "groups 'metastasectomy' and "
+    "group-overlap": [("liu-2022", 'label: chemotherapy alone\n    when: {field: '
+                       'pulmonary_metastasectomy, op: "==", value: false}',
+                       'label: chemotherapy alone\n    when: {field: '
+                       'pulmonary_metastasectomy, op: "==", value: true}',
+                       "groups 'metastasectomy' and "
                        "'no_metastasectomy' can both hold", "error")],
     "score-mapping": [("slms", "for: {score: 2}", "for: {score: 1}",
                        "score 2 is reachable but has no estimate", "error")],
@@ -142,7 +151,7 @@ def test_passing_fixture_the_bundled_rules_are_clean() -> None:
 
 
 def test_every_check_has_a_failing_fixture_and_documentation() -> None:
-    tested = set(FAILING) | {"fields-file", "field-meaning", "read-error"}
+    tested = set(FAILING) | {"fields-file", "field-meaning", "read-error", "unit-table"}
     assert tested == set(CHECKS)
     for c in CHECKS.values():
         assert len(c.doc) > 30, c.id
@@ -231,3 +240,17 @@ def test_an_unreadable_file_is_a_read_error(tmp_path: Path) -> None:
     [found] = _findings(path)
     assert (found.check, found.severity) == ("read-error", "error")
     assert found.message.startswith("not UTF-8 text")
+
+
+def test_unit_table_check(tmp_path: Path) -> None:
+    path = _write(tmp_path, "slms", "id: slms", "id: slms")
+    fields = tmp_path / "fields.yaml"
+    assert _findings(path) and not [f for f in _findings(path) if f.check == "unit-table"]
+    text = fields.read_text()
+    assert "month: 30.4375," in text
+    fields.write_text(text.replace("month: 30.4375,", "month: 30,", 1))
+    [found] = [f for f in _findings(path) if f.check == "unit-table"]
+    assert found.path == str(fields) and found.severity == "error"
+    assert found.message == ("the calendar units of duration disagree on the length of a "
+                             "month (month: 30 days per month; months, mo, year, years, y: "
+                             "30.4375 days per month)")

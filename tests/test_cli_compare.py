@@ -97,10 +97,20 @@ def test_markdown_table() -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "## Patient example-lms-lung: what five published studies observed"
-    assert "| Study | Applies | Factors | Score / group | Estimates (observed) | Caveats |" in out
-    rows = [line for line in lines if line.startswith("| **")]
-    assert len(rows) == 5
-    assert "score 3 of 3" in rows[0] and "10.5%" in rows[0]
+    studies = [line for line in lines if line.startswith("### ")]
+    assert studies == ["### SLMS 2021", "### Burkhard-Meier 2025", "### Liu 2022",
+                       "### NCDB (Abugideiri) 2022", "### LiBrizzi 2022"]
+    slms = out.split("### SLMS 2021", 1)[1].split("### ", 1)[0]
+    assert "- **Applies:** yes, if pulmonary metastasectomy" in slms
+    assert "  - score 3 of 3" in slms and "  - 3-y OS from first pulmonary metastasectomy: 10.5%" \
+        in slms
+    assert "    - 3-y OS from first pulmonary metastasectomy: 48.9% [all 135 patients]" in slms
+    # The study's own warnings, worded as the rule set words them.
+    assert ("  - use: Factors were measured preoperatively; the score describes prognosis AFTER "
+            "resection and does not estimate the benefit of surgery (no control group).") in slms
+    assert ('  - figure: with a score of 2 or more the authors write that the indication for '
+            'metastasectomy "should be carefully considered"') in slms
+    assert "<br>" not in out and "<" not in out.replace("< 2", "").replace("<0.", "")
     assert "not medical advice" in out
 
 
@@ -126,7 +136,7 @@ def test_unknown_study_is_a_usage_error() -> None:
 BAD_PATIENTS = {
     "negative length": ("lung_metastasis_max_diameter: -3 mm\n",
                         "lung_metastasis_max_diameter", "must not be less than 0"),
-    "negative interval": ("disease_free_interval: -10\n", "disease_free_interval",
+    "negative interval": ("disease_free_interval: -10 days\n", "disease_free_interval",
                           "must not be less than 0"),
     "lobes 0": ("lung_lobes_involved: 0\n", "lung_lobes_involved", "less than 1"),
     "lobes 6": ("lung_lobes_involved: 6\n", "lung_lobes_involved", "more than 5"),
@@ -136,7 +146,7 @@ BAD_PATIENTS = {
                         "lung_metastasis_max_diameter", "allowed: mm, cm"),
     "duration unit for a length": ("primary_tumor_size: 3 months\n", "primary_tumor_size",
                                    "not a length unit"),
-    "unknown histology": ("histology: chondrosarcoma\n", "histology",
+    "unknown histology": ("histology: fibrosarcoma\n", "histology",
                           "allowed: leiomyosarcoma, synovial_sarcoma"),
     "misspelt field": ("lung_metastasis_cout: 3\n", "lung_metastasis_cout",
                        "did you mean 'lung_metastasis_count'?"),
@@ -239,5 +249,5 @@ def test_help_and_version() -> None:
 def test_exit_codes_are_unique_and_distinct() -> None:
     """CI must tell "found problems" from "crashed": no two names share a value."""
     assert (ExitCode.OK, ExitCode.FINDINGS, ExitCode.BAD_INPUT, ExitCode.REJECTED_ROWS,
-            ExitCode.INTERNAL_ERROR) == (0, 1, 2, 3, 70)
+            ExitCode.INTERNAL_ERROR, ExitCode.INTERRUPTED) == (0, 1, 2, 3, 70, 130)
     assert len(ExitCode.__members__) == len({int(code) for code in ExitCode})  # no aliases

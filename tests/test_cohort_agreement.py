@@ -9,6 +9,7 @@ agree: the same JSON results, the same flat columns, the same rejections.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pyarrow as pa
@@ -27,7 +28,8 @@ BOOL = ["true", "false", "yes", "no", "1", "0"]
 POOLS: dict[str, list[str]] = {
     "histology": ["leiomyosarcoma", "LMS", "synovial sarcoma", "ups", "osteosarcoma",
                   "liposarcoma", "angiosarcoma", "other", "mfh", "Osteosarcoma", "xx"],
-    "primary_site": ["extremity", "uterus", "trunk", "retroperitoneum", "unknown", "lung"],
+    "primary_site": ["extremity", "uterus", "trunk", "retroperitoneum", "unknown", "lung",
+                     "bone"],
     "metastasis_timing": ["synchronous", "metachronous", "at diagnosis", "relapse"],
     "lung_metastasis_count": ["0", "1", "2", "5", "6", "7", "12", "6.0", "-1", "2.5"],
     "lung_metastasis_max_diameter": ["14.9", "15", "15.0", "1.5 cm", "1.49 cm", "20 mm",
@@ -35,9 +37,10 @@ POOLS: dict[str, list[str]] = {
     "lung_lobes_involved": ["1", "2", "3", "4", "5", "6"],
     "extrapulmonary_metastases": BOOL,
     "disease_free_interval": ["0", "729", "730", "731", "730 days", "24 months",
-                              "2 years", "23.9 months", "729.99 days", "abc"],
+                              "2 years", "23.9 months", "23.99 months", "24.01 months",
+                              "1.999 years", "729.99 days", "abc"],
     "treatment_free_interval": ["365", "365.25", "366", "12 months", "1 year",
-                                "13 months", "11.9 months"],
+                                "13 months", "11.9 months", "12.01 months", "11.99 months"],
     "alkaline_phosphatase": ["100", "240", "240.0", "300", "299.99", "-5"],
     "alkaline_phosphatase_uln": ["120", "150", "0"],
     "bone_metastases": BOOL,
@@ -45,6 +48,7 @@ POOLS: dict[str, list[str]] = {
     "primary_tumor_size": ["50 mm", "5 cm", "100", "10.1 cm"],
     "primary_surgery": BOOL,
     "metastasectomy": BOOL,
+    "pulmonary_metastasectomy": BOOL,
     "chemotherapy": BOOL,
     "radiotherapy": BOOL,
     "surgical_margins": ["negative", "positive"],
@@ -77,11 +81,28 @@ def scorer() -> CohortScorer:
     return _SCORER
 
 
+def as_patient(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as a patient file. A cohort column of bare numbers is read in the field's
+    canonical unit (the columns here declare no unit), so the file says that unit."""
+    fields = bundled_library().fields
+    out = {}
+    for name, value in row.items():
+        if value is None:
+            continue
+        fdef = fields.fields.get(name)
+        bare = (isinstance(value, int | float) and not isinstance(value, bool)) or (
+            isinstance(value, str) and re.fullmatch(r"\s*[+-]?[\d.]+([eE][+-]?\d+)?\s*", value))
+        if fdef is not None and fdef.dimension is not None and bare:
+            value = f"{value} {fdef.dimension.canonical}"
+        out[name] = value
+    return out
+
+
 def per_patient(row: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, set[tuple[Any, ...]]]:
     """What compare computes for the row as a patient file (None: rejected, with problems)."""
     library = bundled_library()
     try:
-        patient = normalise({k: v for k, v in row.items() if v is not None}, library.fields)
+        patient = normalise(as_patient(row), library.fields)
     except InputError as exc:
         return None, {(p.field, p.message) for p in exc.problems}
     return [r.to_dict() for r in bundled_comparator().evaluate(patient)], set()
@@ -111,7 +132,7 @@ def check_agreement(rows: list[dict[str, Any]], outcome: Any) -> None:
         got = by_row[number]
         assert got["id"] == row["id"]
         assert json.dumps(got["results"], sort_keys=True) == json.dumps(expected, sort_keys=True)
-        patient = normalise({k: v for k, v in row.items() if v is not None}, library.fields)
+        patient = normalise(as_patient(row), library.fields)
         for rs, result in zip(library.rule_sets, bundled_comparator().evaluate(patient),
                               strict=True):
             for name, value in flat_row(rs, result).items():

@@ -282,18 +282,18 @@ def test_dates_derive_the_dfi_in_a_cohort_as_in_compare(tmp_path: Path,
               "primary_resection_date,lung_metastasis_diagnosis_date,disease_free_interval")
     source = write(tmp_path / "in.csv", [
         header,
-        "a,lms,1,10,2020-01-01,2021-12-30,",        # 729 days: < 2 years, 1 point
-        "b,lms,1,10,2020-01-01,2021-12-31,",        # 730 days: not under 2 years
-        "c,lms,1,10,2020-01-01,2021-12-31,400",     # given DFI disagrees with the dates
-        "d,lms,1,10,2020-01-01,2030-01-01,",        # a diagnosis in the future
+        "a,lms,1,10 mm,2020-01-01,2021-12-30,",        # 729 days: < 2 years, 1 point
+        "b,lms,1,10 mm,2020-01-01,2021-12-31,",        # 730 days: not under 2 years
+        "c,lms,1,10 mm,2020-01-01,2021-12-31,400",     # given DFI disagrees with the dates
+        "d,lms,1,10 mm,2020-01-01,2030-01-01,",        # a diagnosis in the future
     ])
     code, _, err = cohort(str(source), "-o", str(tmp_path / "out.jsonl"), "--study", "slms")
     assert code == ExitCode.REJECTED_ROWS
     lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [(x["row"], x["results"][0]["score"]) for x in lines] == [(1, 1), (2, 0)]
     names = header.split(",")
-    for line, text in zip(lines, ["a,lms,1,10,2020-01-01,2021-12-30,",
-                                  "b,lms,1,10,2020-01-01,2021-12-31,"], strict=True):
+    for line, text in zip(lines, ["a,lms,1,10 mm,2020-01-01,2021-12-30,",
+                                  "b,lms,1,10 mm,2020-01-01,2021-12-31,"], strict=True):
         patient = {k: v for k, v in zip(names, text.split(","), strict=True) if v}
         (tmp_path / "p.yaml").write_text(yaml.safe_dump(patient))
         assert line["results"] == compare_json(tmp_path / "p.yaml", "--study",

@@ -63,7 +63,7 @@ def test_derived_interval_lands_on_the_right_side_of_730_days(
 
     assert isinstance(comparator, Comparator)
     p = patient(library, primary_resection_date="2022-01-01", lung_metastasis_diagnosis_date=end,
-                lung_metastasis_count=2, lung_metastasis_max_diameter=10)
+                lung_metastasis_count=2, lung_metastasis_max_diameter="10 mm")
     slms = next(r for r in comparator.evaluate(p) if r.rule_set == "slms")
     assert slms.factor("dfi_under_2_years").present is dfi_factor
 
@@ -85,18 +85,31 @@ def test_a_given_interval_that_disagrees_by_more_than_a_day_names_both(
         library: RuleLibrary) -> None:
     [message] = problems_of(library, primary_resection_date="2022-06-01",
                             lung_metastasis_diagnosis_date="2024-05-01",
-                            disease_free_interval=702)
+                            disease_free_interval="702 days")
     assert "field 'disease_free_interval'" in message
     assert "primary_resection_date 2022-06-01" in message
     assert "lung_metastasis_diagnosis_date 2024-05-01" in message
     assert "differ by 2 days" in message
 
 
-def test_diagnosis_before_resection_is_an_error(library: RuleLibrary) -> None:
+def test_metastases_found_before_the_resection_give_a_dfi_of_zero(library: RuleLibrary) -> None:
+    """Metastatic at diagnosis: the SLMS admitted such patients with a DFI of 0 days."""
+    p = patient(library, primary_resection_date="2023-01-01",
+                lung_metastasis_diagnosis_date="2022-12-31")
+    assert p.values["disease_free_interval"] == 0.0
+    assert p.derived["disease_free_interval"] == (
+        "0 days: lung_metastasis_diagnosis_date 2022-12-31 is before primary_resection_date "
+        "2023-01-01 (metastases found before the primary was resected)")
+
+
+def test_a_synchronous_dfi_agrees_with_a_given_zero(library: RuleLibrary) -> None:
+    p = patient(library, primary_resection_date="2023-01-01",
+                lung_metastasis_diagnosis_date="2022-11-30", disease_free_interval="0 days")
+    assert p.values["disease_free_interval"] == 0.0
     [message] = problems_of(library, primary_resection_date="2023-01-01",
-                            lung_metastasis_diagnosis_date="2022-12-31")
-    assert "field 'lung_metastasis_diagnosis_date'" in message
-    assert "is before primary_resection_date 2023-01-01" in message
+                            lung_metastasis_diagnosis_date="2022-11-30",
+                            disease_free_interval="30 days")
+    assert "is given as 30 days but" in message
 
 
 def test_same_day_is_an_interval_of_zero(library: RuleLibrary) -> None:
@@ -146,7 +159,8 @@ def test_a_rule_cannot_compare_a_date(tmp_path: Path) -> None:
     from prognosis.engine.loader import bundled_rules_dir
 
     text = (bundled_rules_dir() / "slms.yaml").read_text()
-    text = text.replace('field: disease_free_interval, op: "<", value: 730, unit: days',
+    text = text.replace('field: disease_free_interval, op: "<", value: 2, unit: years, '
+                        'same_as: {value: 730, unit: days}',
                         'field: primary_resection_date, op: "==", value: "2020-01-01"')
     (tmp_path / "slms.yaml").write_text(text)
     findings = run_checks(collect([tmp_path / "slms.yaml"]))
@@ -169,7 +183,8 @@ def test_derived_interval_is_shown_as_derived_in_every_format() -> None:
     for fmt in ("table", "markdown"):
         code, out, _ = run("compare", "-", "--format", fmt, stdin=PATIENT)
         assert code == 0
-        assert "disease_free_interval 700 days (derived" in " ".join(out.split())
+        assert "disease_free_interval: 700 days (derived: lung" in " ".join(
+            out.replace("\\_", "_").split())
 
 
 def test_disagreeing_interval_exits_2_naming_both() -> None:

@@ -32,7 +32,9 @@ def test_inputs_as_given_and_normalised(demo_text: str) -> None:
 
 
 def test_conditions_with_value_and_verdict(demo_text: str) -> None:
-    assert "      disease_free_interval < 730 days: patient 700.0625 days -> true" in demo_text
+    # Given in months, compared with the paper's "2 years" in months (24), not in days.
+    assert ("      disease_free_interval < 24 months (stated: < 2 years): patient 23 months "
+            "-> true") in demo_text
     assert ("      lung_metastasis_max_diameter > 20 mm (stated: > 2 cm): patient 17 mm -> false"
             in demo_text)
     assert "      histology == osteosarcoma: patient leiomyosarcoma -> false" in demo_text

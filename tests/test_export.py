@@ -60,9 +60,14 @@ def flat(text: str) -> str:
 def assert_report_content(text: str) -> None:
     for fragment in (
         f"Created {CREATED} by prognosis-comparator {VERSION}",
-        "lung_metastasis_max_diameter 1.7 cm 17 mm",  # as given and normalised
-        "disease_free_interval 23 months 700.0625 days",
-        "score 3 of 3", "10.5%",
+        "lung_metastasis_max_diameter: 1.7 cm = 17 mm",  # as given and as understood
+        "disease_free_interval: 23 months = 700.06 days (compared in months",
+        "score 3 of 3", "10.5%", "yes, if",
+        "[all 135 patients]",  # a whole-cohort figure says whom it describes
+        # The study's own warnings travel with its figures.
+        "the score describes prognosis AFTER resection and does not estimate the benefit of "
+        "surgery",
+        'the indication for metastasectomy "should be carefully considered"',
         "Where the studies disagree, and why",
         "on the adverse side for SLMS but not for Burkhard-Meier",
         '"might be a more relevant prognostic factor than their number"',
@@ -120,7 +125,9 @@ def test_markdown_report(tmp_path: Path) -> None:
     md, _ = export(tmp_path, "report.md")
     assert md.startswith("# Prognosis comparison report: example-lms-lung")
     assert f"Created {CREATED} by prognosis-comparator {VERSION}" in md
-    assert "| lung_metastasis_max_diameter | 1.7 cm | 17 mm |" in md
+    assert "- lung\\_metastasis\\_max\\_diameter: 1.7 cm = 17 mm" in md
+    assert ("  - use: Factors were measured preoperatively; the score describes prognosis AFTER "
+            "resection and does not estimate the benefit of surgery (no control group).") in md
     assert "**Where the studies disagree, and why**" in md
     assert "**Near a cut-off (margins are tool conventions, not evidence)**" in md
     sha = hashlib.sha256((bundled_rules_dir() / "slms.yaml").read_bytes()).hexdigest()

@@ -14,15 +14,15 @@ from prognosis.engine.results import Result
 
 Run = Callable[..., Result]
 
-# Patient A: every SLMS factor present, in the Burkhard-Meier population, NCDB SP alone.
+# Patient A: every SLMS factor present, in the Burkhard-Meier population, NCDB metastasectomy.
 A = {"id": "A", "histology": "leiomyosarcoma", "lung_metastasis_count": 8,
      "lung_metastasis_max_diameter": "3 cm", "disease_free_interval": "6 months",
      "extrapulmonary_metastases": False, "treatment_free_interval": "14 months",
      "primary_site": "extremity", "metastasis_timing": "synchronous", "primary_surgery": True,
-     "metastasectomy": False, "chemotherapy": False, "radiotherapy": False}
+     "pulmonary_metastasectomy": True, "chemotherapy": False, "radiotherapy": False}
 # Patient B: every SLMS factor absent; many fields differ from A, some are unknown.
 B = {"id": "B", "histology": "osteosarcoma", "lung_metastasis_count": 1,
-     "lung_metastasis_max_diameter": 4, "disease_free_interval": "5 years",
+     "lung_metastasis_max_diameter": "4 mm", "disease_free_interval": "5 years",
      "metastasis_timing": "metachronous", "metastasectomy": True, "lung_lobes_involved": 4,
      "alkaline_phosphatase": 500, "alkaline_phosphatase_uln": 120}
 
@@ -60,7 +60,7 @@ def test_more_evaluations_than_the_durable_session_cap(
         comparator: Comparator, make_patient: Callable[..., Patient]) -> None:
     """durable_rules allows 1,024 live sessions per ruleset: each evaluation must clean up."""
     high = make_patient(**A)
-    low = make_patient(**(A | {"lung_metastasis_count": 2, "lung_metastasis_max_diameter": 10,
+    low = make_patient(**(A | {"lung_metastasis_count": 2, "lung_metastasis_max_diameter": "10 mm",
                                "disease_free_interval": "3 years",
                                "treatment_free_interval": "6 months"}))
     for i in range(1_500):
@@ -72,7 +72,7 @@ def test_more_evaluations_than_the_durable_session_cap(
         assert [e.value for e in slms.estimates] == [10.5 if odd else 89.5], i
         assert bm.factor("diameter_over_2cm").present is odd, i
         assert bm.factor("tfi_over_12_months").present is odd, i
-        assert ncdb.group == "sp_alone", i
+        assert ncdb.group == "metastasectomy", i
 
 
 # -- SLMS properties ----------------------------------------------------------------------
@@ -86,7 +86,10 @@ intervals = st.one_of(st.sampled_from([0.0, 729.0, 729.99, 730.0, 730.5]),
 
 
 def slms_result(result_for: Run, **fields: Any) -> Result:
-    return result_for("slms", **fields)
+    """The SLMS result; the strategies draw diameters in mm and intervals in days."""
+    units = {"lung_metastasis_max_diameter": "mm", "disease_free_interval": "days"}
+    return result_for("slms", **{k: f"{v!r} {units[k]}" if k in units else v
+                                 for k, v in fields.items()})
 
 
 def slms_score(result_for: Run, count: int, diameter: float, dfi: float) -> int:

@@ -15,7 +15,7 @@ from prognosis.engine.comparison import compare_patient
 from prognosis.engine.evaluate import Comparator
 from prognosis.engine.loader import RuleLibrary
 from prognosis.engine.model import Atom, RuleSet
-from prognosis.engine.near_cutoffs import NearCutoff, margins_for
+from prognosis.engine.near_cutoffs import NearCutoff, is_presence_test, margins_for
 from prognosis.engine.patient import normalise
 
 INEQUALITIES = ("<", "<=", ">", ">=")
@@ -24,8 +24,24 @@ INEQUALITIES = ("<", "<=", ">", ">=")
 def cutoffs(library: RuleLibrary) -> Iterator[tuple[RuleSet, Atom]]:
     for rs in library.rule_sets:
         for atom in rs.atoms():
-            if atom.op in INEQUALITIES:
+            if atom.op in INEQUALITIES and not is_presence_test(atom,
+                                                                 library.fields[atom.field]):
                 yield rs, atom
+
+
+def test_has_lung_metastases_is_no_cut_off(library: RuleLibrary) -> None:
+    """count >= 1 only says the patient has lung metastases: a 2-nodule patient is not
+    'near SLMS's >= 1'."""
+    presence = [(rs.id, a.field, a.op, a.value) for rs in library.rule_sets for a in rs.atoms()
+                if is_presence_test(a, library.fields[a.field])]
+    assert presence and {p[1:] for p in presence} == {("lung_metastasis_count", ">=", 1.0)}
+    raw = {"lung_metastasis_count": 2, "lung_metastasis_max_diameter": "8 mm",
+           "disease_free_interval": "5 years"}
+    patient = normalise(raw, library.fields, "two")
+    comparison = compare_patient(Comparator(library.rule_sets), patient, library.fields,
+                                 margins_for(library.fields))
+    assert [n.threshold for n in comparison.near_cutoffs
+            if n.field == "lung_metastasis_count"] == []
 
 
 def _cases() -> list[tuple[str, str, float]]:
@@ -49,6 +65,8 @@ def _set(raw: dict[str, Any], library: RuleLibrary, name: str, value: float) -> 
     if fdef.ratio:  # a derived ratio: set what it is derived from
         top, bottom = fdef.ratio
         raw[top], raw[bottom] = round(value * 100, 9), 100
+    elif fdef.dimension is not None:
+        raw[name] = f"{value!r} {fdef.dimension.canonical}"
     else:
         raw[name] = int(value) if fdef.type == "int" else value
 
@@ -93,8 +111,9 @@ def test_value_at_under_and_over_each_cut_off(library: RuleLibrary, rule_set: st
     if near.factor is not None:
         assert near.other_side["present"] is (not near.this_side["present"])
     # The other side is what the engine says for the moved value.
-    changed = normalise({**raw, **({} if fdef.ratio else {atom.field: near.moved_to})},
-                        library.fields, "moved") if not fdef.ratio else None
+    if not fdef.ratio:
+        _set(raw, library, atom.field, near.moved_to)
+    changed = normalise(raw, library.fields, "moved") if not fdef.ratio else None
     if changed is not None:
         [other] = comparator.evaluate(changed)
         if "score" in near.other_side:
@@ -137,17 +156,6 @@ def test_worked_patient_flags_and_their_other_side() -> None:
 def test_not_applicable_on_both_sides_is_left_out() -> None:
     doc = run_json("compare", str(DEMO), "--format", "json")
     assert _near(doc, "lung_lobes_involved", "liu-2022") == []  # 2 lobes, but not osteosarcoma
-
-
-def test_population_cut_off_changes_applicability(library: RuleLibrary) -> None:
-    patient = normalise({"histology": "leiomyosarcoma", "lung_metastasis_count": 1,
-                         "extrapulmonary_metastases": False}, library.fields, "p")
-    comparison = compare_patient(Comparator(library.rule_sets), patient, library.fields,
-                                 margins_for(library.fields))
-    near = [n for n in comparison.near_cutoffs if n.rule_set == "slms"
-            and n.field == "lung_metastasis_count" and n.threshold == 1]
-    assert [n.other_side["status"] for n in near] == ["not_applicable"]
-    assert near[0].uses == ("population:has_lung_metastases",)
 
 
 @pytest.mark.parametrize(("margin", "expected"), [

@@ -16,8 +16,8 @@ from prognosis.engine.patient import normalise
 from prognosis.engine.results import Result
 
 SCALARS = ("status", "score", "group", "subgroup")
-KNOWN_KEYS = {*SCALARS, "score_range", "factors", "caveats", "estimates",
-              "reference_estimates", "effects"}
+KNOWN_KEYS = {*SCALARS, "score_range", "factors", "caveats", "conditional_on", "options",
+              "estimates", "reference_estimates", "effects"}
 
 
 def _estimate(e: Any) -> str:
@@ -70,6 +70,20 @@ def mismatches(result: Result, expect: dict[str, Any]) -> list[str]:
                 continue
             if got is not want:
                 wrong.append(f"{kind}.{item}: expected {want!r}, got {got!r}")
+    if "conditional_on" in expect:
+        got_if = {a.field: a.value for a in result.conditional_on}
+        if got_if != dict(expect["conditional_on"]):
+            wrong.append(f"conditional_on: expected {expect['conditional_on']!r}, got {got_if!r}")
+    if "options" in expect:
+        options = list(expect["options"])
+        if len(options) != len(result.options):
+            wrong.append(f"options: expected {len(options)}, got {len(result.options)}")
+        for i, (want, option) in enumerate(zip(options, result.options, strict=False)):
+            for key, value in want.items():
+                got = ({a.field: a.value for a in option.assumes} if key == "assumes"
+                       else getattr(option, key))
+                if got != (dict(value) if key == "assumes" else value):
+                    wrong.append(f"options[{i}].{key}: expected {value!r}, got {got!r}")
     return wrong
 
 

@@ -89,7 +89,7 @@ def test_select_keeps_the_order_asked_and_rejects_unknown_ids(library: RuleLibra
 @pytest.mark.parametrize(("rule_set", "field", "op", "value", "unit", "stated"), [
     ("burkhard-meier-2025", "lung_metastasis_max_diameter", ">", 20.0, "mm", (2, "cm")),
     ("burkhard-meier-2025", "treatment_free_interval", ">", 365.25, "days", (12, "months")),
-    ("slms", "disease_free_interval", "<", 730.0, "days", (730, "days")),
+    ("slms", "disease_free_interval", "<", 730.0, "days", (2, "years")),
     ("slms", "lung_metastasis_max_diameter", ">=", 15.0, "mm", (15, "mm")),
     ("slms", "lung_metastasis_count", ">=", 6.0, None, (6, None)),
     ("liu-2022", "alkaline_phosphatase_ratio", ">", 2.0, None, (2, None)),
@@ -104,6 +104,18 @@ def test_thresholds_are_stored_in_canonical_units(library: RuleLibrary, rule_set
     [atom] = matching
     assert isinstance(atom.value, float)
     assert (atom.unit, (atom.stated_value, atom.stated_unit)) == (unit, stated)
+
+
+@pytest.mark.parametrize(("rule_set", "field", "days", "months", "same_as"), [
+    ("slms", "disease_free_interval", 730.0, 24.0, (730.0, "days")),  # Results: 2 y = 730 d
+    ("burkhard-meier-2025", "treatment_free_interval", 365.25, 12.0, None),
+])
+def test_duration_thresholds_keep_the_papers_days_and_months(
+        library: RuleLibrary, rule_set: str, field: str, days: float, months: float,
+        same_as: tuple[float, str] | None) -> None:
+    [rs] = library.select([rule_set])
+    [atom] = atoms_by_field(rs)[field]
+    assert (atom.value, atom.months, atom.same_as) == (days, months, same_as)
 
 
 def test_ncdb_size_bands_are_stored_in_mm(library: RuleLibrary) -> None:
@@ -154,7 +166,9 @@ def test_unknown_key_is_named_with_its_line(slms_text: str, library: RuleLibrary
 
 def test_factor_id_must_be_unique(slms_text: str, library: RuleLibrary) -> None:
     text = slms_text.replace("id: six_or_more_metastases", "id: dfi_under_2_years")
+    # the case_mix item that names the renamed factor is reported too
     assert [p.message for p in problems(text, library)] == [
+        "case_mix 'nodules_6_or_more' names unknown factor 'six_or_more_metastases'",
         "duplicate factor id 'dfi_under_2_years'"]
 
 

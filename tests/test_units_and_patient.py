@@ -26,7 +26,8 @@ def problems_of(make_patient: Callable[..., Patient], **fields: Any) -> list[Pro
 
 # -- units ------------------------------------------------------------------
 
-LENGTHS = [15, 15.0, "15", "15 mm", "15.0mm", "1.5 cm", "1.5cm", " 1.5cm ", " 15mm "]
+LENGTHS = ["15 mm", "15.0mm", "1.5 cm", "1.5cm", " 1.5cm ", " 15mm ", {"value": 15, "unit": "mm"},
+           {"value": 1.5, "unit": "cm"}]
 
 
 @pytest.mark.parametrize("raw", LENGTHS)
@@ -41,7 +42,7 @@ def test_equivalent_lengths_get_the_same_slms_verdict(
         result_for: Callable[..., Result]) -> None:
     verdicts = set()
     for raw in LENGTHS:
-        r = result_for("slms", lung_metastasis_count=2, disease_free_interval=1000,
+        r = result_for("slms", lung_metastasis_count=2, disease_free_interval="1000 days",
                        lung_metastasis_max_diameter=raw)
         trace = r.factor("max_diameter_15mm_or_more").conditions[0]
         verdicts.add((r.factor("max_diameter_15mm_or_more").present, r.score, trace.value))
@@ -51,12 +52,45 @@ def test_equivalent_lengths_get_the_same_slms_verdict(
 @pytest.mark.parametrize(("raw", "days"), [
     ("2 years", 730.5), ("12 months", 365.25), ("400 days", 400.0), ("14 months", 426.125),
     ("1 year", 365.25), ("23 months", 700.0625), ("1 week", 7.0), ("2 weeks", 14.0),
-    ("400", 400.0),
-    (400, 400.0), ("0 days", 0.0), ("3 mo", 91.3125), ("1 y", 365.25), ("10 d", 10.0)])
+    ({"value": 400, "unit": "days"}, 400.0), ({"value": 14, "unit": "months"}, 426.125),
+    ("0 days", 0.0), ("3 mo", 91.3125), ("1 y", 365.25), ("10 d", 10.0)])
 def test_durations_are_converted_to_days(make_patient: Callable[..., Patient], raw: object,
                                          days: float) -> None:
     for name in ("disease_free_interval", "treatment_free_interval"):
         assert make_patient(**{name: raw}).values[name] == days
+
+
+@pytest.mark.parametrize("field", ["lung_metastasis_max_diameter", "primary_tumor_size",
+                                   "disease_free_interval", "treatment_free_interval"])
+@pytest.mark.parametrize("raw", [15, 15.0, "15", " 15 ", 0])
+def test_a_length_or_duration_without_a_unit_is_refused(make_patient: Callable[..., Patient],
+                                                        field: str, raw: object) -> None:
+    """Units are never assumed: 2.5 meaning 2.5 cm would otherwise be read as 2.5 mm."""
+    [problem] = problems_of(make_patient, **{field: raw})
+    example = ("'25 mm' or '2.5 cm'" if "interval" not in field
+               else "'400 days', '14 months' or '2 years'")
+    kind, canonical = ("duration", "days") if "interval" in field else ("length", "mm")
+    assert problem.field == field
+    assert problem.message == (f"{raw!r} has no unit; a {kind} is never assumed to be in "
+                               f"{canonical}: write it as {example}"
+                               if isinstance(raw, str) else
+                               f"{raw} has no unit; a {kind} is never assumed to be in "
+                               f"{canonical}: write it as {example}")
+
+
+@pytest.mark.parametrize("raw", [{"value": 25}, {"value": "25", "unit": "mm"},
+                                 {"value": 25, "unit": "mm", "note": "x"},
+                                 {"value": True, "unit": "mm"}])
+def test_a_unit_mapping_needs_a_number_and_a_unit(make_patient: Callable[..., Patient],
+                                                  raw: dict[str, Any]) -> None:
+    [problem] = problems_of(make_patient, lung_metastasis_max_diameter=raw)
+    assert problem.message.startswith("a mapping must be {value: NUMBER, unit: UNIT}, got ")
+
+
+def test_a_unit_mapping_is_shown_as_written(make_patient: Callable[..., Patient]) -> None:
+    p = make_patient(lung_metastasis_max_diameter={"value": 2.5, "unit": "cm"})
+    assert (p.values["lung_metastasis_max_diameter"], p.given["lung_metastasis_max_diameter"]) \
+        == (25.0, "2.5 cm")
 
 
 def test_counts_stay_whole_numbers(make_patient: Callable[..., Patient]) -> None:
@@ -70,16 +104,16 @@ def test_counts_stay_whole_numbers(make_patient: Callable[..., Patient]) -> None
 @pytest.mark.parametrize(("fields", "field", "fragment"), [
     ({"lung_metastasis_max_diameter": "-3 mm"}, "lung_metastasis_max_diameter",
      "must not be less than 0 mm (got '-3 mm')"),
-    ({"primary_tumor_size": -0.1}, "primary_tumor_size", "must not be less than 0 mm"),
+    ({"primary_tumor_size": "-0.1 mm"}, "primary_tumor_size", "must not be less than 0 mm"),
     ({"disease_free_interval": "-2 months"}, "disease_free_interval",
      "must not be less than 0 days (got '-2 months')"),
-    ({"treatment_free_interval": -1}, "treatment_free_interval",
-     "must not be less than 0 days (got -1)"),
+    ({"treatment_free_interval": "-1 days"}, "treatment_free_interval",
+     "must not be less than 0 days (got '-1 days')"),
     ({"lung_lobes_involved": 0}, "lung_lobes_involved", "must not be less than 1 (got 0)"),
     ({"lung_lobes_involved": 6}, "lung_lobes_involved", "must not be more than 5 (got 6)"),
     ({"lung_metastasis_count": "many"}, "lung_metastasis_count", "'many' is not a number"),
     ({"disease_free_interval": "long"}, "disease_free_interval",
-     "such as '400 days' or '14 months'"),
+     "e.g. '400 days', '14 months' or '2 years'"),
     ({"lung_metastasis_max_diameter": "15 kg"}, "lung_metastasis_max_diameter",
      "unit 'kg' is not a length unit; allowed: mm, cm"),
     ({"disease_free_interval": "3 cm"}, "disease_free_interval",
@@ -115,11 +149,56 @@ def test_rejected_value_names_its_field(make_patient: Callable[..., Patient],
 
 def test_unknown_histology_lists_every_allowed_value(
         make_patient: Callable[..., Patient]) -> None:
-    [problem] = problems_of(make_patient, histology="chondrosarcoma")
+    [problem] = problems_of(make_patient, histology="fibrosarcoma")
     assert problem.field == "histology"
-    assert problem.message.startswith("'chondrosarcoma' is not allowed")
-    allowed = problem.message.split("allowed: ", 1)[1]
+    assert problem.message.startswith("'fibrosarcoma' is not allowed; allowed: ")
+    allowed = problem.message.split("allowed: ", 1)[1].split("; synonyms: ")[0]
     assert tuple(allowed.split(", ")) == HISTOLOGIES
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("osteo", "osteosarcoma"), ("Osteogenic sarcoma", "osteosarcoma"), ("LMS", "leiomyosarcoma"),
+    ("UPS", "undifferentiated_pleomorphic_sarcoma"), ("SyS", "synovial_sarcoma"),
+    ("MPNST", "malignant_peripheral_nerve_sheath_tumor"), ("DDLPS", "liposarcoma"),
+    ("WDLPS", "liposarcoma"), ("myxoid liposarcoma", "liposarcoma"),
+    ("MFH", "undifferentiated_pleomorphic_sarcoma")])
+def test_clinical_synonyms_are_declared_values(make_patient: Callable[..., Patient], raw: str,
+                                               value: str) -> None:
+    assert make_patient(histology=raw).values["histology"] == value
+
+
+def test_mfh_carries_its_caveat(make_patient: Callable[..., Patient]) -> None:
+    p = make_patient(histology="MFH")
+    assert p.notes["histology"].startswith("MFH (malignant fibrous histiocytoma) is the former "
+                                           "name of most UPS")
+    assert make_patient(histology="UPS").notes == {}
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("Ewing sarcoma", "'Ewing sarcoma' is not allowed: Ewing sarcoma is covered by none of the "
+     "bundled studies; write histology other (only studies of any histology, such as the "
+     "SLMS, then apply)"),
+    ("leiomyosarcom", "'leiomyosarcom' is not allowed (did you mean 'leiomyosarcoma'?); "),
+    ("synovial sarcomma", "'synovial sarcomma' is not allowed (did you mean "
+     "'synovial_sarcoma'?); "),
+])
+def test_not_covered_and_spelling_slips(make_patient: Callable[..., Patient], raw: str,
+                                        message: str) -> None:
+    [problem] = problems_of(make_patient, histology=raw)
+    assert problem.message.startswith(message)
+
+
+@pytest.mark.parametrize("raw", ["Ewing", "ewng sarcoma", "angiosarcom a x", "osteoma"])
+def test_no_did_you_mean_for_a_different_tumour(make_patient: Callable[..., Patient],
+                                                raw: str) -> None:
+    """Following a hint must never change which studies apply: "osteo" once got "other",
+    "Ewing sarcoma" got "angiosarcoma". Only a one- or two-letter slip of one value earns one."""
+    [problem] = problems_of(make_patient, histology=raw)
+    assert "did you mean" not in problem.message
+
+
+def test_a_bone_primary_can_be_entered(make_patient: Callable[..., Patient]) -> None:
+    assert make_patient(primary_site="bone").values["primary_site"] == "bone"
 
 
 def test_misspelt_field_is_named_and_the_rest_is_not_evaluated(
@@ -183,7 +262,7 @@ def test_other_enum_spellings(make_patient: Callable[..., Patient], field: str, 
 
 def test_alias_lms_is_in_the_population_of_librizzi(result_for: Callable[..., Result]) -> None:
     r = result_for("librizzi-2022", histology="LMS", bone_metastases=True,
-                   pathologic_fracture=False)
+                   pathologic_fracture=False, primary_site="uterus")
     assert (r.status, r.population[0].holds) == ("complete", True)
 
 
@@ -251,7 +330,7 @@ def test_a_huge_whole_number_is_rejected_as_input(make_patient: Callable[..., Pa
 
 def test_a_number_with_and_without_its_canonical_unit_is_the_same_value(
         make_patient: Callable[..., Patient]) -> None:
-    bare = make_patient(disease_free_interval=729.9999999999).values["disease_free_interval"]
+    bare = make_patient(disease_free_interval="729.9999999999 days").values["disease_free_interval"]
     unit = make_patient(disease_free_interval="729.9999999999 days").values[
         "disease_free_interval"]
     assert bare == unit

@@ -1,94 +1,27 @@
-"""`prognosis validate`: the whole chain on a synthetic cohort whose answer is known."""
+"""`prognosis validate` on a tiny cohort computed by hand: the CLI, its outputs and exports.
+
+The statistics themselves are pinned in test_validation_stats.py (tiny cohorts) and
+test_validate_synthetic.py (the synthetic cohort)."""
 
 from __future__ import annotations
 
 import json
-from functools import cache
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
-from test_cli_compare import run
+from clirun import run
 
 from prognosis.cli.app import ExitCode
 
-SLMS_PUBLISHED = {0: 89.5, 1: 63.2, 2: 39.0, 3: 10.5}  # Yamamoto 2021, Figure 3
 PATIENT = "lms,1,10 mm,1000 days"  # SLMS score 0 (DFI over 2 years, small, single nodule)
-
-
-@cache
-def synthetic(directory: str) -> Path:
-    path = Path(directory) / "synth.csv"
-    code, _, err = run("synth", "20000", "--seed", "11", "-o", str(path))
-    assert code == 0, err
-    return path
-
-
-@pytest.fixture(scope="module")
-def cohort_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthetic(str(tmp_path_factory.mktemp("validate")))
 
 
 def validate_json(*args: str) -> dict:
     code, out, err = run("validate", *args, "--format", "json")
     assert code == ExitCode.OK, err
     return json.loads(out)
-
-
-def test_synthetic_cohort_recovers_every_published_slms_figure(cohort_file: Path) -> None:
-    report = validate_json(str(cohort_file), "--study", "slms", "--time", "os_months",
-                           "--event", "death", "--bootstrap", "30", "--seed", "1")
-    assert (report["rule_set"], report["endpoint"], report["origin"]) == (
-        "slms", "overall_survival", "first pulmonary metastasectomy")
-    assert [g["score"] for g in report["groups"]] == [0, 1, 2, 3]
-    for group in report["groups"]:
-        (estimate,) = group["estimates"]
-        assert estimate["horizon_months"] == 36
-        assert estimate["published_percent"] == SLMS_PUBLISHED[group["score"]]
-        assert estimate["published_in_ci"] is True, group
-        low, high = estimate["ci"]
-        assert low < estimate["observed_percent"] < high
-        assert abs(estimate["observed_percent"] - estimate["published_percent"]) < 4
-        assert group["median_months"]["published"] is None  # the SLMS gives no medians
-    total = sum(g["n"] for g in report["groups"]) + sum(report["excluded"].values())
-    assert total == 20000
-    assert report["excluded"]["rejected"] == 0
-    assert report["excluded"]["not_applicable"] > 0 and report["excluded"]["incomplete"] > 0
-    assert report["logrank_p"] < 1e-10
-    c = report["harrell_c"]
-    assert 0.6 < c["value"] < 0.75 and c["ci"][0] < c["value"] < c["ci"][1]
-    auc = report["auc"]
-    assert (auc["horizon_months"], auc["published"]) == (36, 0.75)
-    assert 0.65 < auc["value"] < 0.8 and auc["ci"][0] < auc["value"] < auc["ci"][1]
-    assert set(report) >= {"rule_set", "endpoint", "origin", "excluded", "groups",
-                           "logrank_p", "harrell_c", "auc"}
-
-
-def test_the_bootstrap_is_reproducible_with_a_seed(cohort_file: Path) -> None:
-    args = (str(cohort_file), "--study", "slms", "--time", "os_months", "--event", "death",
-            "--bootstrap", "10", "--seed", "5")
-    assert validate_json(*args)["harrell_c"] == validate_json(*args)["harrell_c"]
-
-
-def test_group_study_reports_each_group_beside_its_figures(cohort_file: Path) -> None:
-    report = validate_json(str(cohort_file), "--study", "liu-2022", "--time", "os_months",
-                           "--event", "death", "--bootstrap", "0")
-    assert report["origin"] == "diagnosis of pulmonary relapse"
-    groups = {g["group"]: g for g in report["groups"]}
-    assert list(groups) == ["metastasectomy", "no_metastasectomy"]
-    published = {(k, e["horizon_months"]): e["published_percent"]
-                 for k, g in groups.items() for e in g["estimates"]}
-    assert published == {("metastasectomy", 24): 68.4, ("metastasectomy", 60): 41.0,
-                         ("no_metastasectomy", 24): 25.0, ("no_metastasectomy", 60): 0.0}
-    assert groups["metastasectomy"]["median_months"]["published"] == 24.9
-    assert report["harrell_c"] is None and report["auc"] is None
-
-
-def test_a_study_without_estimates_shows_observed_figures_only(cohort_file: Path) -> None:
-    report = validate_json(str(cohort_file), "--study", "burkhard-meier-2025", "--time",
-                           "os_months", "--event", "death")
-    assert report["endpoint"] is None
-    assert len(report["groups"]) == 1 and report["groups"][0]["estimates"] == []
-    assert report["logrank_p"] is None
 
 
 def tiny(tmp_path: Path, unit_factor: float = 1.0) -> Path:
@@ -137,11 +70,14 @@ def test_table_output_names_the_endpoint_first(tmp_path: Path) -> None:
     assert out.splitlines()[0].startswith("Endpoint: overall survival from first pulmonary "
                                           "metastasectomy. Check that your time column (t, in "
                                           "months)")
-    assert "Excluded: 0 not applicable, 1 incomplete, 3 rejected." in out
+    assert "Included: 4 patients, 4 deaths. Excluded: 0 not applicable, 1 incomplete, " \
+        "3 rejected." in out
+    assert "Bootstrap: 0 resamples, seed 20211" in out
+    assert "warning: only 4 deaths in the cohort (rule: at least 100 events" in out
     assert "warning: score 0: only 1 at risk at 36 months" in out
     code, out, _ = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
                        "--event", "dead", "--bootstrap", "0", "--format", "markdown")
-    assert "| score 0 | 4 | 4 | 36 mo | 25.0 |" in out
+    assert "| score 0 | 4 | 4 | 36 mo | 25.0 (0.9-66.5) | 1 | 89.5 | NO |" in out
 
 
 def test_plots_are_written_as_png_and_svg(tmp_path: Path) -> None:
@@ -165,3 +101,124 @@ def test_bad_arguments_exit_2(tmp_path: Path, args: tuple[str, ...], message: st
     code, _, err = run(*base, *study, *args)
     assert code == ExitCode.BAD_INPUT
     assert message in err
+
+
+def test_calibration_plot_is_written_as_png_and_svg(tmp_path: Path) -> None:
+    for name, magic in (("cal.png", b"\x89PNG"), ("cal.svg", b"<?xml")):
+        code, _, err = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
+                           "--event", "dead", "--bootstrap", "0", "--calibration-plot",
+                           str(tmp_path / name))
+        assert code == 0, err
+        assert (tmp_path / name).read_bytes().startswith(magic)
+    svg = (tmp_path / "cal.svg").read_text()
+    assert "published survival (%)" in svg and "score 0 (n=4)" in svg
+    assert "perfect calibration" in svg
+
+
+TRIPOD_ITEMS = ("8a Outcome", "12g How predictions were calculated", "12e Performance measures",
+                "20a Flow of participants", "20c Comparison with the development data",
+                "23a Model performance", "26 Limitations", "18e-f Data and code")
+
+
+def _export(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    code, _, err = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
+                       "--event", "dead", "--bootstrap", "0", "--export", str(path))
+    assert code == 0, err
+    assert f"report written to {path}" in err
+    return path
+
+
+def test_html_export_orders_sections_by_tripod_items_and_embeds_the_plots(
+        tmp_path: Path) -> None:
+    page = _export(tmp_path, "report.html").read_text()
+    positions = [page.index(f"item {item}") for item in TRIPOD_ITEMS]
+    assert positions == sorted(positions)
+    # calibration and Kaplan-Meier; one score observed, so no decision curve to draw
+    assert page.count("<svg") == 2 and "Decision curve" not in page
+    for text in ("seed 20211", "prognosis 0.1.0", "slms 1.0.0 (sha256 ", "Case mix",
+                 "DFI &lt; 2 years", "99/135 (73.3%)"):
+        assert text in page, text
+
+
+def test_markdown_export_links_its_plots(tmp_path: Path) -> None:
+    text = _export(tmp_path, "report.md").read_text()
+    assert "![calibration plot](report.calibration.png)" in text
+    assert (tmp_path / "report.calibration.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "report.km.png").exists()
+    assert "*TRIPOD+AI (Collins et al., BMJ 2024;385:e078378) item 8a Outcome*" in text
+
+
+def test_pdf_export(tmp_path: Path) -> None:
+    assert _export(tmp_path, "report.pdf").read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--export", "r.docx"), "--export: give a .html, .md or .pdf file name"),
+    (("--calibration-plot", "c.pdf"), "--calibration-plot: give a .png or .svg file name"),
+])
+def test_bad_output_names_exit_2_and_write_nothing(tmp_path: Path, args: tuple[str, ...],
+                                                   message: str) -> None:
+    code, _, err = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
+                       "--event", "dead", *args)
+    assert code == ExitCode.BAD_INPUT
+    assert message in err
+    assert not (tmp_path / args[1]).exists()
+
+
+def test_plots_and_reports_are_identical_from_run_to_run(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        code, _, err = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
+                           "--event", "dead", "--bootstrap", "0", "--calibration-plot",
+                           str(tmp_path / f"{name}.svg"), "--export",
+                           str(tmp_path / f"{name}.html"))
+        assert code == 0, err
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+    assert (tmp_path / "a.html").read_text() == (tmp_path / "b.html").read_text()
+
+
+LIU_ROW = "osteosarcoma,metachronous,2,true"  # histology, timing, count, chemotherapy
+
+
+def liu_cohort(tmp_path: Path) -> Path:
+    """20 operated patients followed 6-120 months (every other one dies), 20 not operated
+    followed 3-60 months (three in four die): a group study computed by hand."""
+    lines = ["histology,metastasis_timing,lung_metastasis_count,chemotherapy,"
+             "pulmonary_metastasectomy,t,dead"]
+    lines += [f"{LIU_ROW},true,{6 * i},{i % 2}" for i in range(1, 21)]
+    lines += [f"{LIU_ROW},false,{3 * i},{int(i % 4 != 0)}" for i in range(1, 21)]
+    path = tmp_path / "liu.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_group_study_compares_its_groups_and_its_hazard_ratio(tmp_path: Path) -> None:
+    from statsmodels.duration.hazard_regression import PHReg
+
+    r = validate_json(str(liu_cohort(tmp_path)), "--study", "liu-2022", "--time", "t",
+                      "--event", "dead", "--bootstrap", "0")
+    assert r["origin"] == "diagnosis of pulmonary relapse"
+    groups = {g["group"]: g for g in r["groups"]}
+    assert {k: (g["n"], g["events"]) for k, g in groups.items()} == {
+        "metastasectomy": (20, 10), "no_metastasectomy": (20, 15)}
+    published = {(k, e["horizon_months"]): e["published_percent"]
+                 for k, g in groups.items() for e in g["estimates"]}
+    assert published == {("metastasectomy", 24): 68.4, ("metastasectomy", 60): 41.0,
+                         ("no_metastasectomy", 24): 25.0, ("no_metastasectomy", 60): 0.0}
+    assert groups["metastasectomy"]["median_months"]["published"] == 24.9
+    assert r["auc"] is None  # Liu publishes no AUC
+    # a published 0% (no operation, 5 years) is an expected risk of 1 and is clipped in
+    # the calibration slope's log(-log)
+    assert groups["no_metastasectomy"]["estimates"][1]["oe"]["expected_risk"] == 1.0
+    assert {c["horizon_months"]: c["slope"]["clipped"] for c in r["calibration"]} == \
+        {24: False, 60: True}
+    (arm,) = r["hazard_ratios"]
+    assert (arm["kind"], arm["id"], arm["reference"]) == ("group", "metastasectomy",
+                                                          "chemotherapy alone")
+    assert arm["published"][0]["hr"] == 0.185
+    months = np.array([6.0 * i for i in range(1, 21)] + [3.0 * i for i in range(1, 21)])
+    died = np.array([i % 2 for i in range(1, 21)] + [int(i % 4 != 0) for i in range(1, 21)])
+    operated = np.array([1.0] * 20 + [0.0] * 20).reshape(-1, 1)
+    fitted = PHReg(months, operated, status=died, ties="efron").fit()
+    assert arm["local"]["hr"] == pytest.approx(math.exp(fitted.params[0]), rel=2e-3)
+    assert (arm["local"]["n"], arm["local"]["n_exposed"]) == (40, 20)

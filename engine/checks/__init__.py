@@ -13,6 +13,7 @@ from . import (  # noqa: F401 - registers checks
     logic,
     numbers,
     suppress,
+    units,
 )
 from .base import CHECKS, Check, Finding, run_checks
 

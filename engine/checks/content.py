@@ -17,7 +17,7 @@ _WITH_PROVENANCE = (
     ("factors", "*"), ("factors", "*", "effects", "*"), ("groups", "*"),
     ("groups", "*", "effects", "*"), ("estimates", "*"), ("reference_estimates", "*"),
     ("caveats", "*"), ("limitations", "*"), ("conflicts", "*"), ("performance", "*"),
-    ("reported_effects", "*"), ("statements", "*"),
+    ("reported_effects", "*"), ("statements", "*"), ("case_mix", "*"),
 )
 
 

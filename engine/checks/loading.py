@@ -67,6 +67,15 @@ def unit_dimension(rf: RuleFile, lib: Library) -> Iterator[Finding]:
     yield from _from_loader(rf, "unit-dimension")
 
 
+@check("estimate-scope", "error")
+def estimate_scope(rf: RuleFile, lib: Library) -> Iterator[Finding]:
+    """An estimate's `scope` (whom it describes) does not fit what it is `for`: a score
+    estimate describes patients with that score, a group's the group (or a subgroup of
+    it), a factor's a histology group across treatments, and a cohort's the whole cohort,
+    which is never shown as the patient's own figure."""
+    yield from _from_loader(rf, "estimate-scope")
+
+
 @check("operator-type", "error")
 def operator_type(rf: RuleFile, lib: Library) -> Iterator[Finding]:
     """An operator that does not fit the field (`<` on an enum, `in` on a number, a text

@@ -16,6 +16,7 @@ split further by the exact values of those fields.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,13 +47,23 @@ class CellPlan:
     fields: tuple[FieldCells, ...]
 
 
-def cell_plan(rs: RuleSet, field_types: dict[str, str]) -> CellPlan:
-    """The cells of a rule set, from the thresholds and value sets its conditions declare."""
+def cell_plan(rs: RuleSet, field_types: dict[str, str],
+              bounded_by: Mapping[str, tuple[str, ...]] | None = None) -> CellPlan:
+    """The cells of a rule set, from the thresholds and value sets its conditions declare.
+
+    `bounded_by`: field -> the fields whose given value above 0 bounds it from below
+    (fields.yaml `implies_at_least`); those get a cut at 0 when the rule set reads the
+    bounded field, so rows with and without the bound never share a cell.
+    """
     cuts: dict[str, set[Any]] = {}
     for atom in rs.atoms():
         declared = cuts.setdefault(atom.field, set())
         value = atom.value
         declared.add(frozenset(value) if isinstance(value, tuple) else value)
+    for target, sources in (bounded_by or {}).items():
+        if target in cuts:
+            for source in sources:
+                cuts.setdefault(source, set()).add(0.0)
     fields = []
     for name in sorted(cuts):
         if field_types.get(name) in NUMERIC:

@@ -12,11 +12,29 @@ from ..fields import FieldDef
 UNKNOWN, BAD = -1, -2  # ids of an empty cell and of a value that failed its check
 
 
+class Months(float):
+    """A duration in days that was given in months or years (`months`): compared in months
+    with cut-offs stated in months or years, as `compare` does (Comparator.verdicts)."""
+
+    months: float
+
+    def __new__(cls, days: float, months: float) -> Months:
+        made = super().__new__(cls, days)
+        made.months = months
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Months, (float(self), self.months))
+
+
 class Codec:
     """Checked, converted values of one field, numbered (ids are stable within a process)."""
 
-    def __init__(self, fdef: FieldDef) -> None:
+    def __init__(self, fdef: FieldDef, unit: str | None = None) -> None:
         self.fdef = fdef
+        # The unit of the column's bare numbers. Until columns declare one (a header
+        # "field [mm]"), a bare number is read in the field's canonical unit.
+        self.unit = unit or fdef.canonical_unit
         self.values: list[Any] = []
         self._ids: dict[Any, int] = {}
         self._memo: dict[Any, int | str] = {}  # raw key -> id, or the error message
@@ -56,9 +74,11 @@ class Codec:
         if isinstance(raw, str) and not raw.strip():
             return UNKNOWN
         try:
-            return self.id_of(self.fdef.coerce(raw))
+            value = self.fdef.coerce(raw, self.unit)
         except ValueError as exc:
             return str(exc)
+        months = self.fdef.calendar_months(raw, self.unit)
+        return self.id_of(value if months is None else Months(value, months))
 
 
 def shown_value(raw: Any) -> str:

@@ -35,14 +35,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..evaluate import Comparator, assemble
+from ..evaluate import Comparator, assemble, calendar_fact
 from ..fields import FieldDef, FieldDictionary
 from ..logic import truth
 from ..model import RuleSet, Truth, atoms_of
-from ..patient import apply_implications, derive_fields
+from ..options import with_options
+from ..patient import apply_implications, derive_fields, lower_bounds
+from ..results import Result
 from .cells import CellPlan, FieldCells, cell_plan
 from .columns import Column, flat_row, output_columns
-from .convert import BAD, UNKNOWN, Codec, shown_value
+from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .raw import RawBatch, group_rows
 
 JSON_CACHE = 4_096  # JSON texts kept per rule set (each 5-15 kB)
@@ -110,15 +112,22 @@ class CohortScorer:
     def __init__(self, fields: FieldDictionary, rule_sets: Sequence[RuleSet]) -> None:
         self.fields = fields
         self.rule_sets = tuple(rule_sets)
+        self._rule_set = {rs.id: rs for rs in self.rule_sets}
         self.columns: list[Column] = output_columns(self.rule_sets)
         self._columns_of = {rs.id: [c for c in self.columns if c.name.startswith(f"{rs.id}.")]
                             for rs in self.rule_sets}
         self._comparator = Comparator(self.rule_sets)
         self._codecs = {f.name: Codec(f) for f in fields.fields.values()}
         types = {f.name: f.type for f in fields.fields.values()}
-        self._cells = {rs.id: _Cells(cell_plan(rs, types)) for rs in self.rule_sets}
-        implied = {name for f in fields.fields.values() if f.implies or f.implies_if_false
-                   for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}))}
+        bounded: dict[str, tuple[str, ...]] = {}
+        for f in fields.fields.values():
+            for target in f.implies_at_least or {}:
+                bounded[target] = (*bounded.get(target, ()), f.name)
+        self._cells = {rs.id: _Cells(cell_plan(rs, types, bounded)) for rs in self.rule_sets}
+        implied = {name for f in fields.fields.values()
+                   if f.implies or f.implies_if_false or f.implies_at_least
+                   for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}),
+                                *(f.implies_at_least or {}))}
         self._implication_fields = tuple(sorted(implied))
 
     # -- the stages ---------------------------------------------------------
@@ -218,6 +227,7 @@ class CohortScorer:
                       ) -> tuple[dict[str, int], list[tuple[str | None, str]]]:
         values = self._values(known)
         found = apply_implications(values, {}, self.fields, source)
+        found += lower_bounds(values, {}, self.fields, source)
         changed = {name: self._codecs[name].id_of(v) for name, v in values.items()
                    if known.get(name, UNKNOWN) < 0}
         return changed, [(p.field, p.message) for p in found]
@@ -276,7 +286,11 @@ class CohortScorer:
         values = self._codecs[f.name].values
         codes = state.codes.setdefault(f.name, [])
         signatures = state.signatures.setdefault(f.name, {})
+        atoms = [a for a in self._comparator.atoms(self._rule_set[state.plan.rule_set])
+                 if a.field == f.name]
         for value in values[len(codes):]:
+            if isinstance(value, Months):  # its cell among the thresholds' months
+                value = calendar_fact(atoms, {f.name: value}, {f.name: value.months})[f.name]
             cell = f.cell(value)
             codes.append(cell if f.numeric else signatures.setdefault(cell, len(signatures)))
         return np.array([*codes, UNKNOWN], dtype=np.int64)
@@ -296,10 +310,30 @@ class CohortScorer:
                 found = {a.key: None for a in atoms}
             else:
                 value = self._codecs[f.name].values[known[f.name]]
-                fired = self._comparator.verdicts(rs, {f.name: value})
+                fired = self._comparator.verdicts(
+                    rs, {f.name: value},
+                    {f.name: value.months} if isinstance(value, Months) else None)
                 found = {a.key: fired[a.key] for a in atoms}
             state.field_verdicts[(f.name, code)] = found
         return found
+
+    def _assemble(self, rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Truth],
+                  traces: bool = True) -> Result:
+        """`assemble` and the options of undecided treatments, as `compare` gives them: with
+        the lower bounds a given value implies and durations compared in months."""
+        calendar = {k: v.months for k, v in values.items() if isinstance(v, Months)}
+        bounds: dict[str, float] = {}
+        lower_bounds(values, bounds, self.fields, "")
+        bounded = {k: b for k, b in bounds.items()
+                   if any(a.field == k for a in self._comparator.atoms(rs))}
+        if bounded:
+            decided = self._comparator.verdicts(rs, {}, None, bounded)
+            verdicts = {**verdicts, **{a.key: decided[a.key] for a in self._comparator.atoms(rs)
+                                       if a.field in bounded}}
+        base = assemble(rs, values, verdicts, traces, calendar, bounds)
+        return with_options(rs, values,
+                            lambda v: self._comparator.verdicts(rs, v, calendar, bounds), base,
+                            calendar, bounds)
 
     @staticmethod
     def _merged(state: _Cells, key: tuple[int, ...]) -> dict[str, Truth]:
@@ -336,7 +370,7 @@ class CohortScorer:
                                       if truth(c.when, verdicts) is False
                                       for a in atoms_of(c.when)}))
                 flat = None if shown else state.add(
-                    flat_row(rs, assemble(rs, self._values(known), verdicts, False)))
+                    flat_row(rs, self._assemble(rs, self._values(known), verdicts, False)))
                 cell = state.cache[key] = _Cell(key, shown, flat)
             coarse.append(cell)
         split = sorted({name for cell in coarse for name in cell.shown})
@@ -359,7 +393,7 @@ class CohortScorer:
                     values = self._values({n: int(ids[n][keep[row]]) for n in names
                                            if n in ids})
                     flat = state.fine[fine_key] = state.add(flat_row(
-                        rs, assemble(rs, values, self._merged(state, cell.key), False)))
+                        rs, self._assemble(rs, values, self._merged(state, cell.key), False)))
             cells.append((flat, cell.key))
         return inverse, cells
 
@@ -376,7 +410,7 @@ class CohortScorer:
             text = state.json.get(exact)
             if text is None:
                 values = self._values(dict(zip(names, exact, strict=True)))
-                text = json.dumps(assemble(rs, values, verdicts[cell]).to_dict(),
+                text = json.dumps(self._assemble(rs, values, verdicts[cell]).to_dict(),
                                   ensure_ascii=False)
                 if len(state.json) >= JSON_CACHE:
                     state.json.clear()

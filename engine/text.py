@@ -1,0 +1,219 @@
+"""Words for results: one place that turns the engine's structure into phrases.
+
+No rich here and no format of its own: the table, Markdown, the reports,
+`explain` and the FHIR notes all take their phrases from this module, so a
+figure is described the same way everywhere. Each phrase says WHOM a number
+describes (the patient's score or group, a histology group, the whole
+cohort), which treatment choice it assumes, and the study's own warnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .model import Estimate
+from .results import Assumption, Option, RangeFlag, Reason, Result
+
+ENDPOINTS = {"overall_survival": "OS", "post_relapse_survival": "post-relapse survival",
+             "disease_free_survival": "DFS"}
+WarningKind = Literal["status", "condition_of_use", "figure_note", "caveat", "range",
+                      "limitation", "synonym"]
+UNOFFICIAL = ("draft", "retired")
+
+
+def number(value: float) -> str:
+    """A number as a reader wants it: no trailing zeros, at most two decimals."""
+    rounded = round(float(value), 2)
+    return f"{rounded:g}" if abs(rounded) < 1e15 else f"{value:g}"
+
+
+def value_with_unit(value: Any, unit: str | None) -> str:
+    if isinstance(value, bool):
+        shown = "true" if value else "false"
+    elif isinstance(value, int | float):
+        shown = number(value)
+    else:
+        shown = str(value)
+    return f"{shown} {unit}" if unit else shown
+
+
+def horizon(months: int | None) -> str:
+    if months is None:
+        return ""
+    return f"{months // 12}-y" if months % 12 == 0 else f"{months}-mo"
+
+
+def estimate_phrase(e: Estimate) -> str:
+    """"3-y OS from first pulmonary metastasectomy: 39%"; medians as published."""
+    endpoint = ENDPOINTS.get(e.endpoint, e.endpoint.replace("_", " "))
+    if e.statistic == "median_months":
+        value = f"{number(e.value)} mo"
+        if e.stated_unit == "years":
+            value = f"{number(e.stated_value)} y ({number(e.value)} mo)"
+        return f"median {endpoint} from {e.origin}: {value}"
+    return f"{horizon(e.horizon_months)} {endpoint} from {e.origin}: {e.value:.1f}%"
+
+
+def scope_phrase(e: Estimate, result: Result | None = None) -> str:
+    """Whom a figure describes, in words: the patient's own group, or whom instead."""
+    kind, value = e.selector.kind, e.selector.value
+    labels = {g.id: g.label for g in result.groups} if result else {}
+    if e.scope == "score":
+        return f"patients with score {value}"
+    if e.scope == "group":
+        return f"the {labels.get(value, value)} group"
+    if e.scope == "subgroup":
+        return f"the {labels.get(value, value)} subgroup (small numbers)"
+    if e.scope == "histology":
+        factor = next((f.label for f in result.factors if f.id == value), value) \
+            if result else value
+        return f"all treatment groups of {factor} histology (not this patient's treatment)"
+    whom = value if kind == "cohort" else "everyone in the study"
+    return f"whole cohort: {whom} (not this patient's own figure)"
+
+
+def scoped_estimate(e: Estimate, result: Result | None = None) -> str:
+    """An estimate with whom it describes, unless it is simply the patient's own."""
+    if e.scope in ("score", "group"):
+        return estimate_phrase(e)
+    return f"{estimate_phrase(e)} [{scope_phrase(e, result)}]"
+
+
+def assumption(a: Assumption) -> str:
+    return a.label
+
+
+def conditional_phrase(assumptions: Sequence[Assumption]) -> str:
+    """"if pulmonary metastasectomy, chemotherapy" ('' when nothing is assumed)."""
+    return "if " + ", ".join(assumption(a) for a in assumptions) if assumptions else ""
+
+
+def option_heading(option: Option) -> str:
+    """"if no chemotherapy: SP alone" — the choice and what it leads to (the finest group
+    the study names for it)."""
+    what = option.subgroup_label or option.group_label
+    if what is None and option.score is not None:
+        what = f"score {option.score}"
+    elif what is None and option.score_range is not None:
+        what = f"score {option.score_range[0]}-{option.score_range[1]}"
+    choice = conditional_phrase(option.assumes) or "otherwise"
+    return f"{choice}: {what or 'no group of the study'}"
+
+
+def applies_phrase(result: Result) -> str:
+    """yes / yes, if ... / no: <the patient's side> / needs: <fields>."""
+    if result.status == "not_applicable":
+        return "no: " + "; ".join(p.detail for p in result.population if p.holds is False)
+    if any(r.kind == "applicability_unknown" for r in result.why):
+        return needs_phrase(result)
+    conditional = conditional_phrase(result.conditional_on)
+    return f"yes, {conditional}" if conditional else "yes"
+
+
+def reason_text(r: Reason) -> str:
+    """Why a result is not complete, in words."""
+    fields = ", ".join(r.fields)
+    if r.kind == "outside_population":
+        return f"{r.label} ({r.detail})"
+    if r.kind == "applicability_unknown":
+        return f"applicability unknown: {fields} not given ({r.label})"
+    if r.kind == "factor_unknown":
+        return f"{r.label}: {fields} unknown"
+    if r.kind == "group_undetermined":
+        return f"treatment group undetermined: {fields} unknown"
+    return "the treatment matches none of the study's groups"
+
+
+def needs_phrase(result: Result) -> str:
+    """"needs primary_site (the NCDB cohort had ...); metastasis_timing (...)"."""
+    return "needs " + "; ".join(f"{', '.join(r.fields)} ({r.label})" for r in result.why
+                                if r.kind == "applicability_unknown")
+
+
+def range_flag(flag: RangeFlag, unit: str | None) -> str:
+    low, high = number(flag.stated_min), number(flag.stated_max)
+    stated_unit = f" {flag.unit}" if flag.unit else ""
+    return (f"{flag.field} {value_with_unit(flag.value, unit)} is outside the range observed "
+            f"in the study ({low}-{high}{stated_unit}; {flag.provenance})")
+
+
+@dataclass(frozen=True)
+class StudyWarning:
+    kind: WarningKind
+    text: str
+
+
+WARNING_LABEL: Mapping[WarningKind, str] = {
+    "status": "rule set", "condition_of_use": "use", "figure_note": "figure",
+    "caveat": "caveat", "range": "outside the study", "limitation": "limitation",
+    "synonym": "input"}
+
+
+def warnings(result: Result, units: Mapping[str, str] | None = None,
+             notes: Mapping[str, str] | None = None) -> list[StudyWarning]:
+    """The study's own warnings for this patient, worded as the rule set words them: its
+    rule set's lifecycle, conditions of use, notes on the figures shown, caveats that hold
+    (or may), values outside the cohort's range, and its limitations. None for a study
+    that does not apply (its reason says enough)."""
+    if result.status == "not_applicable":
+        return []
+    out: list[StudyWarning] = []
+    if result.rule_set_status in UNOFFICIAL:
+        out.append(StudyWarning("status", f"this rule set is a {result.rule_set_status}, not "
+                                "a reviewed encoding of the study"))
+    out += [StudyWarning("range", range_flag(f, (units or {}).get(f.field)))
+            for f in result.outside_range]
+    out += [StudyWarning("caveat", ("" if c.present else "(if it applies) ") + c.message)
+            for c in result.caveats if c.present is not False]
+    shown = [*result.estimates, *result.candidate_estimates,
+             *(e for o in result.options for e in (*o.estimates, *o.candidate_estimates)),
+             *result.reference_estimates]
+    out += [StudyWarning("figure_note", note) for note in dict.fromkeys(
+        e.note for e in shown if e.note)]
+    out += [StudyWarning("condition_of_use", t) for t in result.conditions_of_use]
+    out += [StudyWarning("limitation", t) for t in result.limitations]
+    out += [StudyWarning("synonym", f"{name}: {note}") for name, note in (notes or {}).items()]
+    return out
+
+
+def heading(patient_id: str | None, results: Iterable[Result]) -> str:
+    """"Patient X: what five published studies observed" ("studies" when one is a draft)."""
+    listed = list(results)
+    count = len(listed)
+    names = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
+    who = f"Patient {patient_id}" if patient_id else "Patient"
+    noun = "study" if count == 1 else "studies"
+    published = "" if any(r.rule_set_status in UNOFFICIAL for r in listed) else "published "
+    return f"{who}: what {names.get(count, str(count))} {published}{noun} observed"
+
+
+def inputs_lines(patient: Any, fields: Any) -> list[str]:
+    """The inputs as given and as understood: value, canonical unit, derived fields,
+    lower bounds, and the treatments left undecided."""
+    lines = []
+    for name, raw in patient.given.items():
+        if name == "id":
+            continue
+        unit = fields[name].canonical_unit
+        value = patient.values.get(name)
+        given = str(raw).lower() if isinstance(raw, bool) else str(raw).strip()
+        understood = value_with_unit(value, unit)
+        note = f" = {understood}" if understood != given and value is not None else ""
+        if name in patient.calendar:
+            note += " (compared in months with cut-offs stated in months or years)"
+        lines.append(f"{name}: {given}{note}")
+    for name, how in patient.derived.items():
+        if name in patient.values:
+            shown = value_with_unit(patient.values[name], fields[name].canonical_unit)
+            lines.append(f"{name}: {shown} (derived: {how})")
+    for name, least in patient.bounds.items():
+        sources = [f.name for f in fields.fields.values()
+                   if name in (f.implies_at_least or {}) and f.name in patient.values]
+        lines.append(f"{name}: at least {number(least)} (implied by {', '.join(sources)})")
+    undecided = [f.option_text(True) for f in fields.fields.values()
+                 if f.treatment and f.name not in patient.values]
+    if undecided:
+        lines.append("undecided treatments (shown as options): " + ", ".join(undecided))
+    return lines

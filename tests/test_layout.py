@@ -1,0 +1,89 @@
+"""The comparison reads in one pass at any width: no word broken, nothing cut, nothing wider
+than the terminal, at 80, 100, 120 and 160 columns, with and without colour."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from clirun import EXAMPLES, run
+from rich.console import Console
+
+from prognosis.cli.render_table import render_table
+from prognosis.cli.study_rows import study_rows, study_subtitle, study_title
+from prognosis.engine.comparison import compare_patient
+from prognosis.engine.evaluate import Comparator
+from prognosis.engine.loader import load_library
+from prognosis.engine.near_cutoffs import margins_for
+from prognosis.engine.patient import normalise, read_patient_data
+
+WIDTHS = (80, 100, 120, 160)
+SPARSE = "histology: leiomyosarcoma\nlung_metastasis_count: 3\n"
+PATIENTS = [*sorted(EXAMPLES.glob("*.y*ml")), *sorted(EXAMPLES.glob("*.json"))]
+
+
+def _words_of(path: Path | None) -> list[str]:
+    """Every word the study blocks must show whole, from the same rows they are drawn from."""
+    library = load_library()
+    raw, source = (read_patient_data(str(path)) if path else
+                   (__import__("yaml").safe_load(SPARSE), "<sparse>"))
+    patient = normalise(raw, library.fields, source)
+    comparison = compare_patient(Comparator(library.rule_sets), patient, library.fields,
+                                 margins_for(library.fields))
+    words: list[str] = []
+    for r in comparison.results:
+        words += study_title(r).split() + study_subtitle(r).split()
+        for row in study_rows(r, comparison.units(), patient.notes):
+            words += [row.label]
+            for line in row.lines:
+                words += line.split()
+    return words
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", [*PATIENTS, None], ids=lambda p: p.name if p else "sparse")
+def test_no_word_is_broken_and_nothing_is_cut(path: Path | None, width: int) -> None:
+    args = ["compare", str(path)] if path else ["compare", "-"]
+    code, out, err = run(*args, stdin=None if path else SPARSE, width=width)
+    assert code == 0, err
+    tokens = set(out.split())
+    broken = [w for w in _words_of(path) if w not in tokens]
+    assert broken == []
+    assert "…" not in out
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= width
+
+
+def test_colour_and_no_colour_give_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    library = load_library()
+    raw, source = read_patient_data(str(EXAMPLES / "lung-metastases-lms.yaml"))
+    patient = normalise(raw, library.fields, source)
+    comparison = compare_patient(Comparator(library.rule_sets), patient, library.fields,
+                                 margins_for(library.fields))
+    outputs = []
+    for no_color in (False, True):
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=100, no_color=no_color, force_terminal=True,
+                          color_system=None if no_color else "truecolor")
+        render_table(console, patient, comparison.results, inputs=comparison.inputs(),
+                     units=comparison.units())
+        outputs.append(buffer.getvalue())
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", outputs[0])
+    assert plain == outputs[1]
+
+
+def test_a_study_whose_applicability_is_unknown_shows_what_it_needs_and_no_figures() -> None:
+    code, out, _ = run("compare", "-", "--study", "abugideiri-2022", stdin=SPARSE, width=120)
+    assert code == 0
+    block = out.split("NCDB (Abugideiri) 2022", 1)[1].split("+ present", 1)[0]
+    lines = [line.strip() for line in block.splitlines() if line.strip()]
+    assert lines[2].startswith("Applies   needs primary_site (the NCDB cohort had soft")
+    options = [line for line in lines if line.startswith(("Options", "if "))]
+    assert [line.split(": ", 1)[-1] for line in options] == [
+        "SP+M+C+R", "SP + metastasectomy, with or without C and/or R",
+        "SP+M+R (no chemotherapy)", "SP+C+R (no metastasectomy)",
+        "SP+C (no radiotherapy, no metastasectomy)",
+        "SP + chemotherapy and/or radiotherapy, no metastasectomy", "SP alone"]
+    assert "Figures" not in block and "%" not in block
