@@ -108,9 +108,9 @@ class Str(Spec):
         raise Unrepairable("text")
 
     def json(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "minLength": 1}
-        if self.pattern:
-            schema["pattern"] = self.pattern
+        # "\S": not blank, as check() requires (minLength alone accepts "   ")
+        schema: dict[str, Any] = {"type": "string", "minLength": 1,
+                                  "pattern": self.pattern or r"\S"}
         return self._with_doc(schema)
 
 
