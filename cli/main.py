@@ -29,13 +29,24 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    """The console script. A bug outside any command's own handling (app.reports_errors)
-    still ends as an internal error: exit 70, a message, no traceback."""
+    """The console script: click's standalone handling, but an interrupt exits 128 + signal
+    (130 for Ctrl-C) instead of click's "Aborted!" with 1, and a bug outside any command's
+    own handling exits 70 (internal error) with a message and no traceback."""
+    import sys
+
+    from .app import exit_code_for, install_signal_handlers
+
+    install_signal_handlers()
     try:
-        cli(prog_name="prognosis")
-    except Exception as exc:
+        code = cli.main(prog_name="prognosis", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort as exc:  # an interrupt outside a command (while starting up)
+        cause = exc.__cause__ or exc.__context__
+        sys.exit(int(exit_code_for(cause) if isinstance(cause, KeyboardInterrupt) else 1))
+    except Exception as exc:  # a bug outside any command's own handling (reports_errors)
         import os
-        import sys
 
         from .app import ExitCode
 
@@ -44,3 +55,4 @@ def main() -> None:
         sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (set PROGNOSIS_DEBUG=1 "
                          "for a traceback; please report it)\n")
         sys.exit(ExitCode.INTERNAL_ERROR)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -17,6 +17,10 @@ RULES = bundled_rules_dir()
 # check id -> (file, text to replace, replacement, message fragment, severity)
 FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
     "yaml-syntax": [("slms", "model: score", "model: [score", "YAML syntax error", "error")],
+    "input-limit": [("slms", "model: score", "model: &m [score, *m]", "alias *m refers to "
+                     "itself", "error"),
+                    ("slms", "model: score", "model: " + "[" * 70 + "]" * 70,
+                     "nested more than 64 levels deep", "error")],
     "duplicate-key": [("slms", "model: score\n", "model: score\nmodel: group\n",
                        "duplicate key 'model'", "error")],
     "schema": [
@@ -228,7 +232,9 @@ def test_five_different_problems_in_one_file_are_all_reported_in_one_run(
         ("missing-provenance", "'diameter_over_2cm' has no provenance"),
         ("schema", "version: 'one' does not match ^\\d+\\.\\d+\\.\\d+$"),
         ("unit-dimension", "field 'lung_metastasis_max_diameter': threshold 2 kg: unit 'kg' "
-                           "is not a length unit; allowed: mm, cm"),
+                           "is not a length unit; allowed: mm, cm, millimeter, millimeters, "
+                           "millimetre, millimetres, centimeter, centimeters, centimetre, "
+                           "centimetres"),
         ("unsatisfiable", "factor 'tfi_over_12_months' can never hold: no value of its "
                           "fields satisfies it"),
     ]
@@ -252,5 +258,5 @@ def test_unit_table_check(tmp_path: Path) -> None:
     [found] = [f for f in _findings(path) if f.check == "unit-table"]
     assert found.path == str(fields) and found.severity == "error"
     assert found.message == ("the calendar units of duration disagree on the length of a "
-                             "month (month: 30 days per month; months, mo, year, years, y: "
-                             "30.4375 days per month)")
+                             "month (month: 30 days per month; months, mo, mos, year, years, y, "
+                             "yr, yrs: 30.4375 days per month)")

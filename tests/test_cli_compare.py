@@ -135,7 +135,7 @@ def test_unknown_study_is_a_usage_error() -> None:
 
 BAD_PATIENTS = {
     "negative length": ("lung_metastasis_max_diameter: -3 mm\n",
-                        "lung_metastasis_max_diameter", "must not be less than 0"),
+                        "lung_metastasis_max_diameter", "must be greater than 0 mm"),
     "negative interval": ("disease_free_interval: -10 days\n", "disease_free_interval",
                           "must not be less than 0"),
     "lobes 0": ("lung_lobes_involved: 0\n", "lung_lobes_involved", "less than 1"),
@@ -250,4 +250,5 @@ def test_exit_codes_are_unique_and_distinct() -> None:
     """CI must tell "found problems" from "crashed": no two names share a value."""
     assert (ExitCode.OK, ExitCode.FINDINGS, ExitCode.BAD_INPUT, ExitCode.REJECTED_ROWS,
             ExitCode.INTERNAL_ERROR, ExitCode.INTERRUPTED) == (0, 1, 2, 3, 70, 130)
+    assert (ExitCode.HUNG_UP, ExitCode.TERMINATED) == (129, 143)
     assert len(ExitCode.__members__) == len({int(code) for code in ExitCode})  # no aliases
