@@ -129,7 +129,8 @@ def test_quantities_with_units_are_their_decimal_reading(library: RuleLibrary, n
     space = data.draw(st.sampled_from(["", " "]))
     got = outcome(patient_text({name: f"{number}{space}{unit}"}), library)
     reading = decimal_of(number)
-    valid = reading is not None and reading >= 0 and abs(reading) < 10**7
+    least_ok = (lambda r: r > 0) if library.fields[name].exclusive_min else (lambda r: r >= 0)
+    valid = reading is not None and least_ok(reading) and abs(reading) < 10**7
     if isinstance(got, InputError):
         assert not valid or reading is None, (number, unit, str(got))
     elif reading is not None and abs(reading) < 10**7:
