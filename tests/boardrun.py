@@ -1,0 +1,59 @@
+"""Drive `prognosis board` headless (shared by the board's tests and bench/board.py)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
+
+from prognosis.cli.board import form
+from prognosis.cli.board.app import BoardApp
+
+
+def shown(app: BoardApp, width: int = 100) -> str:
+    """The comparison pane's text, as a reader sees it (no colour)."""
+    out = io.StringIO()
+    Console(file=out, width=width, no_color=True, highlight=False).print(
+        app.query_one("#comparison", Static).content)
+    return out.getvalue()
+
+
+async def pick(pilot: Pilot[Any], selector: str, value: str) -> None:
+    """Choose `value` in a Select with the keyboard: open it, move to it, Enter ("" picks
+    the blank: unknown, or undecided for a treatment)."""
+    select = pilot.app.query_one(selector, Select)
+    values = [v for _, v in select._options]  # the blank (unknown / undecided) is first
+    select.focus()
+    await pilot.press("enter")
+    current = values.index(select.value)  # the blank is values[0]
+    steps = values.index(value or Select.NULL) - current  # "" is the blank
+    await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await pilot.pause()
+
+
+async def type_into(pilot: Pilot[Any], selector: str, text: str) -> None:
+    widget = pilot.app.query_one(selector, Input)
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+async def describe(pilot: Pilot[Any], data: dict[str, Any]) -> None:
+    """Enter a patient from an empty form the way a person would: type numbers, dates and
+    text; pick enums, yes / no and units."""
+    app = pilot.app
+    assert isinstance(app, BoardApp)
+    for name, raw in data.items():
+        fdef = app.session.fields[name]
+        entry = form.entry_for(fdef, raw)
+        kind = form.kind_of(fdef)
+        if kind == "choice":
+            await pick(pilot, f"#in-{name}", entry.choice)
+            continue
+        await type_into(pilot, f"#in-{name}", entry.text)
+        if kind == "quantity" and entry.unit:
+            await pick(pilot, f"#unit-{name}", entry.unit)
