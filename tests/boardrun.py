@@ -7,10 +7,11 @@ from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
 from prognosis.cli.board import form
 from prognosis.cli.board.app import BoardApp
+from prognosis.cli.board.choice import Picker
 
 
 def shown(app: BoardApp, width: int = 100) -> str:
@@ -22,15 +23,13 @@ def shown(app: BoardApp, width: int = 100) -> str:
 
 
 async def pick(pilot: Pilot[Any], selector: str, value: str) -> None:
-    """Choose `value` in a Select with the keyboard: open it, move to it, Enter ("" picks
-    the blank: unknown, or undecided for a treatment)."""
-    select = pilot.app.query_one(selector, Select)
-    values = [v for _, v in select._options]  # the blank (unknown / undecided) is first
-    select.focus()
-    await pilot.press("enter")
-    current = values.index(select.value)  # the blank is values[0]
-    steps = values.index(value or Select.NULL) - current  # "" is the blank
-    await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    """Choose `value` with the keyboard: Right / Left step through the values ("" is the
+    blank: unknown, or undecided for a treatment)."""
+    picker = pilot.app.query_one(selector, Picker)
+    values = [v for _, v in picker.options]
+    picker.focus()
+    steps = values.index(value) - values.index(picker.value)
+    await pilot.press(*(["right"] * steps if steps > 0 else ["left"] * -steps))
     await pilot.pause()
 
 

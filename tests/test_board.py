@@ -110,7 +110,8 @@ def test_invalid_input_shows_the_engines_message_and_keeps_the_last_comparison(
         assert app.session.comparison is before
         assert shown(app) == text_before
         assert app.query_one(f"#f-{name}").has_class("invalid")
-        assert str(app.query_one(f"#err-{name}", Static).content) == message
+        assert app.errors[name] == (message,)
+        assert str(app.query_one(f"#name-{name}", Static).content) == f"{name}\n{message}"
         await type_into(pilot, f"#in-{name}", "")  # cleared: unknown, valid again
         assert not app.query_one(f"#f-{name}").has_class("invalid")
         assert app.session.comparison is not before
@@ -234,3 +235,21 @@ def test_what_if_shows_the_pinned_patient_beside_the_changed_copy() -> None:
         assert "what if" not in shown(app)
 
     drive(script, session)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("board", "no-such-patient.yaml"), "no-such-patient.yaml"),
+    (("board", "--study", "nope"), "--study: unknown rule set 'nope'"),
+])
+def test_bad_input_exits_2_before_the_board_starts(args: tuple[str, ...], message: str) -> None:
+    code, _, err = run(*args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_board_is_listed_with_its_keys() -> None:
+    code, out, _ = run("board", "--help")
+    assert code == 0
+    assert "Ctrl+S saves the patient as YAML" in out
+    code, out, _ = run("--help")
+    assert "board" in out

@@ -12,20 +12,20 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar
 
-from rich.console import Group
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from prognosis.engine.errors import InputError
 from prognosis.engine.fields import FieldDef
 
 from . import form
+from .choice import Picker
 from .session import Session
-from .view import comparison_view, what_if_view
+from .view import comparison_view, laid_out, what_if_view
 
 CSS = """
 #form { width: 40; min-width: 30; border-right: solid $primary-darken-2; }
@@ -34,19 +34,14 @@ CSS = """
 #result { padding: 0 1; }
 #form Input { border: none; height: 1; padding: 0 1; background: $boost; }
 #form Input:focus { background: $primary 40%; }
-#form SelectCurrent { border: none; height: 1; padding: 0 1; background: $boost; }
-#form Select:focus > SelectCurrent { background: $primary 40%; }
-#form SelectOverlay { max-height: 12; }
 .field { height: auto; margin: 0 1 0 0; }
 .field .name { color: $text-muted; }
 .field .help { display: none; color: $text-muted; }
 .field:focus-within .help { display: block; }
-.field .error { display: none; color: $error; }
-.field.invalid .error { display: block; }
-.field.invalid .name { color: $error; text-style: bold; }
+.field.invalid .name { color: $error; }
 .quantity { height: auto; }
 .quantity Input { width: 1fr; }
-.quantity Select { width: 14; }
+.quantity Picker { width: 10; margin-left: 1; }
 #status { height: auto; max-height: 4; padding: 0 1; background: $boost; }
 #status.invalid { color: $error; text-style: bold; }
 PathScreen, ConfirmQuit { align: center middle; }
@@ -103,24 +98,29 @@ class ConfirmQuit(ModalScreen[str]):
 def _field_widgets(fdef: FieldDef, entry: form.FieldEntry) -> ComposeResult:
     name = fdef.name
     kind = form.kind_of(fdef)
-    title = f"{name} (treatment)" if fdef.treatment else name
-    yield Label(title, classes="name")
+    yield Static(field_title(fdef), classes="name", id=f"name-{name}", markup=False)
     if kind == "choice":
         options = [(c.label, c.value) for c in form.choices(fdef, entry.choice)]
-        yield Select(options, prompt=form.absent_label(fdef), id=f"in-{name}",
-                     value=entry.choice or Select.NULL, type_to_search=True)
+        yield Picker(options, form.absent_label(fdef), entry.choice, id=f"in-{name}")
     elif kind == "quantity":
         with Horizontal(classes="quantity"):
             yield Input(value=entry.text, placeholder="number", id=f"in-{name}")
-            yield Select([(u, u) for u in form.units(fdef)], prompt="unit", id=f"unit-{name}",
-                         value=entry.unit or Select.NULL)
+            yield Picker([(u, u) for u in form.units(fdef)], "unit?", entry.unit,
+                         id=f"unit-{name}")
     else:
         placeholder = {"date": "YYYY-MM-DD", "int": "a whole number",
                        "number": f"a number in {fdef.unit}" if fdef.unit else "a number",
                        }.get(fdef.type, "")
         yield Input(value=entry.text, placeholder=placeholder, id=f"in-{name}")
     yield Static(form.help_text(fdef), classes="help", markup=False)
-    yield Static("", classes="error", id=f"err-{name}", markup=False)
+
+
+def field_title(fdef: FieldDef, messages: list[str] | tuple[str, ...] = ()) -> Text:
+    """The field's name, then the engine's messages about its value (in the error colour)."""
+    title = Text(f"{fdef.name} (treatment)" if fdef.treatment else fdef.name)
+    for message in messages:
+        title.append("\n" + message, style="bold red")
+    return title
 
 
 class BoardApp(App[None]):
@@ -139,6 +139,8 @@ class BoardApp(App[None]):
         super().__init__(**kwargs)
         self.session = session
         self._loading = False
+        self.errors: dict[str, tuple[str, ...]] = {}  # the messages shown on each field
+        self._shown: object = None  # what the comparison pane shows
 
     # Layout ------------------------------------------------------------------------------
 
@@ -160,17 +162,13 @@ class BoardApp(App[None]):
         self.show()
 
     def on_resize(self) -> None:
-        if self.session.baseline is not None:
-            self.show()
+        self.call_after_refresh(self.show)  # the comparison is drawn for the pane's width
 
     # Reading the form --------------------------------------------------------------------
 
     def _value(self, selector: str) -> str:
         widget = self.query_one(selector)
-        if isinstance(widget, Select):
-            value = widget.value
-            return "" if value is Select.NULL or value is None else str(value)
-        assert isinstance(widget, Input)
+        assert isinstance(widget, Input | Picker)
         return widget.value
 
     def entry(self, fdef: FieldDef) -> form.FieldEntry:
@@ -194,8 +192,8 @@ class BoardApp(App[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._changed(event.input.id)
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        self._changed(event.select.id)
+    def on_picker_changed(self, event: Picker.Changed) -> None:
+        self._changed(event.picker.id)
 
     # Drawing -----------------------------------------------------------------------------
 
@@ -204,9 +202,12 @@ class BoardApp(App[None]):
         session = self.session
         by_field = session.problems_by_field()
         for fdef in form.form_fields(session.fields):
-            messages = by_field.pop(fdef.name, [])
-            self.query_one(f"#f-{fdef.name}").set_class(bool(messages), "invalid")
-            self.query_one(f"#err-{fdef.name}", Static).update("\n".join(messages))
+            messages = tuple(by_field.pop(fdef.name, []))
+            if messages != self.errors.get(fdef.name, ()):  # touch only what changes
+                self.errors[fdef.name] = messages
+                self.query_one(f"#f-{fdef.name}").set_class(bool(messages), "invalid")
+                self.query_one(f"#name-{fdef.name}", Static).update(
+                    field_title(fdef, messages))
         status = self.query_one("#status", Static)
         other = [f"{name + ': ' if name else ''}{m}" for name, ms in by_field.items()
                  for m in ms]
@@ -214,20 +215,22 @@ class BoardApp(App[None]):
             status.update("\n".join(["Invalid input (marked on its field); the comparison "
                                      "shown is the last valid one.", *other]))
         elif session.baseline is not None:
-            status.update("What-if: the pinned patient (left) against the form (right). "
-                          "F2 ends it.")
+            status.update("What-if: the pinned patient against the form. F2 ends it.")
         else:
-            status.update("Every change recomputes the comparison. F2 pins the patient "
-                          "for a what-if.")
+            status.update("Live: every change recomputes. F2: what-if.")
         status.set_class(bool(session.problems), "invalid")
         comparison = self.query_one("#comparison", Static)
-        if session.comparison is None:
+        width = self.query_one("#result").size.width - 2
+        key = (session.comparison, session.baseline, width)
+        if key == self._shown:
+            pass  # unchanged (invalid input keeps the last valid comparison)
+        elif session.comparison is None:
             comparison.update("")
         elif session.baseline is not None:
-            width = self.query_one("#result").size.width - 2
             comparison.update(what_if_view(session.baseline, session.comparison, width))
         else:
-            comparison.update(Group(*comparison_view(session.comparison)))
+            comparison.update(laid_out(comparison_view(session.comparison), width))
+        self._shown = key
         shown = os.path.basename(session.path) if session.path else "new patient"
         self.sub_title = shown + (" (unsaved)" if session.dirty else "")
 
@@ -239,15 +242,14 @@ class BoardApp(App[None]):
                 entry = self.session.entries.get(fdef.name, form.FieldEntry())
                 kind = form.kind_of(fdef)
                 if kind == "choice":
-                    select = self.query_one(f"#in-{fdef.name}", Select)
-                    select.set_options([(c.label, c.value)
+                    picker = self.query_one(f"#in-{fdef.name}", Picker)
+                    picker.set_options([(c.label, c.value)
                                         for c in form.choices(fdef, entry.choice)])
-                    select.value = entry.choice or Select.NULL
+                    picker.value = entry.choice
                 else:
                     self.query_one(f"#in-{fdef.name}", Input).value = entry.text
                 if kind == "quantity":
-                    unit = self.query_one(f"#unit-{fdef.name}", Select)
-                    unit.value = entry.unit or Select.NULL
+                    self.query_one(f"#unit-{fdef.name}", Picker).value = entry.unit
         finally:
             self.call_after_refresh(self._loaded)
 
@@ -313,6 +315,7 @@ class BoardApp(App[None]):
 
     def action_wide(self) -> None:
         self.query_one("#form").toggle_class("hidden")
+        self.call_after_refresh(self.show)
 
     async def action_quit(self) -> None:
         if not self.session.dirty:

@@ -55,7 +55,7 @@ def choices(fdef: FieldDef, given: str = "") -> list[Choice]:
         found = [Choice(YES, f"yes ({fdef.option_text(True)})" if fdef.options else YES),
                  Choice(NO, f"no ({fdef.option_text(False)})" if fdef.options else NO)]
     else:
-        found = [Choice(v, v) for v in fdef.values]
+        found = [Choice(v, with_synonyms(fdef, v)) for v in fdef.values]
     if given and given not in {c.value for c in found}:
         found.append(Choice(given, f"{given} (as given)"))
     return found
@@ -73,12 +73,10 @@ def units(fdef: FieldDef) -> list[str]:
     return [best[f] for f in sorted(best)]
 
 
-def synonyms_text(fdef: FieldDef) -> str:
-    """"Synonyms: lms = leiomyosarcoma; ..." from fields.yaml, for the field's help."""
-    if not fdef.aliases:
-        return ""
-    return "Synonyms: " + "; ".join(f"{alias} = {value}" for alias, value
-                                    in fdef.aliases.items()) + "."
+def with_synonyms(fdef: FieldDef, value: str) -> str:
+    """"leiomyosarcoma (lms)": the value with the synonyms fields.yaml maps onto it."""
+    synonyms = [alias for alias, target in (fdef.aliases or {}).items() if target == value]
+    return f"{value} ({', '.join(synonyms)})" if synonyms else value
 
 
 def help_text(fdef: FieldDef) -> str:
@@ -87,9 +85,6 @@ def help_text(fdef: FieldDef) -> str:
         parts.append(f"Type a number and pick a unit, or type both ({fdef.dimension.example()}).")
     elif fdef.type == "date":
         parts.append("YYYY-MM-DD.")
-    synonyms = synonyms_text(fdef)
-    if synonyms:
-        parts.append(synonyms)
     return " ".join(parts)
 
 

@@ -53,11 +53,24 @@ def glance(comparison: Comparison) -> list[Text]:
     return lines
 
 
+def _console(width: int) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(file=out, width=max(width, 40), force_terminal=True,
+                   color_system="truecolor", highlight=False, emoji=False), out
+
+
+def laid_out(parts: list[RenderableType], width: int) -> Text:
+    """The parts drawn once at the pane's width, as styled text: Textual then lays out
+    lines, not a tree of tables, on every keystroke (the board re-draws on resize)."""
+    console, out = _console(width)
+    for part in parts:
+        console.print(part)
+    return Text.from_ansi(out.getvalue().rstrip("\n"))
+
+
 def what_if_view(original: Comparison, changed: Comparison, width: int) -> Text:
     """`compare --what-if`'s side-by-side view of the pinned and the current patient."""
-    out = io.StringIO()
-    console = Console(file=out, width=max(width, 40), force_terminal=True,
-                      color_system="truecolor", highlight=False, emoji=False)
+    console, out = _console(width)
     render_what_if(console, original, changed, input_changes(original.patient,
                                                              changed.patient), ())
-    return Text.from_ansi(out.getvalue())
+    return Text.from_ansi(out.getvalue().rstrip("\n"))
