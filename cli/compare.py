@@ -27,13 +27,16 @@ FORMATS = ("table", "json", "markdown", "fhir")
 @click.option("--what-if", "what_ifs", multiple=True, metavar="FIELD=VALUE",
               help="Compare the patient with this field changed (repeatable, units allowed; "
               "VALUE 'unknown' leaves the field out), side by side with the original.")
+@click.option("--all", "agreements", is_flag=True,
+              help="Also list where the studies agree (the panel shows only where they "
+              "disagree; JSON always has both, agreements marked).")
 @click.option("--export", "export_path", metavar="FILE",
               help="Also write a report to FILE.html, FILE.svg, FILE.md or FILE.txt.")
 @click.pass_obj
 @reports_errors
 def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
             studies: tuple[str, ...], margins: tuple[str, ...], what_ifs: tuple[str, ...],
-            export_path: str | None) -> None:
+            agreements: bool, export_path: str | None) -> None:
     """Compare what each published study says for one PATIENT.
 
     PATIENT is a YAML or JSON file of patient fields, or - for standard input.
@@ -75,7 +78,7 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
         from .render_panels import markdown_panels
 
         panels = markdown_panels(person, comparison.units(), comparison.disagreements,
-                                 comparison.near_cutoffs)
+                                 comparison.near_cutoffs, agreements)
         click.echo(render_markdown(person, comparison.results, panels,
                                    comparison.inputs(), comparison.units()), nl=False)
     else:
@@ -84,5 +87,5 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
 
         render_table(app.out, person, comparison.results,
                      rich_panels(person, comparison.units(), comparison.disagreements,
-                                 comparison.near_cutoffs), comparison.inputs(),
+                                 comparison.near_cutoffs, agreements), comparison.inputs(),
                      comparison.units())

@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from prognosis.engine import text as words
+
 LIMITS = (0.01, 100.0)  # beyond these an interval is drawn to the edge with an arrow
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
@@ -55,7 +57,7 @@ def forest_lines(rows: Sequence[Mapping[str, Any]], width: int = 41) -> list[str
         if low <= tick <= high:
             p = pos(tick)
             axis[p] = "+"
-            text = f"{tick:g}"
+            text = words.general(tick)
             start = max(0, p - len(text) // 2)
             if all(c == " " for c in labels[max(0, start - 1):start + len(text) + 1]):
                 labels[start:start + len(text)] = list(text)

@@ -18,7 +18,7 @@ def heading(patient_id: str | None, results: Sequence[Result]) -> str:
 
 
 def number(value: float) -> str:
-    return f"{value:g}"
+    return words.general(value)
 
 
 def effect_text(effect: Effect, brief: bool = False) -> str:

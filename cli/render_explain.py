@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from prognosis.engine import text as words
+
 from . import formatting as fmt
 from .forest import forest_lines
 
@@ -47,7 +49,7 @@ def _estimate(e: Mapping[str, Any]) -> str:
         if e["stated"].endswith("years"):
             value += f" (stated {e['stated']})"
     else:
-        value = f"{e['value']:.1f}% at {e['horizon_months']} months"
+        value = f"{words.percent(e['value'])} at {e['horizon_months']} months"
     option = f" ({e['option']})" if e.get("option") else ""
     return (f"{mark}{e['mapping']}{option} -> {e['endpoint'].replace('_', ' ')} from "
             f"{e['origin']}: {value}  [{e['provenance']}]")

@@ -9,7 +9,8 @@ from typing import Any
 from rich.console import RenderableType
 from rich.text import Text
 
-from prognosis.engine.disagreements import Disagreement, number_text
+from prognosis.engine import text as words
+from prognosis.engine.disagreements import Disagreement
 from prognosis.engine.near_cutoffs import NearCutoff
 from prognosis.engine.patient import Patient
 
@@ -23,8 +24,8 @@ NEAR_TITLE = "Near a cut-off (margins are tool conventions, not evidence)"
 
 
 def value_with_unit(value: Any, unit: str | None) -> str:
-    shown = number_text(value) if isinstance(value, float) else \
-        ("true" if value is True else "false" if value is False else str(value))
+    """A value with its unit, as a trace shows it (up to four decimals)."""
+    shown = words.exact(value) if isinstance(value, float) else words.plain(value)
     return f"{shown} {unit}" if unit else shown
 
 
@@ -33,14 +34,17 @@ def derived_lines(patient: Patient, units: Mapping[str, str]) -> list[str]:
             for name, how in patient.derived.items() if name in patient.values]
 
 
-def disagreement_lines(disagreements: Sequence[Disagreement]) -> list[str]:
-    return [f"{'!' if d.flagged else '-'} {KIND_TITLE[d.kind]}: {d.message}"
-            for d in disagreements]
+def disagreement_lines(disagreements: Sequence[Disagreement],
+                       agreements: bool = False) -> list[str]:
+    """Real disagreements ('!'); the studies' agreements too ('= agreement') with `agreements`."""
+    return [f"! {KIND_TITLE[d.kind]}: {d.message}" if d.flagged else
+            f"= agreement, {KIND_TITLE[d.kind]}: {d.message}"
+            for d in disagreements if d.flagged or agreements]
 
 
 def _other_side_phrase(n: NearCutoff) -> str:
     """"under 15 mm", "at or over 730 days": where the value would be across the cut-off."""
-    cut = n.stated.split(" ", 1)[1]
+    cut = words.stated_value(n.stated_value) + (f" {n.stated_unit}" if n.stated_unit else "")
     upper = n.op in (">=", "<")  # the cut-off itself is on the upper side
     goes_up = n.value < n.threshold or (n.value == n.threshold and not upper)
     if upper:
@@ -58,9 +62,10 @@ def _estimates_text(estimates: Sequence[Mapping[str, Any]]) -> str:
     for e in estimates:
         endpoint = fmt.ENDPOINTS.get(e["endpoint"], e["endpoint"].replace("_", " "))
         if e["statistic"] == "median_months":
-            parts.append(f"median {endpoint} {number_text(e['value'])} mo")
+            parts.append(f"median {endpoint} {words.value_with_unit(e['value'], 'mo')}")
         else:
-            parts.append(f"{fmt.horizon_text(e['horizon_months'])} {endpoint} {e['value']:.1f}%")
+            parts.append(f"{fmt.horizon_text(e['horizon_months'])} {endpoint} "
+                         f"{words.percent(e['value'])}")
     return "; ".join(parts)
 
 
@@ -108,14 +113,16 @@ def fmt_value(value: Any) -> str:
 
 
 def near_cutoff_lines(near: Sequence[NearCutoff]) -> list[str]:
+    """Each value near a cut-off, in the unit it was given in, and what the other side
+    would change."""
     lines = []
     for n in near:
-        value = value_with_unit(n.value, n.unit)
-        distance = value_with_unit(n.distance, n.unit)
-        where = "exactly at" if n.distance == 0 else f"{distance} from"
-        lines.append(f"! {n.field} {value} is {where} {n.short_name}'s {n.stated} "
-                     f"(margin {value_with_unit(n.margin, n.unit)}); if it were "
-                     f"{_other_side_phrase(n)}: " + "; ".join(change_phrases(n)))
+        unit, value, _, distance, margin = n.shown or (n.unit, n.value, n.threshold,
+                                                       n.distance, n.margin)
+        where = "exactly at" if n.distance == 0 else f"{words.value_with_unit(distance, unit)} from"
+        lines.append(f"! {n.field} {words.value_with_unit(value, unit)} is {where} "
+                     f"{n.short_name}'s {n.stated} (margin {words.value_with_unit(margin, unit)})"
+                     f"; if it were {_other_side_phrase(n)}: " + "; ".join(change_phrases(n)))
     return lines
 
 
@@ -125,23 +132,24 @@ def _section(title: str, lines: Sequence[str]) -> list[RenderableType]:
 
 def rich_panels(patient: Patient, units: Mapping[str, str],
                 disagreements: Sequence[Disagreement],
-                near: Sequence[NearCutoff]) -> list[RenderableType]:
+                near: Sequence[NearCutoff], agreements: bool = False) -> list[RenderableType]:
     """Disagreements and near cut-offs, for the rich table and reports (the inputs, derived
     ones included, head the comparison)."""
     parts: list[RenderableType] = []
-    parts += _section(DISAGREE_TITLE, disagreement_lines(disagreements))
+    parts += _section(DISAGREE_TITLE, disagreement_lines(disagreements, agreements))
     parts += _section(NEAR_TITLE, near_cutoff_lines(near))
     return parts
 
 
 def markdown_panels(patient: Patient, units: Mapping[str, str],
                     disagreements: Sequence[Disagreement],
-                    near: Sequence[NearCutoff]) -> list[str]:
+                    near: Sequence[NearCutoff], agreements: bool = False) -> list[str]:
     blocks = []
-    if disagreements:
+    shown = [d for d in disagreements if d.flagged or agreements]
+    if shown:
         blocks.append(f"**{DISAGREE_TITLE}**\n\n" + "\n".join(
-            f"- {'**!** ' if d.flagged else ''}*{KIND_TITLE[d.kind]}*: {d.message}"
-            for d in disagreements))
+            f"- {'**!** ' if d.flagged else '(agreement) '}*{KIND_TITLE[d.kind]}*: {d.message}"
+            for d in shown))
     if near:
         blocks.append(f"**{NEAR_TITLE}**\n\n" + "\n".join(
             f"- {line[2:]}" for line in near_cutoff_lines(near)))

@@ -55,7 +55,7 @@ def show_command(app: App, rule_set_id: str, rules_dir: Path | None) -> None:
 
     from .formatting import effect_text, estimate_text
 
-    [rs] = load_library(rules_dir).select([rule_set_id])
+    [rs] = load_library(rules_dir).select([rule_set_id], asked_by="rules show")
     out = app.out
     out.print(Text(f"{rs.short_name} {rs.citation.year}: {rs.title}", style="bold"))
     out.print(Text(f"{rs.citation.format()}\n{rs.id} v{rs.version}, {rs.status}, reviewed "

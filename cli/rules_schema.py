@@ -12,8 +12,10 @@ from .app import App, ExitCode, reports_errors
 
 @click.command("schema")
 @click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("rules/schema"), show_default=True,
-              help="Directory to write rule-set.schema.json and fields.schema.json into.")
+              required=True,
+              help="Directory to write rule-set.schema.json and fields.schema.json into "
+              "(in this repository: rules/schema). Required, so that nothing is created "
+              "where the command happens to run.")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 if the files there are out of date.")
 @click.pass_obj

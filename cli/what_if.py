@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from prognosis.engine import text as words
 from prognosis.engine.comparison import Comparison, compare_patient
 from prognosis.engine.errors import InputError, Problem
 from prognosis.engine.evaluate import Comparator
@@ -26,36 +28,45 @@ from prognosis.engine.what_if import (
 
 from . import formatting as fmt
 from .app import App
-from .render_panels import value_with_unit
+from .study_rows import study_rows
 
 MARK = "* "  # a changed line (also visible without colour)
 
 
-def _lines(r: Result) -> list[str]:
-    lines = [f"applies: {fmt.applies_text(r, brief=True)}"]
-    lines += [line for line in fmt.outcome_text(r, brief=True) if line != "-"]
-    if r.status != "not_applicable":
-        lines += fmt.factor_lines(r, brief=True)
-    lines += [line for line in fmt.estimate_lines(r) if line != "-"]
-    return lines
+def aligned(before: Result, after: Result, units: dict[str, str]
+            ) -> list[tuple[str, str | None, str | None]]:
+    """The two sides of a study row by row, line by line: (label, original, what if); a
+    line that exists on one side only faces an empty cell, so the sides never drift."""
+    old = {row.label: list(row.lines) for row in study_rows(before, units)}
+    new = {row.label: list(row.lines) for row in study_rows(after, units)}
+    if old.get("Warnings") == new.get("Warnings") and "Warnings" in old:
+        old["Warnings"] = new["Warnings"] = ["(the study's warnings, unchanged)"]
+    labels = list(dict.fromkeys([*old, *new]))
+    out: list[tuple[str, str | None, str | None]] = []
+    for label in labels:
+        a, b = old.get(label, []), new.get(label, [])
+        first = True
+        for _tag, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+            left, right = a[i1:i2], b[j1:j2]
+            for k in range(max(len(left), len(right))):
+                out.append((label if first else "", left[k] if k < len(left) else None,
+                            right[k] if k < len(right) else None))
+                first = False
+    return out
 
 
-def _cells(before: Result, after: Result) -> tuple[Text, Text]:
-    old, new = _lines(before), _lines(after)
-    left = Text("\n".join(old))
-    right = Text()
-    for i, line in enumerate(new):
-        if i:
-            right.append("\n")
-        if line in old:
-            right.append(line)
-        else:
-            right.append(MARK + line, style="bold yellow")
-    return left, right
+def _cells(label: str, left: str | None, right: str | None) -> tuple[Text, Text, Text]:
+    changed = left != right
+    new = Text()
+    if right is not None:
+        new = Text(MARK + right, style="bold yellow") if changed else Text(right)
+    elif changed:
+        new = Text(MARK + "(no longer shown)", style="bold yellow")
+    return Text(label, style="dim"), Text(left or ""), new
 
 
-def _shown(value: Any, unit: str | None) -> str:
-    return "unknown" if value is None else value_with_unit(value, unit)
+def _shown(value: Any, unit: str | None, given: Any = None) -> str:
+    return "unknown" if value is None else words.as_given(given, value, unit)
 
 
 def render_what_if(console: Console, original: Comparison, changed: Comparison,
@@ -66,18 +77,23 @@ def render_what_if(console: Console, original: Comparison, changed: Comparison,
     table = Table("Field", "Original", "What if", box=box.SIMPLE_HEAD, pad_edge=False)
     for row in inputs:
         unit = units.get(row["field"])
-        table.add_row(Text(row["field"]), Text(_shown(row["from"], unit)),
-                      Text(MARK + _shown(row["to"], unit), style="bold yellow"))
+        table.add_row(Text(row["field"]), Text(_shown(row["from"], unit, row["from_given"])),
+                      Text(MARK + _shown(row["to"], unit, row["to_given"]),
+                           style="bold yellow"))
     console.print(table)
     if dropped:
         console.print(Text("Left out of the changed patient, to be derived again or replaced: "
                            + ", ".join(dropped), style="dim"), soft_wrap=False)
-    side = Table(box=box.SIMPLE_HEAD, show_lines=True, expand=True, pad_edge=False)
-    for name, ratio in (("Study", 2), ("Original", 5), ("What if", 5)):
-        side.add_column(name, ratio=ratio, overflow="fold")
     for a, b in zip(original.results, changed.results, strict=True):
-        side.add_row(Text(f"{a.short_name} {a.year}", style="bold"), *_cells(a, b))
-    console.print(side)
+        side = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False,
+                     title=f"{a.short_name} {a.year}", title_justify="left",
+                     title_style="bold")
+        side.add_column("", width=9, no_wrap=True)
+        side.add_column("Original", ratio=1, overflow="fold")
+        side.add_column("What if", ratio=1, overflow="fold")
+        for label, left, right in aligned(a, b, units):
+            side.add_row(*_cells(label, left, right))
+        console.print(side)
     console.print(Text(f"{MARK.strip()} changed by the what-if", style="dim"))
     changes = result_changes(original.results, changed.results)
     console.print(Text("Changes", style="bold"))
@@ -101,13 +117,17 @@ def render_what_if_markdown(original: Comparison, changed: Comparison,
     units = {**original.units(), **changed.units()}
     out = [f"## {fmt.heading(original.patient.id, original.results)}: what if", "",
            "| Field | Original | What if |", "|---|---|---|"]
-    out += [f"| {r['field']} | {_shown(r['from'], units.get(r['field']))} | "
-            f"**{_shown(r['to'], units.get(r['field']))}** |" for r in inputs]
-    out += ["", "| Study | Original | What if |", "|---|---|---|"]
+    out += [f"| {r['field']} | {_shown(r['from'], units.get(r['field']), r['from_given'])} | "
+            f"**{_shown(r['to'], units.get(r['field']), r['to_given'])}** |" for r in inputs]
     for a, b in zip(original.results, changed.results, strict=True):
-        old, new = _lines(a), _lines(b)
-        right = [line if line in old else f"**{line}**" for line in new]
-        out.append(f"| {a.short_name} {a.year} | {'<br>'.join(old)} | {'<br>'.join(right)} |")
+        out += ["", f"### {a.short_name} {a.year}", "", "| | Original | What if |",
+                "|---|---|---|"]
+        for label, left, right in aligned(a, b, units):
+            shown = right or ""
+            if left != right:
+                shown = f"**{right}**" if right is not None else "**(no longer shown)**"
+            out.append(f"| {label} | {(left or '').replace('|', '/')} | "
+                       f"{shown.replace('|', '/')} |")
     out += ["", "**Changes**", ""]
     out += [f"- {c['rule_set']}: {c['key']}: {_value(c['from'])} -> {_value(c['to'])}"
             for c in result_changes(original.results, changed.results)] or ["- none"]

@@ -53,6 +53,6 @@ def compare_patient(comparator: Comparator, patient: Patient, fields: FieldDicti
     selected = comparator.rule_sets
     results = tuple(comparator.evaluate(patient))
     disagreements = find_disagreements(selected, results, fields, patient.values, patient.given)
-    near = find_near_cutoffs(comparator, selected, results, patient.values, fields, margins)
+    near = find_near_cutoffs(comparator, selected, results, patient, fields, margins)
     return Comparison(patient, selected, results, tuple(disagreements), tuple(near),
                       dict(margins), fields)

@@ -59,46 +59,25 @@ class Disagreement:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "field": self.field, "message": self.message,
-                "flagged": self.flagged, "studies": [s.to_dict() for s in self.studies]}
-
-
-def _num(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return number_text(value)
-    return str(value)
-
-
-def number_text(value: float) -> str:
-    """Up to four decimals, no trailing zeros: 700.0625, 17, 0.185."""
-    if abs(value) >= 1e6 or (value and abs(value) < 1e-4):
-        return f"{value:g}"
-    return f"{value:.4f}".rstrip("0").rstrip(".")
+                "flagged": self.flagged, "agreement": not self.flagged,
+                "studies": [s.to_dict() for s in self.studies]}
 
 
 def value_text(name: str, values: Mapping[str, Any], given: Mapping[str, Any],
                fields: FieldDictionary) -> str:
-    """"17 mm (given as 1.7 cm)"; "unknown" when the field is not known."""
+    """"1.7 cm (17 mm)"; "unknown" when the field is not known."""
+    from .text import as_given
+
     if name not in values:
         return "unknown"
     unit = fields[name].canonical_unit if name in fields else None
-    text = _num(values[name]) + (f" {unit}" if unit else "")
-    raw = given.get(name)
-    if isinstance(raw, str) and raw.strip() != text and unit:
-        text += f" (given as {raw.strip()})"
-    return text
+    return as_given(given.get(name), values[name], unit)
 
 
 def _stated(atoms: Sequence[Atom]) -> str:
-    parts = []
-    for a in atoms:
-        unit = f" {a.stated_unit}" if a.stated_unit else ""
-        stated = a.stated_value
-        shown = "[" + ", ".join(map(str, stated)) + "]" if isinstance(stated, list) \
-            else _num(stated)
-        parts.append(f"{a.op} {shown}{unit}")
-    return " and ".join(parts)
+    from .text import stated
+
+    return " and ".join(stated(a.op, a.stated_value, a.stated_unit) for a in atoms)
 
 
 def _adverse_side(f: FactorResult) -> Truth:
@@ -145,7 +124,8 @@ def _banded(p: Position) -> bool:
 
 def _phrase(p: Position) -> str:
     direction = f", {p.direction}" if p.direction else ""
-    return f"{p.short_name}: {p.label} ({p.stated}) {_HOLDS[p.present]}{direction}"
+    stated = "" if p.stated and p.label and p.stated in p.label else f" ({p.stated})"
+    return f"{p.short_name}: {p.label}{stated} {_HOLDS[p.present]}{direction}"
 
 
 class _Finder:

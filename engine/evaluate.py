@@ -127,11 +127,9 @@ def calendar_fact(atoms: Sequence[Atom], values: Mapping[str, Any],
 
 
 def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    from .text import plain
+
+    return plain(value)
 
 
 def _traces(condition: Condition, values: Mapping[str, Any], verdicts: Mapping[str, Truth],

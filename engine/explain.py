@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import text as words
-from .disagreements import number_text
 from .document import DISCLAIMER
 from .fields import FieldDictionary
 from .model import Estimate, RuleSet
@@ -23,12 +22,7 @@ from .results import ConditionTrace, Result, effect_dict, estimate_dict
 
 
 def _shown(value: Any, unit: str | None) -> str:
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float):
-        text = number_text(value)
-    else:
-        text = str(value)
+    text = words.exact(value) if isinstance(value, float) else words.plain(value)
     return f"{text} {unit}" if unit else text
 
 
@@ -61,8 +55,8 @@ def _conditions(traces: Sequence[ConditionTrace]) -> list[dict[str, Any]]:
         else:
             shown = _shown(threshold, t.unit)
         if t.months is not None:  # given in months or years: compared in months
-            patient = f"{number_text(t.months[0])} months"
-            shown = f"{number_text(t.months[1])} months"
+            patient = words.value_with_unit(t.months[0], "months")
+            shown = words.value_with_unit(t.months[1], "months")
         elif t.value is None and t.bound is not None:
             patient = f"at least {_shown(t.bound, t.unit)}"
         else:

@@ -188,6 +188,28 @@ class FieldDef:
                              f"{self.dimension.example()}")
         return f"{raw} {unit}"
 
+    def unit_given(self, raw: Any, unit: str | None = None) -> str | None:
+        """The unit a length or duration was written in ("1.7 cm" -> "cm"), folded to the
+        spelling fields.yaml declares; None for other fields."""
+        if self.dimension is None:
+            return None
+        try:
+            text = self._with_unit(raw, unit)
+        except ValueError:
+            return None
+        match = _WITH_UNIT.match(text) if isinstance(text, str) else None
+        if not match or match.group(2) is None:
+            return None
+        written = match.group(2)
+        return written if written in self.dimension.factors else written.lower()
+
+    def from_canonical(self, value: float, unit: str) -> float:
+        """A canonical value (or distance) in another unit of the field's dimension."""
+        if self.dimension is None:
+            return value
+        factor = self.dimension.unit_factor(unit) or 1.0
+        return value / factor
+
     def calendar_months(self, raw: Any, unit: str | None = None) -> float | None:
         """The value in months when it was given in a calendar unit (months, years), so
         that it is compared with a cut-off stated in months or years in those units."""

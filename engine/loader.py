@@ -56,14 +56,16 @@ class RuleLibrary:
     rule_sets: tuple[m.RuleSet, ...]
     directory: str
 
-    def select(self, ids: Iterable[str]) -> tuple[m.RuleSet, ...]:
+    def select(self, ids: Iterable[str], asked_by: str = "--study") -> tuple[m.RuleSet, ...]:
+        """The rule sets asked for, in that order (all when none); `asked_by` names the
+        option or argument in the message about an unknown id."""
         wanted = list(dict.fromkeys(ids))  # each once, in the order asked
         if not wanted:
             return self.rule_sets
         known = {r.id: r for r in self.rule_sets}
         missing = [i for i in wanted if i not in known]
         if missing:
-            raise RuleSetError([Problem("--study", f"unknown rule set '{i}'; available: "
+            raise RuleSetError([Problem(asked_by, f"unknown rule set '{i}'; available: "
                                         + ", ".join(known)) for i in missing])
         return tuple(known[i] for i in wanted)
 

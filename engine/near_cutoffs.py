@@ -22,6 +22,7 @@ from .errors import InputError, Problem
 from .evaluate import Comparator
 from .fields import FieldDictionary
 from .model import Atom, RuleSet, atoms_of
+from .patient import Patient
 from .results import Result
 
 STEP = 1e-6  # "just across" a cut-off of a non-integer field, in its canonical unit
@@ -35,7 +36,8 @@ class NearCutoff:
     threshold: float
     unit: str | None
     op: str
-    stated: str  # the comparison as the paper states it
+    stated_value: Any  # the cut-off as the paper states it (words: text.stated)
+    stated_unit: str | None
     rule_set: str
     short_name: str
     factor: str | None  # the first factor that uses the comparison
@@ -46,6 +48,15 @@ class NearCutoff:
     moved_to: float  # the value just across the threshold that was evaluated
     this_side: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     other_side: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    # value, threshold, distance and margin in the unit the value was given in (months
+    # when it was compared in months), for a reader; None: the canonical unit
+    shown: tuple[str, float, float, float, float] | None = None
+
+    @property
+    def stated(self) -> str:
+        from .text import stated
+
+        return stated(self.op, self.stated_value, self.stated_unit)
 
     def to_dict(self) -> dict[str, Any]:
         return {"field": self.field, "value": self.value, "threshold": self.threshold,
@@ -135,12 +146,6 @@ def _sides(before: dict[str, Any], after: dict[str, Any],
     return this, other
 
 
-def _stated(atom: Atom) -> str:
-    stated = atom.stated_value
-    shown = f"{stated:g}" if isinstance(stated, float) else str(stated)
-    return f"{atom.op} {shown}" + (f" {atom.stated_unit}" if atom.stated_unit else "")
-
-
 def is_presence_test(atom: Atom, fdef: Any) -> bool:
     """True for a comparison that only tells none from some ("has lung metastases": count
     >= 1, or > 0, on a field whose least value is 0): no cut-off a value sits near."""
@@ -151,10 +156,14 @@ def is_presence_test(atom: Atom, fdef: Any) -> bool:
 
 
 def find_near_cutoffs(comparator: Comparator, rule_sets: Sequence[RuleSet],
-                      results: Sequence[Result], values: Mapping[str, Any],
+                      results: Sequence[Result], patient: Patient,
                       fields: FieldDictionary, margins: Mapping[str, float]
                       ) -> list[NearCutoff]:
-    """Every known numeric input within its margin of a cut-off, with the other side."""
+    """Every known numeric input within its margin of a cut-off, with the other side.
+
+    A duration given in months or years is measured against the cut-off's months (as it
+    was compared): 23 months is 1 month from "< 2 years"."""
+    values = patient.values
     found: list[tuple[int, int, NearCutoff]] = []
     order = {name: i for i, name in enumerate(fields.fields)}
     for index, (rs, result) in enumerate(zip(rule_sets, results, strict=True)):
@@ -165,26 +174,47 @@ def find_near_cutoffs(comparator: Comparator, rule_sets: Sequence[RuleSet],
             if atom.op not in _INEQUALITIES or name not in values or name not in margins \
                     or is_presence_test(atom, fields[name]):
                 continue
-            value, threshold = float(values[name]), float(atom.value)  # type: ignore[arg-type]
-            distance = round(abs(value - threshold), 9)
-            if distance > margins[name]:
-                continue
             fdef = fields[name]
+            in_months = name in patient.calendar and atom.months is not None
+            month = fdef.dimension.convert(1, "month") if in_months and fdef.dimension \
+                else 1.0
+            if in_months:
+                value, threshold = patient.calendar[name], float(atom.months or 0)
+                margin = round(margins[name] / month, 9)
+            else:
+                value, threshold = float(values[name]), float(atom.value)  # type: ignore[arg-type]
+                margin = margins[name]
+            distance = round(abs(value - threshold), 9)
+            if distance > margin:
+                continue
             moved = across(value, atom.op, threshold, fdef.type == "int")
-            if (fdef.min is not None and moved < fdef.min) or \
-                    (fdef.max is not None and moved > fdef.max):
+            canonical_moved = round(moved * month, 9) if in_months else moved
+            if (fdef.min is not None and canonical_moved < fdef.min) or \
+                    (fdef.max is not None and canonical_moved > fdef.max):
                 continue  # the other side lies outside what the field allows
-            changed = {**values, name: moved}
-            other = comparator.result(rs, changed)
+            changed = {**values, name: canonical_moved}
+            calendar = {**patient.calendar, name: moved} if in_months else \
+                {k: v for k, v in patient.calendar.items() if k != name}
+            other = comparator.result(rs, changed, calendar, patient.bounds)
             if result.status == other.status == "not_applicable":
                 continue
             factor = next((i for kind, i in uses.get(atom.key, []) if kind == "factor"), None)
             this_side, other_side = _sides(before, summary(other), factor)
+            unit = "months" if in_months else patient.given_units.get(name)
+            shown = None
+            if in_months:
+                shown = ("months", value, threshold, distance, margin)
+            elif unit is not None and unit != atom.unit:
+                shown = (unit, fdef.from_canonical(value, unit),
+                         fdef.from_canonical(threshold, unit),
+                         fdef.from_canonical(distance, unit), fdef.from_canonical(margin, unit))
             found.append((order.get(name, len(order)), index, NearCutoff(
-                field=name, value=value, threshold=threshold, unit=atom.unit, op=atom.op,
-                stated=_stated(atom), rule_set=rs.id, short_name=rs.short_name,
+                field=name, value=float(values[name]), threshold=float(atom.value),  # type: ignore[arg-type]
+                unit=atom.unit, op=atom.op, stated_value=atom.stated_value,
+                stated_unit=atom.stated_unit, rule_set=rs.id, short_name=rs.short_name,
                 factor=factor, uses=tuple(f"{k}:{i}" for k, i in uses.get(atom.key, [])),
-                distance=distance, margin=margins[name],
-                holds=_holds(value, atom.op, threshold), moved_to=moved,
-                this_side=this_side, other_side=other_side)))
+                distance=round(distance * month, 9) if in_months else distance,
+                margin=margins[name], holds=_holds(value, atom.op, threshold),
+                moved_to=canonical_moved, this_side=this_side, other_side=other_side,
+                shown=shown)))
     return [entry for _, _, entry in sorted(found, key=lambda t: (t[0], t[1]))]

@@ -34,6 +34,7 @@ class Patient:
     # Lower bounds of unknown numeric fields implied by given ones (a measured nodule:
     # at least one nodule), in the canonical unit.
     bounds: Mapping[str, float] = field(default_factory=dict)
+    given_units: Mapping[str, str] = field(default_factory=dict)  # "cm" for "1.7 cm"
 
     def known(self, name: str) -> bool:
         return name in self.values
@@ -64,8 +65,12 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     given: dict[str, Any] = {}
     calendar: dict[str, float] = {}
     notes: dict[str, str] = {}
+    given_units: dict[str, str] = {}
+    lines: dict[str, int] = {}
     for name, raw in data.items():
         line, col = data.mark_of(name) if isinstance(data, MarkedDict) else (None, None)
+        if line is not None:
+            lines[str(name)] = line
         fdef = fields.fields.get(str(name))
         if fdef is None:
             hint = fields.suggest(str(name))
@@ -85,6 +90,9 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
         months = fdef.calendar_months(raw)
         if months is not None:
             calendar[fdef.name] = months
+        written = fdef.unit_given(raw)
+        if written is not None:
+            given_units[fdef.name] = written
         note = fdef.alias_note(raw)
         if note:
             notes[fdef.name] = note
@@ -93,12 +101,12 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     if not problems:
         problems += apply_implications(values, derived, fields, source)
         problems += lower_bounds(values, bounds, fields, source)
-        problems += derive_fields(values, derived, fields, source)
+        problems += derive_fields(values, derived, fields, source, lines=lines)
     if problems:
         raise InputError(problems)
     patient_id = values.pop("id", None)
     return Patient(values=values, given=given, derived=derived, id=patient_id, source=source,
-                   calendar=calendar, notes=notes, bounds=bounds)
+                   calendar=calendar, notes=notes, bounds=bounds, given_units=given_units)
 
 
 def lower_bounds(values: Mapping[str, Any], bounds: dict[str, float],
@@ -166,7 +174,8 @@ def apply_implications(values: dict[str, Any], derived: dict[str, str],
 
 
 def derive_fields(values: dict[str, Any], derived: dict[str, str], fields: FieldDictionary,
-                  source: str = "<patient>", today: dt.date | None = None) -> list[Problem]:
+                  source: str = "<patient>", today: dt.date | None = None,
+                  lines: Mapping[str, int] | None = None) -> list[Problem]:
     """Compute the derived fields in place; return the problems found.
 
     Contract (the cohort scorer relies on it to derive once per distinct
@@ -183,7 +192,7 @@ def derive_fields(values: dict[str, Any], derived: dict[str, str], fields: Field
                 derived[fdef.name] = f"{top} / {bottom}"
         elif fdef.interval is not None:
             problems += _derive_interval(fdef.name, fdef.interval, values, derived, source,
-                                         today)
+                                         today, lines or {})
     return problems
 
 
@@ -200,8 +209,8 @@ def today_date() -> dt.date:
 
 
 def _derive_interval(name: str, interval: tuple[str, str], values: dict[str, Any],
-                     derived: dict[str, str], source: str, today: dt.date | None
-                     ) -> list[Problem]:
+                     derived: dict[str, str], source: str, today: dt.date | None,
+                     lines: Mapping[str, int]) -> list[Problem]:
     """Days from one date to another (the SLMS DFI: primary resection to diagnosis of the
     lung metastases); both dates must be past, in order, and agree with a given value."""
     start_name, end_name = interval
@@ -209,7 +218,7 @@ def _derive_interval(name: str, interval: tuple[str, str], values: dict[str, Any
         return []
     today = today or today_date()
     problems = [Problem(source, f"{values[d]} is in the future (today is {today.isoformat()})",
-                        field=d)
+                        field=d, line=lines.get(d))
                 for d in interval if d in values and dt.date.fromisoformat(values[d]) > today]
     if problems or start_name not in values or end_name not in values:
         return problems
@@ -233,7 +242,7 @@ def _derive_interval(name: str, interval: tuple[str, str], values: dict[str, Any
                             f"{start.isoformat()} and {end_name} {end.isoformat()} give "
                             f"{days:g} days; they differ by {abs(given - days):g} days (more "
                             "than one day): correct one of them, or leave the interval out",
-                            field=name)]
+                            field=name, line=lines.get(name))]
         return []
     values[name] = days
     derived[name] = how

@@ -23,12 +23,13 @@ def effect_dict(effect: Effect) -> dict[str, Any]:
 
 
 def estimate_dict(estimate: Estimate) -> dict[str, Any]:
+    from .text import stated_estimate
+
     return {"endpoint": estimate.endpoint, "origin": estimate.origin,
             "horizon_months": estimate.horizon_months, "statistic": estimate.statistic,
             "value": estimate.value, "label": estimate.label,
             "for": estimate.selector.as_dict(), "series": estimate.series,
-            "stated": f"{estimate.stated_value:g} {estimate.stated_unit}".replace(
-                " percent", "%"),
+            "stated": stated_estimate(estimate.stated_value, estimate.stated_unit),
             "scope": estimate.scope,
             "method": estimate.method, "note": estimate.note,
             "provenance": estimate.provenance}

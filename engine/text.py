@@ -29,14 +29,76 @@ def number(value: float) -> str:
     return f"{rounded:g}" if abs(rounded) < 1e15 else f"{value:g}"
 
 
+def exact(value: float) -> str:
+    """A number for a trace: up to four decimals, no trailing zeros (700.0625, 17, 0.185)."""
+    if abs(value) >= 1e6 or (value and abs(value) < 1e-4):
+        return f"{value:g}"
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def general(value: float) -> str:
+    """A number as written in a paper or a rule file: 5.6, 0.00082, 2998 (Python's %g)."""
+    return f"{value:g}"
+
+
+def percent(value: float) -> str:
+    """A survival percentage as the papers give it: one decimal (10.5%, 82.0%)."""
+    return f"{value:.1f}%"
+
+
+def plain(value: Any) -> str:
+    """Any patient or rule value: true/false, numbers without trailing zeros, text as is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return general(value)
+    return str(value)
+
+
+def stated_estimate(value: float, unit: str) -> str:
+    """An estimate as the paper states it: "39%", "1.9 years"."""
+    return f"{general(value)} {unit}".replace(" percent", "%")
+
+
+PLURALS = {"days": "day", "weeks": "week", "months": "month", "years": "year"}
+
+
 def value_with_unit(value: Any, unit: str | None) -> str:
+    """"17 mm", "1 month", "23 months", "true"; the one way a value is shown with its unit."""
     if isinstance(value, bool):
         shown = "true" if value else "false"
     elif isinstance(value, int | float):
         shown = number(value)
     else:
         shown = str(value)
+    if unit and shown == "1":
+        unit = PLURALS.get(unit, unit)
     return f"{shown} {unit}" if unit else shown
+
+
+def stated_value(value: Any) -> str:
+    """A threshold's value as the rule file states it (a list for in / not_in)."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return number(value)
+    return str(value)
+
+
+def stated(op: str, value: Any, unit: str | None) -> str:
+    """A cut-off as the paper states it: "< 2 years", ">= 15 mm", "in [a, b]"."""
+    return f"{op} {stated_value(value)}" + (f" {unit}" if unit else "")
+
+
+def as_given(raw: Any, value: Any, unit: str | None) -> str:
+    """A value as the person gave it, with the canonical value beside it only when it
+    differs: "1.7 cm (17 mm)", "23 months (700.06 days)", "6", "leiomyosarcoma"."""
+    canonical = value_with_unit(value, unit)
+    if isinstance(raw, str) and unit and "".join(raw.split()) != "".join(canonical.split()):
+        return f"{raw.strip()} ({canonical})"
+    return canonical
 
 
 def horizon(months: int | None) -> str:
@@ -53,7 +115,7 @@ def estimate_phrase(e: Estimate) -> str:
         if e.stated_unit == "years":
             value = f"{number(e.stated_value)} y ({number(e.value)} mo)"
         return f"median {endpoint} from {e.origin}: {value}"
-    return f"{horizon(e.horizon_months)} {endpoint} from {e.origin}: {e.value:.1f}%"
+    return f"{horizon(e.horizon_months)} {endpoint} from {e.origin}: {percent(e.value)}"
 
 
 def scope_phrase(e: Estimate, result: Result | None = None) -> str:

@@ -79,13 +79,17 @@ def apply_changes(raw: Any, changes: Sequence[tuple[str, Any]],
 
 
 def input_changes(before: Patient, after: Patient) -> list[dict[str, Any]]:
+    """Each changed input: canonical values, and as the person wrote them."""
     names = list(dict.fromkeys([*before.values, *after.values]))
-    return [{"field": n, "from": before.values.get(n), "to": after.values.get(n)}
+    return [{"field": n, "from": before.values.get(n), "to": after.values.get(n),
+             "from_given": before.given.get(n), "to_given": after.given.get(n)}
             for n in names if before.values.get(n) != after.values.get(n)]
 
 
 def _estimates(items: Sequence[Mapping[str, Any]]) -> list[str]:
-    return [f"{e['label']}: {e['value']:g}" for e in items]
+    from .text import general
+
+    return [f"{e['label']}: {general(e['value'])}" for e in items]
 
 
 def _options(items: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -314,3 +314,18 @@ def test_every_bundled_rule_file_references_the_schema() -> None:
 
 def test_environment_is_clean_for_editor_tests() -> None:
     assert os.environ.get("PROGNOSIS_EDIT_PROMPT") is None
+
+
+def test_rules_show_names_itself_for_an_unknown_id() -> None:
+    code, _, err = run("rules", "show", "nope")
+    assert code == 2
+    assert err.startswith("error: rules show: unknown rule set 'nope'; available: slms, ")
+
+
+def test_rules_schema_needs_an_output_directory(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """It once created ./rules/schema/ wherever it ran."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("rules", "schema")
+    assert code == 2 and "--output" in err
+    assert list(tmp_path.iterdir()) == []

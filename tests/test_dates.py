@@ -190,7 +190,8 @@ def test_derived_interval_is_shown_as_derived_in_every_format() -> None:
 def test_disagreeing_interval_exits_2_naming_both() -> None:
     code, _, err = run("compare", "-", stdin=PATIENT + "disease_free_interval: 12 months\n")
     assert code == 2
-    assert "<stdin>: field 'disease_free_interval'" in err
+    # The line of the given interval (line 8 of the file), the field, and both dates.
+    assert "<stdin>:8: field 'disease_free_interval'" in err
     assert "primary_resection_date 2022-06-01" in err and "lung_metastasis_diagnosis_date" in err
     assert "Traceback" not in err
 

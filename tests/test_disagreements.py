@@ -52,7 +52,7 @@ def test_17_mm_is_adverse_for_the_slms_and_not_over_2_cm(demo: dict[str, Any]) -
     assert slms["effect"]["measure"] == "OR" and slms["effect"]["value"] == 3.86
     assert bm["effect"]["value"] == 5.6 and bm["effect"]["ci"] is None
     assert (slms["adverse_side"], bm["adverse_side"]) == (True, False)
-    assert d["message"].startswith("lung_metastasis_max_diameter 17 mm (given as 1.7 cm): on "
+    assert d["message"].startswith("lung_metastasis_max_diameter 1.7 cm (17 mm): on "
                                    "the adverse side for SLMS but not for Burkhard-Meier")
 
 
@@ -79,9 +79,9 @@ def test_dfi_and_tfi_are_named_as_different_quantities(demo: dict[str, Any]) -> 
         "burkhard-meier-2025", "tfi_over_12_months", True, "favourable")
     message = d["message"]
     assert "disease_free_interval (primary resection to diagnosis of lung metastases) = " \
-        "700.0625 days (given as 23 months)" in message
+        "23 months (700.06 days)" in message
     assert "treatment_free_interval (treatment-free interval" in message
-    assert "(given as 13 months)" in message
+    assert "13 months (395.69 days)" in message
     assert "are different quantities" in message and "point different ways" in message
 
 
@@ -170,10 +170,29 @@ def test_panel_under_the_table_and_in_markdown() -> None:
     assert code == 0
     flat = " ".join(out.split())
     assert "Where the studies disagree, and why" in flat
-    assert "! cut-offs: lung_metastasis_max_diameter 17 mm (given as 1.7 cm)" in flat
+    assert "! cut-offs: lung_metastasis_max_diameter 1.7 cm (17 mm)" in flat
     assert QUOTE in flat
     assert flat.index("Where the studies disagree") > flat.index("LiBrizzi 2022")
     assert max(len(line) for line in out.splitlines()) <= 100
     code, md, _ = run("compare", str(DEMO), "--format", "markdown")
     assert "**Where the studies disagree, and why**" in md
-    assert "- **!** *cut-offs*: lung_metastasis_max_diameter 17 mm" in md
+    assert "- **!** *cut-offs*: lung_metastasis_max_diameter 1.7 cm (17 mm)" in md
+
+
+AGREEING = ("histology: leiomyosarcoma\nlung_metastasis_count: 2\n"
+            "lung_metastasis_max_diameter: 25 mm\nextrapulmonary_metastases: false\n"
+            "disease_free_interval: 5 years\ntreatment_free_interval: 6 months\n")
+
+
+def test_agreements_are_listed_only_with_all_and_marked_in_json() -> None:
+    """25 mm is on the adverse side for both SLMS (>= 15 mm) and Burkhard-Meier (> 2 cm)."""
+    code, out, _ = run("compare", "-", stdin=AGREEING, width=200)
+    assert code == 0
+    assert "cut-offs: lung_metastasis_max_diameter" not in out
+    code, out, _ = run("compare", "-", "--all", stdin=AGREEING, width=200)
+    assert ("= agreement, cut-offs: lung_metastasis_max_diameter 25 mm. SLMS: largest nodule "
+            ">= 15 mm holds, adverse; Burkhard-Meier: largest lesion > 2 cm holds, adverse.") in out
+    doc = run_json("compare", "-", "--format", "json", stdin=AGREEING)
+    [size] = [d for d in doc["disagreements"] if d["field"] == "lung_metastasis_max_diameter"
+              and d["kind"] == "threshold"]
+    assert (size["flagged"], size["agreement"]) == (False, True)

@@ -72,7 +72,7 @@ def assert_report_content(text: str) -> None:
         "on the adverse side for SLMS but not for Burkhard-Meier",
         '"might be a more relevant prognostic factor than their number"',
         "Near a cut-off (margins are tool conventions, not evidence)",
-        "lung_metastasis_max_diameter 17 mm is 2 mm from SLMS's >= 15 mm",
+        "lung_metastasis_max_diameter 1.7 cm is 0.2 cm from SLMS's >= 15 mm",
         "doi:10.1245/s10434-025-17450-2", "https://doi.org/10.1016/j.jtcvs.2020.10.137",
         "It is not medical advice",
     ):

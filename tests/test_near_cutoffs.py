@@ -144,7 +144,8 @@ def test_worked_patient_flags_and_their_other_side() -> None:
     assert size["other_side"]["present"] is False and size["other_side"]["score"] == 2
     assert [e["value"] for e in size["other_side"]["estimates"]] == [39.0]
     [dfi] = _near(doc, "disease_free_interval", "slms")
-    assert dfi["distance"] == pytest.approx(29.9375) and dfi["other_side"]["score"] == 2
+    # 23 months is compared with "2 years" in months: 1 month (30.4375 days) from it.
+    assert dfi["distance"] == pytest.approx(30.4375) and dfi["other_side"]["score"] == 2
     [over] = _near(doc, "lung_metastasis_max_diameter", "burkhard-meier-2025")
     assert over["other_side"]["present"] is True
     assert over["other_side"]["caveats"] == {"systemic_therapy_trend_over_2cm": True}
@@ -194,9 +195,12 @@ def test_panel_under_the_table() -> None:
     assert code == 0
     flat = " ".join(out.split())
     assert "Near a cut-off (margins are tool conventions, not evidence)" in flat
-    assert ("! lung_metastasis_max_diameter 17 mm is 2 mm from SLMS's >= 15 mm (margin 3 mm); "
-            "if it were under 15 mm: max_diameter_15mm_or_more present -> absent; score 3 -> 2"
-            in flat)
+    # Shown in the unit the value was given in (1.7 cm), the cut-off as the paper states it.
+    assert ("! lung_metastasis_max_diameter 1.7 cm is 0.2 cm from SLMS's >= 15 mm (margin "
+            "0.3 cm); if it were under 15 mm: max_diameter_15mm_or_more present -> absent; "
+            "score 3 -> 2" in flat)
+    assert ("! disease_free_interval 23 months is 1 month from SLMS's < 2 years (margin 1 "
+            "month)") in flat
     assert "! lung_metastasis_count 6 is exactly at SLMS's >= 6" in flat
 
 

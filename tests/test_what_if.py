@@ -21,7 +21,7 @@ def test_json_has_both_comparisons_and_the_changes() -> None:
     assert doc["original"] == run_json("compare", str(DEMO), "--format", "json")
     assert doc["what_if"]["patient"]["lung_metastasis_max_diameter"] == 14.0
     assert doc["inputs"] == [{"field": "lung_metastasis_max_diameter", "from": 17.0,
-                              "to": 14.0}]
+                              "to": 14.0, "from_given": "1.7 cm", "to_given": "14 mm"}]
     changes = {(c["rule_set"], c["key"]): (c["from"], c["to"]) for c in doc["changes"]}
     assert changes[("slms", "score")] == (3, 2)
     assert changes[("slms", "factors.max_diameter_15mm_or_more")] == (True, False)
@@ -84,7 +84,7 @@ def test_table_side_by_side_with_changes_marked() -> None:
     code, out, _ = run("compare", str(DEMO), "--what-if", "lung_metastasis_max_diameter=14mm")
     assert code == 0
     assert "Patient example-lms-lung: what if" in out
-    assert "lung_metastasis_max_diameter   17 mm" in out and "* 14 mm" in out
+    assert "lung_metastasis_max_diameter   1.7 cm (17 mm)" in out and "* 14 mm" in out
     row = next(line for line in out.splitlines() if "score 3 of 3" in line)
     assert "* score 2 of 3" in row  # original left, changed right, on one line
     assert "  slms: score: 3 -> 2" in out
@@ -92,10 +92,40 @@ def test_table_side_by_side_with_changes_marked() -> None:
     assert max(len(line) for line in out.splitlines()) <= 100
 
 
+def test_the_two_sides_stay_aligned_when_one_gains_a_line() -> None:
+    """An unknown DFI makes the SLMS incomplete: the changed side gains a line (the reason)
+    and loses a figure; each line faces its counterpart or an empty cell."""
+    from prognosis.cli.what_if import aligned
+    from prognosis.engine.comparison import compare_patient
+    from prognosis.engine.evaluate import Comparator
+    from prognosis.engine.loader import load_library
+    from prognosis.engine.near_cutoffs import margins_for
+    from prognosis.engine.patient import normalise
+
+    library = load_library()
+    [slms] = library.select(["slms"])
+    comparator = Comparator([slms])
+    base = {"lung_metastasis_count": 6, "lung_metastasis_max_diameter": "17 mm",
+            "disease_free_interval": "23 months"}
+    a = compare_patient(comparator, normalise(base, library.fields), library.fields,
+                        margins_for(library.fields)).results[0]
+    b = compare_patient(comparator, normalise({**base, "disease_free_interval": None},
+                                              library.fields), library.fields,
+                        margins_for(library.fields)).results[0]
+    rows = aligned(a, b, {})
+    assert ("Score", "score 3 of 3", "score 2-3 of 3 (incomplete)") in rows
+    assert ("", None, "incomplete: DFI < 2 years: disease_free_interval unknown") in rows
+    assert ("Factors", "+ DFI < 2 years [1 pt] (OR 4.22 (1.67-10.7), p=0.0023, 3-year "
+            "mortality)", "? DFI < 2 years [1 pt] (OR 4.22 (1.67-10.7), p=0.0023, 3-year "
+            "mortality)") in rows
+    # Same label, same line on both sides wherever nothing changed.
+    assert all(left == right for label, left, right in rows if label == "Warnings")
+
+
 def test_markdown_bolds_what_changed() -> None:
     code, out, _ = run("compare", str(DEMO), "--format", "markdown",
                        "--what-if", "lung_metastasis_max_diameter=14mm")
     assert code == 0
-    assert "| lung_metastasis_max_diameter | 17 mm | **14 mm** |" in out
+    assert "| lung_metastasis_max_diameter | 1.7 cm (17 mm) | **14 mm** |" in out
     assert "**score 2 of 3**" in out
     assert "- slms: score: 3 -> 2" in out

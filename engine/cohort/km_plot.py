@@ -18,7 +18,7 @@ def plot_validation(report: dict[str, Any], fitters: Sequence[tuple[dict[str, An
     import matplotlib.pyplot as plt
     from lifelines.plotting import add_at_risk_counts
 
-    figure, axes = plt.subplots(figsize=(9, 6.5))
+    figure, axes = plt.subplots(figsize=(10.5, 6.5))
     drawn = []
     for entry, fitter in fitters:
         if fitter is None:
@@ -37,7 +37,9 @@ def plot_validation(report: dict[str, Any], fitters: Sequence[tuple[dict[str, An
     axes.set_xlabel("months")
     axes.set_ylabel("survival")
     axes.set_title(_title(report, "validation on your cohort"))
-    axes.legend(loc="upper right")
+    # Beside the axes, never over a curve (inside, upper right covered the score-0 curve and
+    # lower left the steepest one); tight_layout makes room for it.
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
     if drawn:
         add_at_risk_counts(*drawn, ax=axes, rows_to_show=["At risk"])
     _save(figure, path, image_format)
