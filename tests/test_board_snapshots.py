@@ -12,6 +12,7 @@ import pytest
 from boardrun import type_into
 from clirun import DEMO
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from prognosis.cli.board.app import BoardApp
 from prognosis.cli.board.session import Session
@@ -54,4 +55,11 @@ SCREENS: dict[str, tuple[bool, Callable[[Pilot[Any]], Any]]] = {
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_board_screen(snap_compare: Any, screen: str, size: tuple[int, int]) -> None:
     patient, before = SCREENS[screen]
-    assert snap_compare(board(patient), terminal_size=size, run_before=before)
+
+    async def steady(pilot: Pilot[Any]) -> None:
+        for widget in pilot.app.query(Input):  # a blinking cursor would make it flaky
+            widget.cursor_blink = False
+        await before(pilot)
+        await pilot.pause()
+
+    assert snap_compare(board(patient), terminal_size=size, run_before=steady)
