@@ -10,6 +10,7 @@ comparison stays on screen. Colour only helps: NO_COLOR gives the same text.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -259,19 +260,28 @@ class BoardApp(App[None]):
 
     # Actions -----------------------------------------------------------------------------
 
+    def _with_file(self, path: str | None, act: Callable[[str], object], done: str) -> bool:
+        """Run a file action; its problems (the engine's words) become a notification."""
+        if not path:
+            return False
+        try:
+            act(path)
+        except InputError as exc:
+            self.notify("\n".join(str(p) for p in exc.problems), severity="error", timeout=10)
+            return False
+        if done:
+            self.notify(f"{done} {path}")
+        return True
+
     def action_open(self) -> None:
+        ignored: list[str] = []
+
         def opened(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                ignored = self.session.open(path)
-            except InputError as exc:
-                self.notify("\n".join(str(p) for p in exc.problems), severity="error",
-                            timeout=10)
-                return
-            self.load()
-            if ignored:
-                self.notify("not fields, left out: " + ", ".join(ignored), severity="warning")
+            if self._with_file(path, lambda p: ignored.extend(self.session.open(p)), ""):
+                self.load()
+                if ignored:
+                    self.notify("not fields, left out: " + ", ".join(ignored),
+                                severity="warning")
 
         self.push_screen(PathScreen("Open a patient file (YAML or JSON):"), opened)
 
@@ -280,28 +290,14 @@ class BoardApp(App[None]):
                                     "patient.yaml"), self._save_to)
 
     def _save_to(self, path: str | None, then_quit: bool = False) -> None:
-        if not path:
-            return
-        try:
-            self.session.save(path)
-        except InputError as exc:
-            self.notify("\n".join(str(p) for p in exc.problems), severity="error")
-            return
-        self.notify(f"saved to {path}")
-        self.show()
-        if then_quit:
-            self.exit()
+        if self._with_file(path, self.session.save, "saved to"):
+            self.show()
+            if then_quit:
+                self.exit()
 
     def action_export(self) -> None:
         def export(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                self.session.export(path)
-            except InputError as exc:
-                self.notify("\n".join(str(p) for p in exc.problems), severity="error")
-                return
-            self.notify(f"report written to {path}")
+            self._with_file(path, self.session.export, "report written to")
 
         self.push_screen(PathScreen("Export the report (.html, .pdf, .md, .txt or .svg):",
                                     "report.html"), export)

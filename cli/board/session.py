@@ -9,9 +9,11 @@ the engine's problems back to be shown on their fields.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +103,9 @@ class Session:
         the same folder, renamed over the target)."""
         data = self.raw()
         text = HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-        write_whole(path, lambda handle: handle.write(text))
+        with replaced_whole(path) as temporary, open(temporary, "w", encoding="utf-8",
+                                                     newline="\n") as out:
+            out.write(text)
         self.path = path
         self.saved = data
 
@@ -115,20 +119,10 @@ class Session:
         if self.comparison is None:
             raise InputError([Problem(path, "nothing to export: the form has no valid "
                                       "patient yet")])
-        quiet = App(out=Console(file=open(os.devnull, "w")),  # noqa: SIM115
-                    err=Console(file=open(os.devnull, "w")))  # noqa: SIM115
-        directory = os.path.dirname(os.path.abspath(path))
-        stem, ext = os.path.splitext(os.path.basename(path))
-        handle, temporary = tempfile.mkstemp(prefix=f".{stem}-", suffix=ext, dir=directory)
-        os.close(handle)
-        try:
-            write_report(quiet, self.comparison, temporary)
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            quiet.out.file.close()
-            quiet.err.file.close()
+        quiet = App(out=Console(file=io.StringIO()), err=Console(file=io.StringIO()))
+        comparison = self.comparison
+        with replaced_whole(path) as temporary:
+            write_report(quiet, comparison, temporary)
 
     # What-if -----------------------------------------------------------------------------
 
@@ -140,15 +134,19 @@ class Session:
         self.baseline = None
 
 
-def write_whole(path: str, write: Callable[[Any], object]) -> None:
+@contextlib.contextmanager
+def replaced_whole(path: str) -> Iterator[str]:
+    """A temporary file beside `path` (same extension) to write, renamed over `path` when
+    the writing succeeded and removed otherwise: nothing is ever written half-way."""
     directory = os.path.dirname(os.path.abspath(path))
+    stem, ext = os.path.splitext(os.path.basename(path))
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".board-", suffix=".tmp", dir=directory)
+        handle, temporary = tempfile.mkstemp(prefix=f".{stem}-", suffix=ext, dir=directory)
     except OSError as exc:
         raise InputError([Problem(path, f"cannot write: {exc.strerror}")]) from None
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            write(out)
+        yield temporary
         os.replace(temporary, path)
     except OSError as exc:
         raise InputError([Problem(path, f"cannot write: {exc.strerror}")]) from None
