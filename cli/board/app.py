@@ -299,8 +299,10 @@ class BoardApp(App[None]):
         def export(path: str | None) -> None:
             self._with_file(path, self.session.export, "report written to")
 
-        self.push_screen(PathScreen("Export the report (.html, .pdf, .md, .txt or .svg):",
-                                    "report.html"), export)
+        from ..export import KINDS
+
+        self.push_screen(PathScreen(f"Export the report ({', '.join(KINDS)}: the extension "
+                                    "chooses):", "report.html"), export)
 
     def action_what_if(self) -> None:
         if self.session.baseline is None:
