@@ -253,3 +253,13 @@ def test_board_is_listed_with_its_keys() -> None:
     assert "Ctrl+S saves the patient as YAML" in out
     code, out, _ = run("--help")
     assert "board" in out
+
+
+def test_no_color_gives_a_monochrome_board(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual greys every colour out under NO_COLOR; what colour marks (an invalid field,
+    the applies line) is also said in words, so nothing is lost."""
+    from textual.filter import Monochrome
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = BoardApp(Session.start())
+    assert app.no_color and any(isinstance(f, Monochrome) for f in app._filters)
