@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -44,8 +45,15 @@ def study_block(r: Result, units: Mapping[str, str] | None = None,
     grid.add_column(ratio=1, overflow="fold")
     for row in study_rows(r, units, notes):
         style = STATUS_STYLE[r.status] if row.label == "Applies" else ""
-        grid.add_row(Text(row.label), Text("\n".join(row.lines), style=style))
+        grid.add_row(Text(row.label), Group(*(_line(line, style) for line in row.lines)))
     return Group(title, grid, Text(""))
+
+
+def _line(line: str, style: str) -> RenderableType:
+    """A line of a row; an indented one keeps its indent when it wraps (hanging indent)."""
+    indent = len(line) - len(line.lstrip(" "))
+    text = Text(line.lstrip(" "), style=style)
+    return Padding(text, (0, 0, 0, indent)) if indent else text
 
 
 def comparison_blocks(results: Sequence[Result], units: Mapping[str, str] | None = None,

@@ -89,27 +89,35 @@ def encode(value: Any) -> Any:
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
 
-def decode(data: Any, classes: Mapping[str, type]) -> Any:
-    """The library back from `encode`'s data; anything unexpected raises ValueError."""
-    if data is None or isinstance(data, bool | int | float | str):
-        return data
-    if isinstance(data, list):
-        return [decode(v, classes) for v in data]
-    if not isinstance(data, dict) or len(data) not in (1, 2):
-        raise ValueError("not cache data")
-    if "$t" in data:
-        return tuple(decode(v, classes) for v in data["$t"])
-    if "$m" in data:
-        return {decode(k, classes): decode(v, classes) for k, v in data["$m"]}
-    if "$d" in data:
-        return dt.date.fromisoformat(data["$d"])
-    cls = classes.get(data.get("$c", ""))
-    if cls is None or not isinstance(data.get("f"), dict):
-        raise ValueError("not a class of the rule library")
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
-    if set(data["f"]) != names:
-        raise ValueError(f"{cls.__name__}: fields differ")
-    return cls(**{k: decode(v, classes) for k, v in data["f"].items()})
+def decoder(classes: Mapping[str, type]) -> Callable[[dict[str, Any]], Any]:
+    """A json `object_hook` that rebuilds `encode`'s tags bottom-up while the C parser
+    reads (no second walk over the data); anything unexpected raises ValueError."""
+    names = {name: frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+             for name, cls in classes.items()}
+
+    def hook(data: dict[str, Any]) -> Any:
+        if "$c" in data:
+            name, values = data["$c"], data.get("f")
+            if name not in classes or not isinstance(values, dict) or len(data) != 2 \
+                    or values.keys() != names[name]:
+                raise ValueError(f"not a class of the rule library: {name!r}")
+            return classes[name](**values)
+        if "$t" in data:
+            return tuple(data["$t"])
+        if "$m" in data:
+            return {tuple(k) if isinstance(k, list) else k: v for k, v in data["$m"]}
+        if "$d" in data:
+            return dt.date.fromisoformat(data["$d"])
+        if next(iter(data), "").startswith("$"):
+            raise ValueError("unknown tag")
+        return data  # the fields of a dataclass, about to be built by its "$c" parent
+
+    return hook
+
+
+def decode(text: str | bytes, classes: Mapping[str, type]) -> Any:
+    """The library back from `encode`'s JSON text."""
+    return json.loads(text, object_hook=decoder(classes))
 
 
 def _read(path: str) -> bytes | None:
@@ -148,7 +156,7 @@ def load(path: str, key: str) -> Any:
         meta = json.loads(header)
         if meta.get("key") != key or meta.get("sha256") != hashlib.sha256(body).hexdigest():
             return None
-        return decode(json.loads(body), _classes())
+        return decode(body, _classes())
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError,
             UnicodeDecodeError):
         return None
