@@ -131,8 +131,12 @@ def _option(members: list[tuple[dict[str, bool], Result]], fixed: Mapping[str, b
             labels: Mapping[str, tuple[str, str]], common: tuple[Estimate, ...],
             rs: RuleSet) -> Option:
     first, result = members[0]
-    assumes = tuple(Assumption(f, v, labels[f][0 if v else 1]) for f, v in first.items()
-                    if f not in fixed and all(a[f] == v for a, _ in members))
+    kept = {f: v for f, v in first.items()
+            if f not in fixed and all(a[f] == v for a, _ in members)}
+    implied = {(then, is_) for t in rs.treatments if t.field in kept
+               for when, then, is_ in t.implies if kept[t.field] is when}
+    assumes = tuple(Assumption(f, v, labels[f][0 if v else 1]) for f, v in kept.items()
+                    if (f, v) not in implied)  # "if pulmonary metastasectomy" says the rest
     subgroup_label = next((g.label for g in rs.groups if g.id == result.subgroup), None)
     return Option(assumes=assumes, status=result.status, why=result.why,
                   score=result.score, score_range=result.score_range, group=result.group,

@@ -101,7 +101,7 @@ def test_slms_score_gives_its_three_year_survival(result_for: Run, changes: dict
 
 
 # -- Burkhard-Meier 2025: diameter > 2 cm, TFI > 12 months ------------------------------
-BM = {"histology": "leiomyosarcoma", "lung_metastasis_count": 2,
+BM = {"histology": "leiomyosarcoma", "primary_site": "uterus", "lung_metastasis_count": 2,
       "extrapulmonary_metastases": False, "lung_metastasis_max_diameter": "10 mm",
       "treatment_free_interval": "100 days"}
 

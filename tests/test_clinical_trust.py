@@ -21,7 +21,7 @@ from prognosis.engine.results import Result
 
 Run = Callable[..., Result]
 
-LUNG = {"histology": "leiomyosarcoma", "lung_metastasis_count": 2,
+LUNG = {"histology": "leiomyosarcoma", "primary_site": "uterus", "lung_metastasis_count": 2,
         "lung_metastasis_max_diameter": "25 mm", "disease_free_interval": "400 days",
         "treatment_free_interval": "6 months", "extrapulmonary_metastases": False}
 LIU = {"histology": "osteosarcoma", "metastasis_timing": "metachronous",
@@ -47,7 +47,12 @@ NCDB = {"histology": "leiomyosarcoma", "primary_site": "extremity",
     ("liu-2022", LIU, "pulmonary_metastasectomy", None, "complete", [],
      ["metastasectomy", "no_metastasectomy"]),
     ("liu-2022", LIU, "pulmonary_metastasectomy", True, "complete", [], []),
-    ("liu-2022", LIU, "pulmonary_metastasectomy", False, "complete", [], []),
+    # No lung resection and no decision on other sites: Liu's "chemotherapy alone" arm had
+    # no metastasectomy at all, so the result assumes none.
+    ("liu-2022", LIU, "pulmonary_metastasectomy", False, "complete",
+     [("metastasectomy", False)], []),
+    ("liu-2022", LIU | {"pulmonary_metastasectomy": False}, "metastasectomy", True,
+     "not_applicable", [], []),
     # NCDB: metastasectomy at any site decides between its groups.
     ("abugideiri-2022", NCDB, "metastasectomy", None, "complete", [],
      ["metastasectomy", "sp_alone"]),
@@ -222,16 +227,16 @@ def test_json_documents_options_and_scopes() -> None:
     [liu] = doc["results"]
     assert liu["conditional_on"] == [{
         "field": "chemotherapy", "value": True, "label": "chemotherapy",
-        "reason": "all 125 patients had chemotherapy (59 pulmonary metastasectomy combined "
-                  "with chemotherapy, 66 chemotherapy alone); the study says nothing of "
-                  "patients without it"}]
+        "reason": "all 125 patients had chemotherapy at the pulmonary relapse (59 pulmonary "
+                  "metastasectomy combined with chemotherapy, 66 chemotherapy alone); the "
+                  "study says nothing of patients without it"}]
     assert [(o["assumes"], o["group"], [e["value"] for e in o["estimates"]])
             for o in liu["options"]] == [
         ([{"field": "pulmonary_metastasectomy", "value": True,
            "label": "pulmonary metastasectomy", "reason": None}], "metastasectomy",
          [68.4, 41.0, 24.9]),
-        ([{"field": "pulmonary_metastasectomy", "value": False,
-           "label": "no pulmonary metastasectomy", "reason": None}], "no_metastasectomy",
+        ([{"field": "metastasectomy", "value": False,
+           "label": "no metastasectomy at any site", "reason": None}], "no_metastasectomy",
          [25.0, 0.0, 13.5])]
     assert liu["estimates"] == [] and liu["status"] == "complete"
     assert json.dumps(liu["options"][0]["estimates"][0]["scope"]) == '"group"'

@@ -176,8 +176,8 @@ def test_mfh_carries_its_caveat(make_patient: Callable[..., Patient]) -> None:
 
 @pytest.mark.parametrize(("raw", "message"), [
     ("Ewing sarcoma", "'Ewing sarcoma' is not allowed: Ewing sarcoma is covered by none of the "
-     "bundled studies; write histology other (only studies of any histology, such as the "
-     "SLMS, then apply)"),
+     "bundled studies; write histology other and primary_site bone when it arose in bone "
+     "(only studies of any histology, such as the SLMS, then apply)"),
     ("leiomyosarcom", "'leiomyosarcom' is not allowed (did you mean 'leiomyosarcoma'?); "),
     ("synovial sarcomma", "'synovial sarcomma' is not allowed (did you mean "
      "'synovial_sarcoma'?); "),
