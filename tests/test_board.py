@@ -263,3 +263,23 @@ def test_no_color_gives_a_monochrome_board(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("NO_COLOR", "1")
     app = BoardApp(Session.start())
     assert app.no_color and any(isinstance(f, Monochrome) for f in app._filters)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_the_comparison_is_laid_out_for_the_pane_so_no_line_wraps_twice(
+        size: tuple[int, int]) -> None:
+    """Every line fits the pane's inner width: Textual never re-wraps (and so never breaks
+    a line rich wrapped whole into stray fragments)."""
+    from rich.cells import cell_len
+
+    session = Session.start()
+    session.open(str(DEMO))
+
+    async def script(pilot: Pilot[Any], app: BoardApp) -> None:
+        width = app.query_one("#result").scrollable_content_region.width
+        text = app.query_one("#comparison", Static).content
+        lines = str(text).split("\n")
+        assert len(lines) > 40 and max(cell_len(line) for line in lines) <= width
+        assert app.query_one("#comparison").virtual_size.height == len(lines)
+
+    drive(script, session, size)

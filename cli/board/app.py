@@ -32,7 +32,7 @@ CSS = """
 #form { width: 40; min-width: 30; border-right: solid $primary-darken-2; }
 #form.hidden { display: none; }
 #right { width: 1fr; }
-#result { padding: 0 1; }
+#result { padding: 0 1; scrollbar-gutter: stable; }
 #form Input { border: none; height: 1; padding: 0 1; background: $boost; }
 #form Input:focus { background: $primary 40%; }
 .field { height: auto; margin: 0 1 0 0; }
@@ -221,7 +221,9 @@ class BoardApp(App[None]):
             status.update("Live: every change recomputes. F2: what-if.")
         status.set_class(bool(session.problems), "invalid")
         comparison = self.query_one("#comparison", Static)
-        width = self.query_one("#result").size.width - 2
+        # The text is laid out for the pane's inner width (padding and scroll bar off),
+        # so Textual never wraps its lines a second time.
+        width = self.query_one("#result").scrollable_content_region.width
         key = (session.comparison, session.baseline, width)
         if key == self._shown:
             pass  # unchanged (invalid input keeps the last valid comparison)

@@ -55,7 +55,7 @@ def glance(comparison: Comparison) -> list[Text]:
 
 def _console(width: int) -> tuple[Console, io.StringIO]:
     out = io.StringIO()
-    return Console(file=out, width=max(width, 40), force_terminal=True,
+    return Console(file=out, width=max(width, 20), force_terminal=True,
                    color_system="truecolor", highlight=False, emoji=False), out
 
 
