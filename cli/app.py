@@ -22,6 +22,44 @@ class ExitCode(IntEnum):
     FINDINGS = 1  # checks found errors, examples failed, versions differ (like diff(1))
     BAD_INPUT = 2  # bad input or usage: the message says what is allowed
     REJECTED_ROWS = 3  # reserved for cohorts: some rows rejected, all others written
+    HUNG_UP = 129  # SIGHUP (128 + 1): temporary files removed, nothing half-written
+    INTERRUPTED = 130  # SIGINT / Ctrl-C (128 + 2), as shells report it
+    TERMINATED = 143  # SIGTERM (128 + 15)
+
+
+SHOWN_PROBLEMS = 50  # problems printed one by one; the rest are counted
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised like Ctrl-C so that every `finally` cleans up."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """The exit code of an interruption: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP."""
+    import signal
+
+    signum = getattr(exc, "signum", signal.SIGINT)
+    return {signal.SIGTERM: ExitCode.TERMINATED, signal.SIGHUP: ExitCode.HUNG_UP}.get(
+        signum, ExitCode.INTERRUPTED)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP end the program as Ctrl-C does: cleanly, no traceback."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+    from prognosis.engine.interrupts import watch
+
+    watch()
 
 
 def _console(stderr: bool) -> Console:
@@ -59,9 +97,15 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except InputError as exc:
-            for problem in exc.problems:
+            for problem in exc.problems[:SHOWN_PROBLEMS]:
                 app.err.print(Text(f"error: {problem}"), highlight=False, soft_wrap=True)
+            if len(exc.problems) > SHOWN_PROBLEMS:
+                app.err.print(Text(f"... and {len(exc.problems) - SHOWN_PROBLEMS:,} more "
+                                   "problem(s)"), highlight=False, soft_wrap=True)
             ctx.exit(ExitCode.BAD_INPUT)
+        except KeyboardInterrupt as exc:
+            app.err.print(Text("interrupted"), highlight=False)
+            ctx.exit(exit_code_for(exc))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except (EngineError, Exception) as exc:

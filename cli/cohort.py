@@ -32,6 +32,9 @@ SHOWN_REJECTIONS = 20
               help="Write every rejected row to this CSV (row,field,value,message).")
 @click.option("--strict", is_flag=True,
               help="Unknown columns are errors, and the first bad row stops the run (exit 2).")
+@click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
+              help="Text encoding of a CSV input (latin-1, cp1252, ...). A cell that is not "
+              "text in it rejects its row.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes that score, this one included [default: the number of cores].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -39,7 +42,7 @@ SHOWN_REJECTIONS = 20
 @reports_errors
 def cohort(app: App, input_path: str, output: str | None, studies: tuple[str, ...],
            rules_dir: str | None, keep: tuple[str, ...], errors_path: str | None,
-           strict: bool, workers: int | None, quiet: bool) -> None:
+           strict: bool, encoding: str, workers: int | None, quiet: bool) -> None:
     """Score every row of INPUT (.csv, .csv.gz, .parquet, .jsonl; - reads CSV from stdin).
 
     The header names patient fields, as in patient files; a cell may carry a
@@ -56,11 +59,12 @@ def cohort(app: App, input_path: str, output: str | None, studies: tuple[str, ..
     from prognosis.engine.cohort.writer import output_format
     from prognosis.engine.loader import load_library
 
+    refuse_overlapping_paths(input_path, output, errors_path)
     library = load_library(rules_dir)
     library.select(studies)  # unknown --study: exit 2 before reading anything
     if output:
         output_format(output)
-    cohort_input = CohortInput(input_path, library.fields, keep, strict)
+    cohort_input = CohortInput(input_path, library.fields, keep, strict, encoding=encoding)
     warn_unknown_columns(app, cohort_input)
     shown = _RejectionPrinter(app)
     try:
@@ -77,6 +81,32 @@ def cohort(app: App, input_path: str, output: str | None, studies: tuple[str, ..
     render_summary(app.out, run, output)
     if run.rejected_rows:
         raise click.exceptions.Exit(ExitCode.REJECTED_ROWS)
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: the same inode if both exist, else the same real
+    path (symlinks and `..` resolved)."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_overlapping_paths(input_path: str, output: str | None,
+                             errors_path: str | None) -> None:
+    """Exit 2, touching nothing, when an output would overwrite the input or the other output."""
+    from prognosis.engine.errors import InputError, Problem
+
+    named = [("INPUT", input_path), ("--output", output), ("--errors", errors_path)]
+    paths = [(what, p) for what, p in named if p and p != "-"]
+    problems = [Problem(b_path, f"{b_what} is the same file as {a_what} ({a_path}); "
+                        "choose another name (nothing was written)")
+                for i, (a_what, a_path) in enumerate(paths) for b_what, b_path in paths[i + 1:]
+                if same_file(a_path, b_path)]
+    if problems:
+        raise InputError(problems)
 
 
 def warn_unknown_columns(app: App, cohort_input: CohortInput) -> None:

@@ -31,7 +31,7 @@ def effect_text(effect: Effect, brief: bool = False) -> str:
     if effect.p is not None:
         p = str(effect.p).replace(" ", "")
         text += f", p{p}" if p.startswith(("<", ">")) else f", p={p}"
-    if effect.outcome and effect.outcome != "overall survival":
+    if effect.outcome:
         text += f", {effect.outcome}"
     return text
 
@@ -101,7 +101,7 @@ def outcome_text(result: Result, brief: bool = False) -> list[str]:
             lines.append(f"score {low}-{high} of {result.max_score} (incomplete)")
     elif result.model == "group":
         if result.group and not result.options:
-            lines.append(f"group: {result.group_label}")
+            lines.append(f"{result.group_label}")
             group = next(g for g in result.groups if g.id == result.group)
             lines += [effect_text(e) + (f" vs {e.reference}" if e.reference else "")
                       for e in group.effects[:1]]

@@ -30,4 +30,19 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    cli(prog_name="prognosis")
+    """The console script: click's standalone handling, but an interrupt exits 128 + signal
+    (130 for Ctrl-C) instead of click's "Aborted!" with 1."""
+    import sys
+
+    from .app import exit_code_for, install_signal_handlers
+
+    install_signal_handlers()
+    try:
+        code = cli.main(prog_name="prognosis", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort as exc:  # an interrupt outside a command (while starting up)
+        cause = exc.__cause__ or exc.__context__
+        sys.exit(int(exit_code_for(cause) if isinstance(cause, KeyboardInterrupt) else 1))
+    sys.exit(code if isinstance(code, int) else 0)

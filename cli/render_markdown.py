@@ -17,9 +17,13 @@ from . import formatting as fmt
 
 
 def _escape(line: str) -> str:
-    """Keep data from turning into Markdown syntax (a leading '+', '*', '#', '|')."""
+    """Keep data from turning into Markdown syntax: emphasis and code marks, pipes, and a
+    leading '+', '-', '>' or '#' (a factor's '+ present' would become a nested list, '>= 6'
+    a quotation)."""
     for char in ("\\", "*", "_", "`", "|", "#"):
         line = line.replace(char, "\\" + char)
+    if line[:1] in ("+", "-", ">"):
+        line = "\\" + line
     return line
 
 

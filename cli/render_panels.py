@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
 
 from prognosis.engine import text as words
@@ -127,7 +128,21 @@ def near_cutoff_lines(near: Sequence[NearCutoff]) -> list[str]:
 
 
 def _section(title: str, lines: Sequence[str]) -> list[RenderableType]:
-    return [Text(""), Text(title, style="bold"), *(Text(line) for line in lines)] if lines else []
+    """A titled panel; each entry's wrapped lines stay indented under its text."""
+    return [Text(""), Text(title, style="bold"), *(hanging(line) for line in lines)] \
+        if lines else []
+
+
+def hanging(line: str) -> RenderableType:
+    """An entry "! text..." whose wrapped lines continue under the text, not the mark."""
+    mark, _, rest = line.partition(" ")
+    if not rest:
+        return Text(line)
+    grid = Table.grid()
+    grid.add_column(width=len(mark) + 1, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(Text(mark), Text(rest))
+    return grid
 
 
 def rich_panels(patient: Patient, units: Mapping[str, str],

@@ -68,7 +68,7 @@ def render_table(console: Console, patient: Patient, results: Sequence[Result],
     console.print(Text(fmt.heading(patient.id, results), style="bold"))
     if inputs:
         console.print(Group(Text("Inputs, as given (= as understood)", style="bold"),
-                            *(Text(f"  {line}") for line in inputs), Text("")))
+                            *(Padding(Text(line), (0, 0, 0, 2)) for line in inputs), Text("")))
     console.print(Group(*comparison_blocks(results, units, patient.notes)))
     parts: list[RenderableType] = [Text(LEGEND, style="dim")]
     parts += panels

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .app import App, reports_errors
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @click.command(short_help="Write a SYNTHETIC cohort (not patients) for demos and tests.")
@@ -25,30 +30,45 @@ def synth(app: App, n: int, seed: int, output: str | None) -> None:
     documented rates, and outcomes (os_months, death) drawn from the SLMS
     3-year survival of each row's score (see the README, "Cohorts").
     """
-    import json
-
-    import pyarrow.csv as pcsv
-
-    from prognosis.engine.cohort.synth import synthesize
+    from prognosis.engine.cohort.synth import synthesize_batches
     from prognosis.engine.cohort.writer import atomic_path, output_format
     from prognosis.engine.loader import load_library
 
     library = load_library()
-    table = synthesize(n, seed, library.fields, library.select(["slms"])[0])
+    batches = synthesize_batches(n, seed, library.fields, library.select(["slms"])[0])
     if output is None:
-        pcsv.write_csv(table, sys.stdout.buffer)
+        _write(batches, "csv", sys.stdout.buffer)
         return
     kind = output_format(output)
     with atomic_path(output) as temporary:
-        if kind == "csv":
-            pcsv.write_csv(table, temporary)
-        elif kind == "parquet":
-            import pyarrow.parquet as pq
-
-            pq.write_table(table, temporary)
-        else:
-            with open(temporary, "w", encoding="utf-8") as handle:
-                for row in table.to_pylist():
-                    handle.write(json.dumps({k: v for k, v in row.items() if v is not None},
-                                            ensure_ascii=False) + "\n")
+        _write(batches, kind, temporary)
     app.err.print(f"{n} synthetic rows written to {output}", markup=False, highlight=False)
+
+
+def _write(batches: Iterator[pa.Table], kind: str, target: Any) -> None:
+    """Write the tables one by one (memory stays flat however many rows)."""
+    import json
+
+    writer: Any = None
+    try:
+        for table in batches:
+            if kind == "jsonl":
+                if writer is None:
+                    writer = open(target, "w", encoding="utf-8")  # noqa: SIM115
+                for row in table.to_pylist():
+                    writer.write(json.dumps({k: v for k, v in row.items() if v is not None},
+                                            ensure_ascii=False) + "\n")
+                continue
+            if writer is None:
+                if kind == "parquet":
+                    import pyarrow.parquet as pq
+
+                    writer = pq.ParquetWriter(target, table.schema)
+                else:
+                    import pyarrow.csv as pcsv
+
+                    writer = pcsv.CSVWriter(target, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()

@@ -123,8 +123,11 @@ def _banded(p: Position) -> bool:
 
 
 def _phrase(p: Position) -> str:
-    direction = f", {p.direction}" if p.direction else ""
     stated = "" if p.stated and p.label and p.stated in p.label else f" ({p.stated})"
+    direction = ""
+    if p.direction:  # the factor's direction in the study, whether or not it holds here
+        article = "an" if p.direction[0] in "aeiou" else "a"
+        direction = f", {p.direction}" if p.present else f" ({article} {p.direction} factor)"
     return f"{p.short_name}: {p.label}{stated} {_HOLDS[p.present]}{direction}"
 
 
@@ -132,8 +135,11 @@ class _Finder:
     def __init__(self, rule_sets: Sequence[RuleSet], results: Sequence[Result],
                  fields: FieldDictionary, values: Mapping[str, Any],
                  given: Mapping[str, Any]) -> None:
+        # Studies that apply (or would, if a treatment is chosen): one whose applicability
+        # is itself unknown is not set against another.
         self.pairs = [(rs, r) for rs, r in zip(rule_sets, results, strict=True)
-                      if r.status != "not_applicable"]
+                      if r.status != "not_applicable"
+                      and not any(w.kind == "applicability_unknown" for w in r.why)]
         self.fields, self.values, self.given = fields, values, given
         self.users: dict[str, list[tuple[RuleSet, Result, Factor]]] = {}
         for rs, r in self.pairs:
@@ -151,8 +157,8 @@ class _Finder:
         found = []
         for name in self.users:
             positions = self.positions(name)
-            if len({p.rule_set for p in positions}) < 2:
-                continue
+            if len({p.rule_set for p in positions}) < 2 or name not in self.values:
+                continue  # an unknown value neither agrees nor disagrees
             sides: dict[str, list[bool]] = {}
             for p in positions:
                 if p.adverse_side is not None:
@@ -193,7 +199,8 @@ class _Finder:
         for name, fdef in self.fields.fields.items():
             for other in fdef.distinct_from:
                 pair = frozenset((name, other))
-                if pair in seen or not self.users.get(name) or not self.users.get(other):
+                if pair in seen or not self.users.get(name) or not self.users.get(other) \
+                        or (name not in self.values and other not in self.values):
                     continue
                 seen.add(pair)
                 positions = [*self.positions(name), *self.positions(other)]

@@ -89,10 +89,13 @@ def _estimates(estimates: Sequence[Estimate], result: Result) -> list[dict[str, 
     """Every estimate of the rule set, marked: the patient's (applies true), possible
     (null), under an option ("option": the choice it assumes), or not the patient's."""
     held, possible = result.estimates, result.candidate_estimates
-    under = {id(e): words.conditional_phrase(o.assumes) for o in result.options
-             for e in (*o.estimates, *o.candidate_estimates)}
+    under: dict[int, list[str]] = {}
+    for o in result.options:
+        for e in (*o.estimates, *o.candidate_estimates):
+            under.setdefault(id(e), []).append(words.conditional_phrase(o.assumes))
     return [{**estimate_dict(e), "mapping": _selector_text(e),
-             "scope_text": words.scope_phrase(e, result), "option": under.get(id(e)),
+             "scope_text": words.scope_phrase(e, result),
+             "option": " or ".join(under[id(e)]) if id(e) in under else None,
              "applies": True if e in held else None if e in possible else False}
             for e in estimates]
 

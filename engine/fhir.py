@@ -195,7 +195,9 @@ def fhir_bundle(comparison: Comparison, created: str) -> dict[str, Any]:
             basis["identifier"] = {"system": "https://doi.org", "value": r.doi}
         resource: dict[str, Any] = {
             "resourceType": "RiskAssessment", "id": _assessment_id(fhir_id, r.rule_set),
-            "status": "final" if r.status == "complete" else "preliminary",
+            # final only when nothing is missing and no undecided treatment is assumed
+            "status": "final" if r.status == "complete" and not r.conditional_on
+            and not r.options else "preliminary",
             "subject": subject, "method": method, "basis": [basis],
             "note": [{"text": n} for n in notes]}
         if own:

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from difflib import get_close_matches
 from typing import Any
 
@@ -26,9 +27,14 @@ _WITH_UNIT = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z/µ%]+)?\s*$")
 _TRUE = {"true", "yes", "y", "1"}
 
 
+SHOWN_CHARS = 60  # a value quoted in a message is cut to this length
+
+
 def _shown(raw: Any) -> str:
-    """A value as the user wrote it: quoted text, ISO dates, plain numbers."""
+    """A value as the user wrote it: quoted text (cut when long), ISO dates, plain numbers."""
     if isinstance(raw, str):
+        if len(raw) > SHOWN_CHARS:
+            return repr(raw[:SHOWN_CHARS]) + f"... ({len(raw):,} characters)"
         return repr(raw)
     if hasattr(raw, "isoformat"):
         return f"{raw.isoformat()} (a date)"
@@ -36,6 +42,19 @@ def _shown(raw: Any) -> str:
         return "a list" if isinstance(raw, list) else "a mapping"
     return str(raw).lower() if isinstance(raw, bool) else str(raw)
 _FALSE = {"false", "no", "n", "0"}
+
+
+def _whole(raw: Any, value: float) -> int | None:
+    """The whole number written (read from its decimal text, not its nearest float: 1e30 is
+    10**30, 5.9999999999 is not whole), or None."""
+    if isinstance(raw, str):
+        match = _WITH_UNIT.match(raw)
+        if match:
+            number = Decimal(match.group(1))
+            return int(number) if number == number.to_integral_value() else None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    return int(value) if value.is_integer() else None
 
 
 @dataclass(frozen=True)
@@ -61,12 +80,18 @@ class Dimension:
             "'400 days', '14 months' or '2 years'" if self.name == "duration" else \
             f"'10 {self.canonical}'"
 
-    def convert(self, value: float, unit: str) -> float:
+    def convert(self, value: float | Decimal, unit: str) -> float:
+        """`value` in `unit` in the canonical unit: the exact decimal product, then the nearest
+        float ("0.7 cm" is 7.0 mm, and "14.9999999999 mm" stays below 15)."""
         factor = self.factors.get(unit) or self.factors.get(unit.lower())
         if factor is None:
-            allowed = ", ".join(sorted(set(self.factors), key=lambda u: self.factors[u]))
+            allowed = ", ".join(self.factors)  # as declared: the usual spellings first
             raise ValueError(f"unit '{unit}' is not a {self.name} unit; allowed: {allowed}")
-        return round(value * factor, ROUND_DIGITS)
+        exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+        try:
+            return float(exact * Decimal(repr(factor)))
+        except ArithmeticError:  # beyond Decimal's exponent range: beyond any float too
+            return math.inf
 
 
 @dataclass(frozen=True)
@@ -84,6 +109,7 @@ class FieldDef:
     implies: Mapping[str, bool] | None = None
     implies_if_false: Mapping[str, bool] | None = None
     implies_at_least: Mapping[str, float] | None = None  # a value > 0 bounds another field
+    implies_if_given: Mapping[str, bool] | None = None  # given at all, it entails these
     ratio: tuple[str, str] | None = None
     measures: str | None = None
     interval: tuple[str, str] | None = None  # (from date, to date): may be derived from them
@@ -159,8 +185,9 @@ class FieldDef:
             return self._coerce_date(raw)
         if self.type == "derived":
             raise ValueError("is derived from other fields and cannot be given")
-        value = self._coerce_number(self._with_unit(raw, unit))
-        self._check_range(value, raw)
+        written = self._with_unit(raw, unit)
+        value = self._coerce_number(written)
+        self._check_range(value, written)
         return value
 
     def _with_unit(self, raw: Any, unit: str | None) -> Any:
@@ -172,7 +199,8 @@ class FieldDef:
                     or not isinstance(raw["unit"], str):
                 raise ValueError("a mapping must be {value: NUMBER, unit: UNIT}, got "
                                  + ", ".join(f"{k}: {_shown(v)}" for k, v in raw.items()))
-            return f"{raw['value']} {raw['unit']}"
+            text = getattr(raw, "text_of", lambda key: None)("value")  # as written (yamlio)
+            return f"{text or raw['value']} {raw['unit']}"
         if self.dimension is None:
             return raw
         if isinstance(raw, float) and not math.isfinite(raw):
@@ -226,16 +254,20 @@ class FieldDef:
 
     def _coerce_enum(self, raw: Any) -> str:
         if isinstance(raw, str):
+            if len(raw) > 200:  # longer than any value: no look-up, no "did you mean"
+                raise ValueError(f"{_shown(raw)} is not allowed; allowed: "
+                                 f"{', '.join(self.values)}")
             key = enum_key(raw)
             if key in self.values:
                 return key
             if self.aliases and key in self.aliases:
                 return self.aliases[key]
             if self.not_covered and key in self.not_covered:
-                raise ValueError(f"{raw!r} is not allowed: {self.not_covered[key]}")
+                raise ValueError(f"{_shown(raw)} is not allowed: {self.not_covered[key]}")
             hint = self.spelling_hint(key)
             extra = f" (did you mean '{hint}'?)" if hint else ""
-            raise ValueError(f"{raw!r} is not allowed{extra}; allowed: {', '.join(self.values)}"
+            raise ValueError(f"{_shown(raw)} is not allowed{extra}; allowed: "
+                             f"{', '.join(self.values)}"
                              + (f"; synonyms: {', '.join(self.aliases)}" if self.aliases else ""))
         raise ValueError(f"must be one of: {', '.join(self.values)}; got {_shown(raw)}")
 
@@ -282,10 +314,13 @@ class FieldDef:
         if isinstance(raw, dt.date):
             return raw.isoformat()
         if isinstance(raw, str):
+            text = raw.strip()
             try:
-                return dt.date.fromisoformat(raw.strip()).isoformat()
-            except ValueError:
-                pass
+                return dt.date.fromisoformat(text).isoformat()
+            except ValueError as exc:
+                if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):  # the form, not the day
+                    raise ValueError(f"{_shown(raw)} is not a date that exists ({exc}); "
+                                     "must be an ISO date (YYYY-MM-DD)") from None
         raise ValueError(f"must be an ISO date (YYYY-MM-DD), got {_shown(raw)}")
 
     def amount(self, raw: Any) -> float:
@@ -315,30 +350,31 @@ class FieldDef:
             raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
         if not math.isfinite(value):
             raise ValueError(f"must be a finite number, got {_shown(raw)}")
-        value = round(value, ROUND_DIGITS)  # as converted values are: one side of a cut-off
-        if self.type == "int":
-            if not value.is_integer():
+        if self.type == "int":  # whole as written: 5.9999999999 is not 6
+            whole = _whole(raw, value)
+            if whole is None:
                 raise ValueError(f"must be a whole number, got {_shown(raw)}")
-            return int(value)
-        return value
+            return whole
+        return value  # the text's decimal reading (converted exactly), as the nearest float
 
     def _parse_text(self, raw: str) -> float:
         match = _WITH_UNIT.match(raw)
         if not match:
-            raise ValueError(f"{raw!r} is not a number; {self.allowed()}")
+            raise ValueError(f"{_shown(raw)} is not a number; {self.allowed()}")
         number, unit = float(match.group(1)), match.group(2)
         if unit is None:
             return number
         if self.dimension is not None:
-            return self.dimension.convert(number, unit)
+            return self.dimension.convert(Decimal(match.group(1)), unit)
         if self.unit is not None and unit.lower() == self.unit.lower():
             return number
         expected = f"in {self.unit}" if self.unit else "without a unit"
-        raise ValueError(f"{raw!r}: unit '{unit}' does not fit; give a number {expected}")
+        raise ValueError(f"{_shown(raw)}: unit '{unit}' does not fit; give a number "
+                         f"{expected}")
 
     def _check_range(self, value: float, raw: Any) -> None:
         unit = f" {self.canonical_unit}" if self.canonical_unit else ""
-        given = f" (got {raw!r})" if isinstance(raw, str) else f" (got {value:g})"
+        given = f" (got {_shown(raw)})" if isinstance(raw, str) else f" (got {value:g})"
         if self.min is not None:
             if self.exclusive_min and value <= self.min:
                 raise ValueError(f"must be greater than {self.min:g}{unit}{given}")
@@ -416,6 +452,9 @@ def fields_file_spec() -> Any:
             "exclusive_min": Bool(),
             "implies": MapOf(Bool()),
             "implies_if_false": MapOf(Bool()),
+            "implies_if_given": MapOf(Bool(), description=(
+                "What the field given at all entails for bool fields (a resection date: the "
+                "primary was resected).")),
             "implies_at_least": MapOf(Num(), description=(
                 "A given value above zero entails at least this much of another numeric "
                 "field (a measured nodule means at least one nodule).")),
@@ -510,6 +549,8 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             if spec.get("implies_if_false") else None,
             implies_at_least=dict(spec["implies_at_least"])
             if spec.get("implies_at_least") else None,
+            implies_if_given=dict(spec["implies_if_given"])
+            if spec.get("implies_if_given") else None,
             ratio=(spec["ratio"][0], spec["ratio"][1]) if spec.get("ratio") else None,
             measures=spec.get("measures"),
             interval=(spec["interval"][0], spec["interval"][1]) if spec.get("interval") else None,
@@ -526,7 +567,8 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             else:
                 fields[name] = replace(fields[name], margin=margin)
     for f in fields.values():
-        for target in [*(f.implies_at_least or {}), *(f.implies or {}),
+        for target in [*(f.implies_at_least or {}), *(f.implies_if_given or {}),
+                       *(f.implies or {}),
                        *(f.implies_if_false or {}), *(f.ratio or ()),
                        *(f.interval or ()), *f.distinct_from]:
             if target not in fields:

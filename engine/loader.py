@@ -7,6 +7,7 @@ becomes 20 mm) and kept as stated for display.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,6 +64,8 @@ class RuleLibrary:
         if not wanted:
             return self.rule_sets
         known = {r.id: r for r in self.rule_sets}
+        folded = {r.id.lower(): r.id for r in self.rule_sets}  # 'SLMS' is slms
+        wanted = list(dict.fromkeys(folded.get(i.lower(), i) for i in wanted))
         missing = [i for i in wanted if i not in known]
         if missing:
             raise RuleSetError([Problem(asked_by, f"unknown rule set '{i}'; available: "
@@ -267,6 +270,14 @@ class _Builder:
         if isinstance(stated, bool) or not isinstance(stated, int | float):
             self.bad(node, f"threshold for '{name}' must be a number, got {stated!r}", name,
                      code="operator-type")
+            return 0.0
+        try:
+            finite = math.isfinite(stated)
+        except OverflowError:  # an integer of hundreds of digits
+            finite = False
+        if not finite:
+            self.bad(node, f"threshold for '{name}' must be a finite number, got {stated!r}",
+                     name, code="operator-type")
             return 0.0
         if "e" in repr(float(stated)):
             self.bad(node, f"threshold {stated!r} for '{name}' is too small or too large for the "

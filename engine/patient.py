@@ -9,6 +9,7 @@ contradictions; derived fields (the ALP/ULN ratio) are computed here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from typing import Any
 
 from .errors import InputError, Problem
 from .fields import ROUND_DIGITS, FieldDictionary
-from .yamlio import MarkedDict, parse_yaml, read_text
+from .yamlio import PATIENT, MarkedDict, parse_document, read_text
+
+SHOWN_UNKNOWN = 20  # unknown keys named one by one; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,13 @@ def read_patient_file(path: str, fields: FieldDictionary) -> Patient:
 
 
 def read_patient_data(path: str) -> tuple[Any, str]:
-    """The raw data of a patient file and the name messages give it (for what-if edits)."""
+    """The raw data of a patient file and the name messages give it (for what-if edits).
+
+    Bounded (engine/yamlio.py, `PATIENT`): a regular file or standard input, at most
+    128 KiB, no aliases; a `.json` file is read as JSON.
+    """
     shown = "<stdin>" if path == "-" else path
-    return parse_yaml(read_text(path), shown), shown
+    return parse_document(read_text(path, PATIENT, shown), shown, PATIENT), shown
 
 
 def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> Patient:
@@ -63,6 +70,7 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     given: dict[str, Any] = {}
+    unknown = 0
     calendar: dict[str, float] = {}
     notes: dict[str, str] = {}
     given_units: dict[str, str] = {}
@@ -73,17 +81,24 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
             lines[str(name)] = line
         fdef = fields.fields.get(str(name))
         if fdef is None:
+            unknown += 1
+            if unknown > SHOWN_UNKNOWN:
+                continue
             hint = fields.suggest(str(name))
             extra = f"did you mean '{hint}'? " if hint else ""
-            problems.append(Problem(source, f"unknown field; {extra}known fields: "
-                                    + ", ".join(f.name for f in fields.input_fields()),
+            known = ("known fields: " + ", ".join(f.name for f in fields.input_fields())
+                     ) if unknown == 1 else ""  # the list once, not once per unknown key
+            problems.append(Problem(source, f"unknown field; {extra}{known}".rstrip("; "),
                                     field=str(name), line=line, col=col))
             continue
         if raw is None:
             continue  # unknown, stated explicitly
+        as_written = _as_written(data, str(name), fdef.name, fdef.type, raw)
+        if fdef.name == "id":
+            raw = as_written
         given[fdef.name] = shown_as_given(raw)
         try:
-            values[fdef.name] = fdef.coerce(raw)
+            values[fdef.name] = fdef.coerce(as_written)
         except ValueError as exc:
             problems.append(Problem(source, f"{exc}", field=fdef.name, line=line, col=col))
             continue
@@ -96,6 +111,9 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
         note = fdef.alias_note(raw)
         if note:
             notes[fdef.name] = note
+    if unknown > SHOWN_UNKNOWN:
+        problems.append(Problem(source, f"and {unknown - SHOWN_UNKNOWN:,} more unknown "
+                                "field(s) not shown"))
     derived: dict[str, str] = {}
     bounds: dict[str, float] = {}
     if not problems:
@@ -138,10 +156,40 @@ def shown_as_given(raw: Any) -> Any:
     return str(raw)
 
 
+def _as_written(data: Any, key: str, name: str, ftype: str, raw: Any) -> Any:
+    """The text a scalar was written as, where the parsed value could differ from it.
+
+    `id` keeps its source text exactly (`00123` stays "00123"); a number is read from
+    its text, as a cohort cell is, so both agree to the last digit.
+    """
+    if not isinstance(data, MarkedDict):
+        return raw
+    text = data.text_of(key)
+    if text is None or isinstance(raw, bool):
+        return raw
+    if name == "id" and isinstance(raw, int | float | dt.date):
+        return text
+    if ftype in ("int", "number") and isinstance(raw, int | float):
+        return text  # (a bare length or duration is refused whatever its text)
+    return raw
+
+
 def apply_implications(values: dict[str, Any], derived: dict[str, str],
                         fields: FieldDictionary, source: str) -> list[Problem]:
     problems: list[Problem] = []
     origin = {name: name for name in values}  # the given field each value comes from
+    for fdef in fields.fields.values():  # what a field given at all entails
+        if fdef.name not in values:
+            continue
+        for target, implied in (fdef.implies_if_given or {}).items():
+            if target not in values:
+                values[target] = implied
+                origin[target] = fdef.name
+                derived[target] = f"implied by {fdef.name} (given)"
+            elif values[target] != implied:
+                problems.append(Problem(source, f"{fdef.name} is given, which implies "
+                                        f"{target}: {str(implied).lower()}, but {target} is "
+                                        f"{str(values[target]).lower()}", field=target))
     seen: set[tuple[str, str]] = set()
     changed = True
     while changed:
@@ -188,7 +236,13 @@ def derive_fields(values: dict[str, Any], derived: dict[str, str], fields: Field
         if fdef.ratio is not None:
             top, bottom = fdef.ratio
             if top in values and bottom in values and values[bottom]:
-                values[fdef.name] = round(values[top] / values[bottom], ROUND_DIGITS)
+                ratio = values[top] / values[bottom]
+                if not math.isfinite(ratio):
+                    problems.append(Problem(source, f"{top} / {bottom} is too large to "
+                                            f"compute ({values[top]:g} / {values[bottom]:g})",
+                                            field=top))
+                    continue
+                values[fdef.name] = round(ratio, ROUND_DIGITS)
                 derived[fdef.name] = f"{top} / {bottom}"
         elif fdef.interval is not None:
             problems += _derive_interval(fdef.name, fdef.interval, values, derived, source,

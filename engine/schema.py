@@ -9,6 +9,7 @@ for editors. There is no second, hand-kept copy of the format.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,10 @@ class Num(Spec):
         if isinstance(value, bool) or not ok:
             kind = "a whole number" if self.integer else "a number"
             yield Issue(path, f"must be {kind}, got {_type_name(value)} {value!r}", *where)
+        elif isinstance(value, float) and not math.isfinite(value):
+            yield Issue(path, f"must be a finite number, got {value!r}", *where)
+        elif isinstance(value, int) and value.bit_length() > 1000:  # beyond any float
+            yield Issue(path, f"is too large ({len(str(abs(value)))} digits)", *where)
 
     def json(self) -> dict[str, Any]:
         return self._with_doc({"type": "integer" if self.integer else "number"})

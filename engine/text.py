@@ -137,9 +137,7 @@ def scope_phrase(e: Estimate, result: Result | None = None) -> str:
 
 
 def scoped_estimate(e: Estimate, result: Result | None = None) -> str:
-    """An estimate with whom it describes, unless it is simply the patient's own."""
-    if e.scope in ("score", "group"):
-        return estimate_phrase(e)
+    """An estimate with whom it describes: "...: 10.5% [patients with score 3]"."""
     return f"{estimate_phrase(e)} [{scope_phrase(e, result)}]"
 
 

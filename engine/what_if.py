@@ -37,7 +37,7 @@ def parse_changes(texts: Sequence[str], fields: FieldDictionary) -> list[tuple[s
         fdef = fields.fields.get(name)
         if fdef is None or fdef.type == "derived" or name == "id":
             hint = fields.suggest(name)
-            extra = f"did you mean '{hint}'? " if hint else ""
+            extra = f"did you mean '{hint}'? " if hint and hint != name else ""
             problems.append(Problem("--what-if", f"not a patient field that can be changed; "
                                     f"{extra}fields: " + ", ".join(
                                         f.name for f in fields.input_fields()[1:]),

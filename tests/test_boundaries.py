@@ -35,7 +35,7 @@ def test_slms_disease_free_interval(result_for: Run, dfi: object, point: bool) -
 
 
 @pytest.mark.parametrize(("diameter", "point"), [
-    ("14.9 mm", False), ("14.99 mm", False), ("1.49 cm", False), ("0 mm", False),
+    ("14.9 mm", False), ("14.99 mm", False), ("1.49 cm", False), ("0.1 mm", False),
     ({"value": 14.9, "unit": "mm"}, False), ("15 mm", True), ("15.0 mm", True),
     ("1.5 cm", True), ("15.1 mm", True), ({"value": 1.5, "unit": "cm"}, True)])
 def test_slms_largest_nodule(result_for: Run, diameter: object, point: bool) -> None:

@@ -17,6 +17,10 @@ RULES = bundled_rules_dir()
 # check id -> (file, text to replace, replacement, message fragment, severity)
 FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
     "yaml-syntax": [("slms", "model: score", "model: [score", "YAML syntax error", "error")],
+    "input-limit": [("slms", "model: score", "model: &m [score, *m]", "alias *m refers to "
+                     "itself", "error"),
+                    ("slms", "model: score", "model: " + "[" * 70 + "]" * 70,
+                     "nested more than 64 levels deep", "error")],
     "duplicate-key": [("slms", "model: score\n", "model: score\nmodel: group\n",
                        "duplicate key 'model'", "error")],
     "schema": [

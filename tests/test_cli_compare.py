@@ -135,7 +135,7 @@ def test_unknown_study_is_a_usage_error() -> None:
 
 BAD_PATIENTS = {
     "negative length": ("lung_metastasis_max_diameter: -3 mm\n",
-                        "lung_metastasis_max_diameter", "must not be less than 0"),
+                        "lung_metastasis_max_diameter", "must be greater than 0 mm"),
     "negative interval": ("disease_free_interval: -10 days\n", "disease_free_interval",
                           "must not be less than 0"),
     "lobes 0": ("lung_lobes_involved: 0\n", "lung_lobes_involved", "less than 1"),

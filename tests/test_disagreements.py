@@ -179,7 +179,7 @@ def test_panel_under_the_table_and_in_markdown() -> None:
     assert "- **!** *cut-offs*: lung_metastasis_max_diameter 1.7 cm (17 mm)" in md
 
 
-AGREEING = ("histology: leiomyosarcoma\nlung_metastasis_count: 2\n"
+AGREEING = ("histology: leiomyosarcoma\nprimary_site: uterus\nlung_metastasis_count: 2\n"
             "lung_metastasis_max_diameter: 25 mm\nextrapulmonary_metastases: false\n"
             "disease_free_interval: 5 years\ntreatment_free_interval: 6 months\n")
 

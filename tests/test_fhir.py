@@ -82,7 +82,8 @@ def test_worked_patient_one_assessment_per_applicable_study() -> None:
     found = assessments(bundle)
     assert list(found) == ["slms", "burkhard-meier-2025"]
     slms = found["slms"]
-    assert slms["status"] == "final"
+    # Conditional on an undecided pulmonary metastasectomy: preliminary, not final.
+    assert slms["status"] == "preliminary"
     assert slms["id"] == "example-lms-lung-slms"
     assert slms["subject"]["display"] == "example-lms-lung"
     [patient] = [e["resource"] for e in bundle["entry"]

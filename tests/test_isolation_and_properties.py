@@ -73,8 +73,8 @@ def test_more_evaluations_than_the_durable_session_cap(
 # -- SLMS properties ----------------------------------------------------------------------
 
 # Values on and around every cut-off, and anywhere in a wide range.
-diameters = st.one_of(st.sampled_from([0.0, 14.9, 14.99, 15.0, 15.01, 20.0]),
-                      st.floats(min_value=0, max_value=200, allow_nan=False))
+diameters = st.one_of(st.sampled_from([0.1, 14.9, 14.99, 15.0, 15.01, 20.0]),
+                      st.floats(min_value=0.001, max_value=200, allow_nan=False))
 counts = st.one_of(st.sampled_from([1, 5, 6, 7]), st.integers(min_value=1, max_value=40))
 intervals = st.one_of(st.sampled_from([0.0, 729.0, 729.99, 730.0, 730.5]),
                       st.floats(min_value=0, max_value=20_000, allow_nan=False))

@@ -103,7 +103,7 @@ def test_counts_stay_whole_numbers(make_patient: Callable[..., Patient]) -> None
 
 @pytest.mark.parametrize(("fields", "field", "fragment"), [
     ({"lung_metastasis_max_diameter": "-3 mm"}, "lung_metastasis_max_diameter",
-     "must not be less than 0 mm (got '-3 mm')"),
+     "must be greater than 0 mm (got '-3 mm')"),
     ({"primary_tumor_size": "-0.1 mm"}, "primary_tumor_size", "must not be less than 0 mm"),
     ({"disease_free_interval": "-2 months"}, "disease_free_interval",
      "must not be less than 0 days (got '-2 months')"),

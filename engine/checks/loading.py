@@ -25,6 +25,13 @@ def yaml_syntax(rf: RuleFile, lib: Library) -> Iterator[Finding]:
     yield from _from_loader(rf, "yaml-syntax")
 
 
+@check("input-limit", "error")
+def input_limit(rf: RuleFile, lib: Library) -> Iterator[Finding]:
+    """The file is not a regular file, is larger than 1 MiB, nests deeper than 64 levels, or
+    uses aliases that refer to themselves or expand beyond 200,000 values (engine/yamlio.py)."""
+    yield from _from_loader(rf, "input-limit")
+
+
 @check("duplicate-key", "error")
 def duplicate_key(rf: RuleFile, lib: Library) -> Iterator[Finding]:
     """A mapping repeats a key; YAML would silently keep only the last value."""

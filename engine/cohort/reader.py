@@ -15,20 +15,27 @@ import io
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError, Problem
 from ..fields import FieldDictionary
 from .raw import RawBatch, from_arrow, from_records
+from .scorer import Rejection
 
 FORMATS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".jsonl": "jsonl",
            ".ndjson": "jsonl"}
 CSV_BLOCK_BYTES = 1 << 20  # pyarrow reads ahead many blocks: small blocks, flat memory
 BATCH_ROWS = 50_000
+# Limits (README, "Reliability"): a longer cell or line rejects that row, not the file.
+MAX_CELL_BYTES = 64 * 1024
+MAX_LINE_BYTES = 512 * 1024  # below CSV_BLOCK_BYTES, so pyarrow never sees a longer line
+_OVERSIZE = b"#prognosis-oversize-line#"  # stands in for a line that was too long
 
 
 def input_format(path: str) -> str:
@@ -44,15 +51,22 @@ def input_format(path: str) -> str:
 
 @dataclass(frozen=True)
 class Chunk:
-    """Rows as read (Arrow table or JSON records), not yet checked: cheap to send to a worker."""
+    """Rows as read (Arrow table or JSON records), not yet checked: cheap to send to a worker.
+
+    A chunk of rows the reader itself rejected (ragged, undecodable, too long, a JSON
+    line with a duplicate key) has no data, only `rejections`, one per row.
+    """
 
     first_row: int
     data: pa.Table | list[dict[str, Any]]
     fields: tuple[str, ...]
     kept: tuple[str, ...]
+    rejections: tuple[Rejection, ...] = ()
 
     @property
     def n(self) -> int:
+        if self.rejections:
+            return len(self.rejections)
         return self.data.num_rows if isinstance(self.data, pa.Table) else len(self.data)
 
     def raw(self) -> RawBatch:
@@ -107,8 +121,10 @@ class CohortInput:
     """An open input: its header, its size for progress, and its batches."""
 
     def __init__(self, path: str, fields: FieldDictionary, keep: Sequence[str] = (),
-                 strict: bool = False, ignore: Sequence[str] = ()) -> None:
+                 strict: bool = False, ignore: Sequence[str] = (),
+                 encoding: str = "utf-8") -> None:
         self.path = path
+        self.encoding = _checked_encoding(encoding)
         self.shown = "<stdin>" if path == "-" else path
         self.format = input_format(path)
         self.fields = fields
@@ -136,7 +152,9 @@ class CohortInput:
                                  ) from None
             self.total = self._parquet.metadata.num_rows
             return list(self._parquet.schema_arrow.names)
-        raw: IO[bytes] = sys.stdin.buffer if self.path == "-" else open(self.path, "rb")  # noqa: SIM115
+        if self.path != "-":
+            _regular_file(self.path, self.shown)
+        raw: IO[bytes] = _stdin() if self.path == "-" else open(self.path, "rb")  # noqa: SIM115
         self._raw = raw
         if self.path != "-":
             self.total = os.fstat(raw.fileno()).st_size
@@ -145,21 +163,30 @@ class CohortInput:
             else io.BufferedReader(stream)
         if self.format == "jsonl":
             return self._jsonl_columns()
-        first = self._stream.readline()
         try:
-            text = first.decode("utf-8-sig")
+            first = _first_line(self._stream)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError([Problem(self.shown, f"corrupt or truncated gzip data ({exc})")]
+                             ) from None
+        try:
+            text = first.decode("utf-8-sig" if self.encoding == "utf-8" else self.encoding)
         except UnicodeDecodeError:
-            raise InputError([Problem(self.shown, "the header is not UTF-8 text")]) from None
+            raise InputError([Problem(self.shown, f"the header is not {self.encoding} text "
+                                      "(see --encoding)")]) from None
         if not text.strip():
             raise InputError([Problem(self.shown, "empty input: expected a header line "
                                       "naming patient fields")])
         self._first_line = first
-        return next(csv.reader([text]))
+        try:
+            return next(csv.reader([text.rstrip("\r\n")]))
+        except csv.Error as exc:
+            raise InputError([Problem(self.shown, f"the header is not a CSV line: {exc}",
+                                      line=1)]) from None
 
     def _jsonl_columns(self) -> list[str]:
         peek = self._stream.peek(1 << 16)
         names: list[str] = []
-        for number, line in enumerate(peek.splitlines()[:200], start=1):
+        for line in peek.splitlines()[:200]:
             if not line.strip():
                 continue
             try:
@@ -167,10 +194,20 @@ class CohortInput:
             except ValueError:
                 break  # possibly cut by the peek; the batch reader reports real errors
             if not isinstance(record, dict):
-                raise InputError([Problem(self.shown, "each line must be a JSON object",
-                                          line=number)])
+                continue  # the batch reader rejects that row
             names += [k for k in record if k not in names]
         return names
+
+    def _refuse_nested(self) -> None:
+        """Parquet list, struct and map columns hold no patient value: say so, exit 2."""
+        schema = self._parquet.schema_arrow
+        nested = [f"'{name}' ({schema.field(name).type})"
+                  for name in [*self.header.fields, *self.header.kept]
+                  if pa.types.is_nested(schema.field(name).type)]
+        if nested:
+            raise InputError([Problem(self.shown, "nested Parquet column(s) " + ", ".join(nested)
+                                      + ": each cell must be a single value (text, number, "
+                                      "true/false, date)")])
 
     def kept_types(self) -> list[tuple[str, pa.DataType]]:
         """Arrow types of the kept columns: Parquet's own, text otherwise."""
@@ -198,75 +235,157 @@ class CohortInput:
         return Chunk(row, data, tuple(self.header.fields), tuple(self.header.kept))
 
     def chunks(self, batch_rows: int = BATCH_ROWS) -> Iterator[Chunk]:
-        """The input in chunks of about `batch_rows` rows."""
-        h = self.header
-        if self.format == "parquet":
-            row = 1
-            for batch in self._parquet.iter_batches(batch_rows, columns=[*h.fields, *h.kept]):
-                yield self._chunk(row, pa.Table.from_batches([batch]))
-                row += batch.num_rows
-        elif self.format == "jsonl":
-            yield from self._jsonl_chunks(batch_rows)
-        else:
-            yield from self._csv_chunks(batch_rows)
+        """The input in chunks of about `batch_rows` rows, rejected rows in chunks of their own.
 
-    def _csv_chunks(self, batch_rows: int) -> Iterator[Chunk]:
+        A corrupt container (truncated gzip, a damaged Parquet page) is an InputError
+        (exit 2; outputs are written atomically, so nothing is left half-written).
+        """
+        if self.format == "parquet":
+            items = self._parquet_items(batch_rows)
+        elif self.format == "jsonl":
+            items = self._jsonl_items()
+        else:
+            items = self._csv_items()
+        try:
+            yield from self._chunked(items, batch_rows)
+        except InputError:
+            raise
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError([Problem(self.shown, f"corrupt or truncated gzip data ({exc})")]
+                             ) from None
+        except (pa.ArrowException, OSError) as exc:
+            from ..interrupts import check
+
+            check()  # a read that failed because the run was stopped: say so
+            what = {"parquet": "Parquet", "jsonl": "JSON lines"}.get(self.format, "CSV")
+            raise InputError([Problem(self.shown, f"not readable as {what}: {exc}")]
+                             ) from None
+
+    def _chunked(self, items: Iterator[pa.Table | list[dict[str, Any]] | _Bad],
+                 batch_rows: int) -> Iterator[Chunk]:
+        """Group good rows into chunks of `batch_rows`, numbering every row, bad ones too."""
+        row = 1
+        good: list[Any] = []
+        count = 0
+        bad: list[Rejection] = []
+
+        def flush() -> Iterator[Chunk]:
+            nonlocal row, good, count
+            if not good:
+                return
+            if isinstance(good[0], pa.Table):
+                for piece in _pieces(pa.concat_tables(good), batch_rows):
+                    yield self._chunk(row, piece)
+                    row += piece.num_rows
+            else:
+                records = [r for part in good for r in part]
+                for start in range(0, len(records), batch_rows):
+                    piece = records[start:start + batch_rows]
+                    yield self._chunk(row, piece)
+                    row += len(piece)
+            good, count = [], 0
+
+        for item in items:
+            if isinstance(item, _Bad):
+                yield from flush()
+                bad.append(Rejection(row + len(bad), item.field, item.value, item.message))
+                continue
+            if bad:
+                yield Chunk(row, [], tuple(self.header.fields), tuple(self.header.kept),
+                            tuple(bad))
+                row += len(bad)
+                bad = []
+            size = item.num_rows if isinstance(item, pa.Table) else len(item)
+            if size:
+                good.append(item)
+                count += size
+            if count >= batch_rows:
+                yield from flush()
+        yield from flush()
+        if bad:
+            yield Chunk(row, [], tuple(self.header.fields), tuple(self.header.kept), tuple(bad))
+
+    def _parquet_items(self, batch_rows: int) -> Iterator[pa.Table | _Bad]:
+        self._refuse_nested()
+        h = self.header
+        for batch in self._parquet.iter_batches(batch_rows, columns=[*h.fields, *h.kept]):
+            yield from _screen(pa.Table.from_batches([batch]))
+
+    def _csv_items(self) -> Iterator[pa.Table | _Bad]:
+        """CSV in pyarrow batches; a ragged line, a line or cell too long, or a cell that is not
+        text in the encoding rejects its row. Cells are read as bytes and decoded per batch.
+
+        The row of a ragged or too-long line is counted by lines (exact unless an earlier
+        quoted cell spans lines). pyarrow parses on one thread so it can say which line.
+        """
         import pyarrow.csv as pcsv
 
         h = self.header
-        replay = _Replay(self._first_line, self._stream)
+        replay = _Screened(self._first_line, self._stream, len(h.columns))
         wanted = list(dict.fromkeys([*h.fields, *h.kept]))
         options = pcsv.ConvertOptions(
-            column_types={name: pa.string() for name in h.columns},
+            column_types={name: pa.binary() for name in h.columns},
             include_columns=wanted, strings_can_be_null=True, null_values=[""],
             quoted_strings_can_be_null=True)
-        try:
-            reader = pcsv.open_csv(pa.PythonFile(replay, mode="r"),
-                                   read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES,
-                                                                 use_threads=True),
-                                   convert_options=options)
-            row = 1
-            pending: list[pa.RecordBatch] = []
-            for batch in reader:
-                pending.append(batch)
-                if sum(b.num_rows for b in pending) >= batch_rows:
-                    for piece in _pieces(pa.Table.from_batches(pending), batch_rows):
-                        yield self._chunk(row, piece)
-                        row += piece.num_rows
-                    pending = []
-            if pending:
-                for piece in _pieces(pa.Table.from_batches(pending), batch_rows):
-                    yield self._chunk(row, piece)
-                    row += piece.num_rows
-        except pa.ArrowInvalid as exc:
-            raise InputError([Problem(self.shown, f"not readable as CSV: {exc}")]) from None
+        skipped: list[Any] = []
 
-    def _jsonl_chunks(self, batch_rows: int) -> Iterator[Chunk]:
+        def skip(row: Any) -> str:
+            skipped.append(row)
+            return "skip"
+
+        encoding = "utf8" if self.encoding == "utf-8" else self.encoding
+        reader = pcsv.open_csv(pa.PythonFile(replay, mode="r"),
+                               read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES,
+                                                             use_threads=False,
+                                                             encoding=encoding),
+                               parse_options=pcsv.ParseOptions(invalid_row_handler=skip),
+                               convert_options=options)
+        start = 1  # the data row of the batch's first row
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            done = 0  # good rows of this batch already given out
+            for number, bad in enumerate(skipped):
+                line = bad.number if bad.number is not None else start + 1
+                at = min(max(line - 2 - start + 1 - number, done), table.num_rows)
+                if at > done:
+                    yield from _screen(table.slice(done, at - done))
+                    done = at
+                yield _ragged(bad, len(h.columns))
+            start += table.num_rows + len(skipped)
+            skipped.clear()
+            yield from _screen(table.slice(done))
+        for bad in skipped:  # lines after the last batch
+            yield _ragged(bad, len(h.columns))
+
+    def _jsonl_items(self) -> Iterator[list[dict[str, Any]] | _Bad]:
+        """JSON objects, one a line; a line that is not one object (a duplicate key, NaN, bad
+        JSON, not UTF-8, too long, a cell too long) rejects its row."""
         known = set(self.header.columns)
         records: list[dict[str, Any]] = []
-        row = 1
-        for number, line in enumerate(self._stream, start=1):
+        for number, line in enumerate(_lines(self._stream, MAX_LINE_BYTES), start=1):
+            if line is None:
+                yield records
+                records = []
+                yield _Bad(None, "", f"line {number} is longer than "
+                           f"{MAX_LINE_BYTES // 1024} KiB; the row is not scored")
+                continue
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                raise InputError([Problem(self.shown, f"not valid JSON: {exc}",
-                                          line=number)]) from None
-            if not isinstance(record, dict):
-                raise InputError([Problem(self.shown, "each line must be a JSON object",
-                                          line=number)])
+            problem, record = _json_record(line)
+            if problem is not None:
+                yield records
+                records = []
+                yield _Bad(problem[0], "", f"line {number}: {problem[1]}")
+                continue
             new = [k for k in record if k not in known]
             if new:
                 self._new_columns(new, number)
                 known.update(new)
             records.append(record)
-            if len(records) >= batch_rows:
-                yield self._chunk(row, records)
-                row += len(records)
+            if len(records) >= 1_000:
+                yield records
                 records = []
-        if records:
-            yield self._chunk(row, records)
+        yield records
 
     def _new_columns(self, names: list[str], line: int) -> None:
         h = self.header
@@ -288,23 +407,217 @@ def _pieces(table: pa.Table, rows: int) -> Iterator[pa.Table]:
         yield table.slice(start, rows)
 
 
-class _Replay(io.RawIOBase):
-    """A stream that gives back a line already read, then the rest."""
+@dataclass(frozen=True)
+class _Bad:
+    """A row the reader rejects (numbered by `CohortInput._chunked`)."""
 
-    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
-        self._prefix = prefix
+    field: str | None
+    value: str
+    message: str
+
+
+def _checked_encoding(name: str) -> str:
+    import codecs
+
+    try:
+        return "utf-8" if codecs.lookup(name).name == "utf-8" else codecs.lookup(name).name
+    except LookupError:
+        raise InputError([Problem("--encoding", f"unknown encoding '{name}'; for example "
+                                  "utf-8, latin-1, cp1252")]) from None
+
+
+def _stdin() -> IO[bytes]:
+    """Standard input, read so that Ctrl-C, SIGTERM and SIGHUP stop the run at once even
+    while pyarrow waits for input in its own thread (engine/interrupts.py)."""
+    from ..interrupts import Interruptible
+
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced (a test's runner): as it is
+        return sys.stdin.buffer
+    return io.BufferedReader(Interruptible(fd))
+
+
+def _regular_file(path: str, shown: str) -> None:
+    """Refuse a FIFO or a device at once (reading one would block or never end)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # open() says why
+    if not stat.S_ISREG(mode):
+        raise InputError([Problem(shown, "is not a regular file; pipe it to standard "
+                                  "input with '-' instead")])
+
+
+def _first_line(stream: io.BufferedReader) -> bytes:
+    """The header line, whatever its line ending (\n, \r\n or a lone \r)."""
+    head = b""
+    while True:
+        peek = stream.peek(1 << 16)[: 1 << 16]
+        if not peek:
+            return head + stream.read()
+        ends = [i for i in (peek.find(b"\n"), peek.find(b"\r")) if i >= 0]
+        if ends:
+            end = min(ends) + 1
+            if peek[end - 1:end] == b"\r" and peek[end:end + 1] == b"\n":
+                end += 1
+            return head + stream.read(end)
+        head += stream.read(len(peek))
+        if len(head) > MAX_LINE_BYTES:
+            raise InputError([Problem("<input>", f"the header line is longer than "
+                                      f"{MAX_LINE_BYTES // 1024} KiB")])
+
+
+def _ragged(row: Any, expected: int) -> _Bad:
+    text = row.text or ""
+    where = f"line {row.number}: " if row.number is not None else ""
+    if text.startswith(_OVERSIZE.decode()):
+        return _Bad(None, "", f"{where}longer than {MAX_LINE_BYTES // 1024} KiB; the row is "
+                    "not scored")
+    shown = text if len(text) <= 60 else text[:60] + "..."
+    return _Bad(None, shown, f"{where}{row.actual_columns} cell(s) where the header has "
+                f"{expected}; the row is not scored")
+
+
+def _screen(table: pa.Table) -> Iterator[pa.Table | _Bad]:
+    """Split off rows with a cell that is not valid text or is longer than MAX_CELL_BYTES;
+    byte columns (CSV) come out as text."""
+    import pyarrow.compute as pc
+
+    bad: dict[int, _Bad] = {}
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_binary(column.type):
+            try:
+                column = column.cast(pa.string())
+            except pa.ArrowInvalid:
+                for i, value in enumerate(column.to_pylist()):
+                    if value is None or i in bad:
+                        continue
+                    try:
+                        value.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        bad[i] = _Bad(name, repr(value[:60])[2:-1],
+                                      f"not text in the file's encoding ({exc.reason}); give "
+                                      "--encoding (latin-1, cp1252, ...) if the file has one")
+                column = pa.array([None if i in bad or v is None else v.decode("utf-8")
+                                   for i, v in enumerate(column.to_pylist())], pa.string())
+        if pa.types.is_string(column.type) or pa.types.is_binary(column.type):
+            lengths = pc.binary_length(column)
+            longest = pc.max(lengths).as_py()
+            if longest is not None and longest > MAX_CELL_BYTES:
+                too_long = lengths.to_numpy(zero_copy_only=False)
+                for j in np.flatnonzero(np.nan_to_num(too_long, nan=0) > MAX_CELL_BYTES):
+                    bad.setdefault(int(j), _Bad(name, f"({int(too_long[j]):,} bytes)",
+                                                f"a cell longer than {MAX_CELL_BYTES // 1024} "
+                                                "KiB; the row is not scored"))
+        columns.append(column)
+    table = pa.table(dict(zip(table.column_names, columns, strict=True)))
+    done = 0
+    for at in sorted(bad):
+        if at > done:
+            yield table.slice(done, at - done)
+        yield bad[at]
+        done = at + 1
+    if done < table.num_rows:
+        yield table.slice(done)
+
+
+def _json_record(line: bytes) -> tuple[tuple[str | None, str] | None, dict[str, Any]]:
+    """One JSON line as an object, or (field, what is wrong)."""
+    from ..yamlio import loads_json
+
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (None, f"not UTF-8 text ({exc.reason})"), {}
+    try:
+        record = loads_json(text)
+    except RecursionError:
+        return (None, "nested too deep"), {}
+    except ValueError as exc:
+        field = str(exc).split("'")[1] if str(exc).startswith("duplicate key") else None
+        return (field, f"not valid JSON: {exc}; the row is not scored"), {}
+    if not isinstance(record, dict):
+        return (None, "each line must be a JSON object; the row is not scored"), {}
+    for key, value in record.items():
+        if isinstance(value, str) and len(value) > MAX_CELL_BYTES:
+            return (key, f"a cell longer than {MAX_CELL_BYTES // 1024} KiB; the row is not "
+                    "scored"), {}
+        if isinstance(value, dict | list):
+            return (key, "a cell must be a single value, not a list or an object; the row "
+                    "is not scored"), {}
+    return None, record
+
+
+def _lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """Lines of at most `limit` bytes; None stands for a longer line (read past, not kept)."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(1 << 20)
+            yield None
+            continue
+        yield line
+
+
+class _Screened(io.RawIOBase):
+    """The header line already read, then the rest, with every line longer than
+    MAX_LINE_BYTES replaced by a marker line (so pyarrow, whose blocks are larger, never
+    fails on it and reports it as a ragged row). Holds at most one line in memory."""
+
+    def __init__(self, prefix: bytes, rest: IO[bytes], columns: int,
+                 read_size: int = 256 * 1024) -> None:
+        self._marker = _OVERSIZE + b"," * columns + b"\n"  # one cell more than the header
+        self._out = bytearray(prefix)
         self._rest = rest
+        self._partial = bytearray()  # the current line, not yet complete
+        self._dropping = False  # inside a line that is too long
+        self._read_size = min(read_size, MAX_LINE_BYTES)
+        self._eof = False
 
     def readable(self) -> bool:
         return True
 
+    def _fill(self) -> None:
+        data = self._rest.read(self._read_size)
+        if not data:
+            self._eof = True
+            if self._dropping:
+                self._out += self._marker
+            else:
+                self._out += self._partial
+            self._partial = bytearray()
+            return
+        last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if last < 0:  # no line ends here
+            self._partial += data
+            if len(self._partial) > MAX_LINE_BYTES:
+                self._dropping = True
+                self._partial = bytearray()
+            return
+        ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
+        first = min(ends)
+        if self._dropping or len(self._partial) + first > MAX_LINE_BYTES:
+            self._out += self._marker
+        else:
+            self._out += self._partial + data[:first + 1]
+        self._dropping = False
+        # Lines wholly inside `data` are shorter than read_size <= MAX_LINE_BYTES.
+        self._out += data[first + 1:last + 1]
+        self._partial = bytearray(data[last + 1:])
+
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer)
-        if self._prefix:
-            n = min(len(view), len(self._prefix))
-            view[:n] = self._prefix[:n]
-            self._prefix = self._prefix[n:]
-            return n
-        data = self._rest.read(len(view))
-        view[:len(data)] = data
-        return len(data)
+        while not self._out and not self._eof:
+            self._fill()
+        n = min(len(view), len(self._out))
+        view[:n] = self._out[:n]
+        del self._out[:n]
+        return n

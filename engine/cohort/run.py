@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,29 @@ def _init_worker(rules_dir: str | None, studies: Sequence[str]) -> None:
     _SCORER = CohortScorer(library.fields, library.select(studies))
 
 
+def _init_pool_worker(rules_dir: str | None, studies: Sequence[str],
+                      parent: int | None) -> None:
+    from .lifeline import die_with_parent
+
+    die_with_parent(parent)
+    _init_worker(rules_dir, studies)
+
+
+def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
+    """End the workers now (an interrupt or an error): no batch is finished for nothing.
+    They ignore SIGTERM (lifeline.py), so they are killed."""
+    processes = [p for pool in pools for p in getattr(pool, "_processes", {}).values()]
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+    for pool in pools:  # waits for its manager thread (which sees the killed workers and
+        # ends); left running, it races the interpreter's exit and prints a traceback
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
     assert _SCORER is not None, "worker not initialised"
     outcome = _SCORER.score(chunk.raw(), source, kind == "jsonl")
@@ -73,6 +97,11 @@ def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
         payload = outcome.table
     slim = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
     return Processed(payload, slim, chunk.n)
+
+
+def _rejected(chunk: Chunk) -> Processed:
+    """Rows the reader rejected (ragged, undecodable, too long): counted, listed, not scored."""
+    return Processed(None, BatchOutcome(pa.table({}), list(chunk.rejections), {}), chunk.n)
 
 
 def default_workers() -> int:
@@ -124,38 +153,55 @@ def _merge(parts: Sequence[Processed], order: Sequence[str]) -> Processed:
 
 def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[str],
                source: str, kind: str | None, workers: int,
-               rule_sets: Sequence[Any]) -> Iterator[Processed]:
+               rule_sets: Sequence[Any]) -> Generator[Processed, None, None]:
     parts = partition(rule_sets, workers)
     own = parts.pop()  # the lightest share is scored here, beside reading and writing
     _init_worker(rules_dir, own)
     if not parts:
         for chunk in chunks:
-            yield _process(chunk, source, kind)
+            yield _rejected(chunk) if chunk.rejections else _process(chunk, source, kind)
         return
     import multiprocessing
 
     context = multiprocessing.get_context(os.environ.get("PROGNOSIS_MP_START", "forkserver"))
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["prognosis.engine.cohort.run"])
+        # The lifeline first: the fork server then dies with this process (lifeline.py).
+        context.set_forkserver_preload(["prognosis.engine.cohort.lifeline",
+                                        "prognosis.engine.cohort.run"])
+    from .lifeline import fork_server_pid, held_signals, start_helpers
+
+    if hasattr(signal, "pthread_sigmask"):
+        start_helpers(context)
+    parent = fork_server_pid(context)
     with contextlib.ExitStack() as stack:
-        pools = [stack.enter_context(ProcessPoolExecutor(
-            1, mp_context=context, initializer=_init_worker, initargs=(rules_dir, tuple(ids))))
-            for ids in parts]
+        with held_signals():  # a worker half-started when the run stops would print a traceback
+            pools = [stack.enter_context(ProcessPoolExecutor(
+                1, mp_context=context, initializer=_init_pool_worker,
+                initargs=(rules_dir, tuple(ids), parent))) for ids in parts]
+            for pool in pools:
+                pool.submit(os.getpid)  # start its process now, while signals wait
         pending: deque[tuple[list[Future[Processed]], Processed]] = deque()
+        finished = False
         try:
             for chunk in chunks:
-                futures = [pool.submit(_process, chunk, source, kind) for pool in pools]
-                pending.append((futures, _process(chunk, source, kind)))
+                if chunk.rejections:  # rows the reader refused: nothing to score
+                    pending.append(([], _rejected(chunk)))
+                else:
+                    futures = [pool.submit(_process, chunk, source, kind) for pool in pools]
+                    pending.append((futures, _process(chunk, source, kind)))
                 if len(pending) >= 2:
                     futures, mine = pending.popleft()
                     yield _merge([*(f.result() for f in futures), mine], order)
             while pending:
                 futures, mine = pending.popleft()
                 yield _merge([*(f.result() for f in futures), mine], order)
+            finished = True
         finally:
             for futures, _ in pending:
                 for future in futures:
                     future.cancel()
+            if not finished:  # interrupted, an error, or the reader stopped early
+                _stop(pools)
 
 
 def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
@@ -188,8 +234,9 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
         order = [rs.id for rs in selected]
         rank = {rs: i for i, rs in enumerate(order)}
         rows = JSONL_BATCH_ROWS if kind == "jsonl" else BATCH_ROWS
-        for done in _processed(cohort.chunks(rows), rules_dir, order, cohort.shown, wanted,
-                               workers, selected):
+        batches = stack.enter_context(contextlib.closing(_processed(
+            cohort.chunks(rows), rules_dir, order, cohort.shown, wanted, workers, selected)))
+        for done in batches:
             outcome, rows = done.outcome, done.rows
             if strict and outcome.rejections:
                 first = outcome.rejections[0]
@@ -206,5 +253,8 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                 on_table(done.payload)
             if on_batch:
                 on_batch(rows)
+        from ..interrupts import check
+
+        check()  # stopped by a signal: never commit an output read to an early end
     return run
 

@@ -125,9 +125,9 @@ class CohortScorer:
                 bounded[target] = (*bounded.get(target, ()), f.name)
         self._cells = {rs.id: _Cells(cell_plan(rs, types, bounded)) for rs in self.rule_sets}
         implied = {name for f in fields.fields.values()
-                   if f.implies or f.implies_if_false or f.implies_at_least
+                   if f.implies or f.implies_if_false or f.implies_at_least or f.implies_if_given
                    for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}),
-                                *(f.implies_at_least or {}))}
+                                *(f.implies_at_least or {}), *(f.implies_if_given or {}))}
         self._implication_fields = tuple(sorted(implied))
 
     # -- the stages ---------------------------------------------------------

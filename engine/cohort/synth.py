@@ -35,7 +35,7 @@ set first). Follow-up is censored uniformly between 12 and 120 months, so
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -58,9 +58,26 @@ HISTOLOGIES = {"leiomyosarcoma": .30, "synovial_sarcoma": .15,
 POPULATIONS = {"lung": .45, "osteosarcoma": .15, "extremity": .25, "lms_bone": .15}
 
 
+BATCH_ROWS = 50_000  # rows drawn, scored and written at a time: memory does not grow with n
+
+
 def synthesize(n: int, seed: int, fields: FieldDictionary, slms: RuleSet) -> pa.Table:
-    """n synthetic rows (same seed, same table)."""
+    """n synthetic rows (same seed, same table), as one table (for small n)."""
+    return pa.concat_tables(synthesize_batches(n, seed, fields, slms))
+
+
+def synthesize_batches(n: int, seed: int, fields: FieldDictionary, slms: RuleSet,
+                       batch_rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
+    """n synthetic rows in tables of at most `batch_rows` (same seed, same rows), drawn
+    from one random stream, so a cohort of any size is written in bounded memory."""
     rng = np.random.default_rng(seed)
+    scorer = CohortScorer(fields, [slms])
+    for start in range(0, n, batch_rows):
+        yield _batch(rng, min(batch_rows, n - start), start + 1, fields, slms, scorer)
+
+
+def _batch(rng: np.random.Generator, n: int, first_id: int, fields: FieldDictionary,
+           slms: RuleSet, scorer: CohortScorer) -> pa.Table:
     pop = rng.choice(list(POPULATIONS), size=n, p=list(POPULATIONS.values()))
     col: dict[str, np.ndarray] = {}
     lung, osteo, ext, bone = (pop == k for k in POPULATIONS)
@@ -131,9 +148,9 @@ def synthesize(n: int, seed: int, fields: FieldDictionary, slms: RuleSet) -> pa.
     for name in list(col):
         col[name][rng.random(n) < BLANK_RATE] = None
     table = pa.table({"synthetic": pa.array(np.full(n, "true")),
-                      "id": pa.array([f"synth-{i:07d}" for i in range(1, n + 1)]),
+                      "id": pa.array([f"synth-{i:07d}" for i in range(first_id, first_id + n)]),
                       **{name: pa.array(col[name].tolist(), pa.string()) for name in col}})
-    months, death = _outcomes(rng, table, fields, slms)
+    months, death = _outcomes(rng, table, fields, slms, scorer)
     return table.append_column("os_months", pa.array(months)).append_column(
         "death", pa.array(death))
 
@@ -164,12 +181,12 @@ def _interval(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
 
 
 def _outcomes(rng: np.random.Generator, table: pa.Table, fields: FieldDictionary,
-              slms: RuleSet) -> tuple[np.ndarray, np.ndarray]:
+              slms: RuleSet, scorer: CohortScorer) -> tuple[np.ndarray, np.ndarray]:
     survival = {e.selector.value: e.value for e in slms.estimates
                 if e.selector.kind == "score" and e.horizon_months == 36}
     whole = next(e.value for e in slms.reference_estimates if e.horizon_months == 36)
     names = [c for c in table.column_names if c in fields.fields]
-    outcome = CohortScorer(fields, [slms]).score(from_arrow(table, names, [], 1))
+    outcome = scorer.score(from_arrow(table, names, [], 1))
     if outcome.rejections:
         raise AssertionError(f"synthetic rows rejected: {outcome.rejections[:3]}")
     scores = outcome.table.column(f"{slms.id}.score").to_numpy(zero_copy_only=False)

@@ -30,13 +30,54 @@ def output_format(path: str) -> str:
     raise InputError([Problem(path, "unknown output format; use .jsonl, .csv or .parquet")])
 
 
+PART = ".part-"  # a temporary output is `.NAME.part-PID` beside NAME
+
+
+def part_name(path: str, pid: int | None = None) -> str:
+    """The temporary file that becomes `path`: hidden, beside it, named after it and the run."""
+    directory = os.path.dirname(os.path.abspath(path))
+    return os.path.join(directory, f".{os.path.basename(path)}{PART}{pid or os.getpid()}")
+
+
+def remove_stale_parts(path: str) -> list[str]:
+    """Remove what a killed run (SIGKILL, a power cut) left of `path`: `.NAME.part-PID`
+    files whose process no longer exists. A running process's file is left alone."""
+    directory = os.path.dirname(os.path.abspath(path))
+    prefix = f".{os.path.basename(path)}{PART}"
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    for name in names:
+        pid_text = name[len(prefix):] if name.startswith(prefix) else ""
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+            continue  # that run is still going
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, ValueError):
+            continue  # alive under another user, or not a pid we could have written
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(directory, name))
+            removed.append(name)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: str) -> Iterator[str]:
-    """A temporary path that becomes `path` only if the block finishes."""
+    """A temporary path that becomes `path` only if the block finishes.
+
+    An exception, Ctrl-C, SIGTERM or SIGHUP (raised as KeyboardInterrupt by the CLI)
+    removes it; after SIGKILL the next run on the same output removes it.
+    """
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise InputError([Problem(path, "the output directory does not exist")])
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.part-{os.getpid()}")
+    remove_stale_parts(path)
+    temporary = part_name(path)
     try:
         yield temporary
         os.replace(temporary, path)

@@ -1,0 +1,191 @@
+"""Cohort faults (issue 11, item 3): outputs never overwrite the input or each other; a bad
+row (ragged, undecodable, oversize, a duplicate JSON key) rejects that row, not the file;
+a corrupt container is exit 2 with a message; stale `.part` files are removed."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_cli_compare import run
+
+from prognosis.cli.app import ExitCode
+from prognosis.engine.cohort.reader import MAX_CELL_BYTES, MAX_LINE_BYTES
+
+HEADER = "id,histology,lung_metastasis_count,lung_metastasis_max_diameter,disease_free_interval"
+GOOD = ["a,leiomyosarcoma,8,22 mm,300 days", "b,lms,1,15 mm,800 days"]
+
+
+def cohort(*args: str) -> tuple[int, str, str]:
+    return run("cohort", *args, "--workers", "1", "--quiet")
+
+
+def errors_of(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def scored_ids(path: Path) -> list[tuple[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [(r["row"], r["id"]) for r in csv.DictReader(handle)]
+
+
+# -- outputs that would overwrite the input or each other --------------------------------
+
+@pytest.mark.parametrize("args", [
+    ("-o", "{input}"), ("--errors", "{input}"), ("-o", "{dir}/s.csv", "--errors", "{dir}/s.csv"),
+    ("-o", "{dir}/s.csv", "--errors", "{dir}/./sub/../s.csv"), ("-o", "{link}"),
+])
+def test_an_output_that_is_the_input_or_the_other_output_is_refused(
+        tmp_path: Path, args: tuple[str, ...]) -> None:
+    source = tmp_path / "reg.csv"
+    source.write_text("\n".join([HEADER, *GOOD]) + "\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.csv").symlink_to(source)
+    before = sorted(os.listdir(tmp_path))
+    filled = [a.format(input=source, dir=tmp_path, link=tmp_path / "link.csv") for a in args]
+    code, _, err = cohort(str(source), *filled)
+    assert code == ExitCode.BAD_INPUT
+    assert "is the same file as" in err and "nothing was written" in err
+    assert sorted(os.listdir(tmp_path)) == before
+    assert source.read_text() == "\n".join([HEADER, *GOOD]) + "\n"
+
+
+# -- a bad row rejects the row --------------------------------------------------------------
+
+def test_ragged_undecodable_and_oversize_rows_are_rejected_one_by_one(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    with source.open("wb") as out:
+        out.write(f"{HEADER}\n{GOOD[0]}\n".encode())
+        out.write(b"r,lms,1\n")                                      # 2: ragged
+        out.write(b"c,leiomyosarcoma,2,10 mm,100 days\n")   # 3
+        out.write(b"d,leiomyosarc\xf3ma,2,10 mm,100 days\n")       # 4: latin-1
+        out.write(f"e,lms,2,{'9' * (MAX_CELL_BYTES + 1)},1 days\n".encode())  # 5: cell
+        out.write(f"f,lms,{'8' * (MAX_LINE_BYTES + 10)}\n".encode())  # 6: line
+        out.write(f"{GOOD[1]}\n".encode())                          # 7
+    code, out, err = cohort(str(source), "-o", str(tmp_path / "out.csv"), "--errors",
+                            str(tmp_path / "errors.csv"))
+    assert code == ExitCode.REJECTED_ROWS, err
+    assert "rows read 7, scored 3, rejected 4" in out
+    assert scored_ids(tmp_path / "out.csv") == [("1", "a"), ("3", "c"), ("7", "b")]
+    rejected = errors_of(tmp_path / "errors.csv")
+    assert [(r["row"], r["field"]) for r in rejected] == [
+        ("2", ""), ("4", "histology"), ("5", "lung_metastasis_max_diameter"), ("6", "")]
+    assert rejected[0]["message"] == "line 3: 3 cell(s) where the header has 5; the row is " \
+        "not scored"
+    assert "not text in the file's encoding" in rejected[1]["message"]
+    assert "--encoding" in rejected[1]["message"]
+    assert rejected[2]["message"] == "a cell longer than 64 KiB; the row is not scored"
+    assert rejected[3]["message"] == "line 7: longer than 512 KiB; the row is not scored"
+
+
+def test_with_encoding_the_latin1_row_is_read(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(f"{HEADER}\n".encode() + b"d,leiomyosarc\xf3ma,2,10 mm,100 days\n")
+    code, _, err = cohort(str(source), "--errors", str(tmp_path / "e.csv"))
+    assert code == ExitCode.REJECTED_ROWS
+    code, _, err = cohort(str(source), "--encoding", "latin-1", "--errors",
+                          str(tmp_path / "e.csv"))
+    assert code == ExitCode.REJECTED_ROWS  # decoded now, and refused as a histology
+    assert "'leiomyosarcóma' is not allowed (did you mean 'leiomyosarcoma'?)" in err
+    code, _, err = cohort(str(source), "--encoding", "klingon")
+    assert code == ExitCode.BAD_INPUT and "unknown encoding 'klingon'" in err
+
+
+def test_cr_only_line_endings(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(("\r".join([HEADER, *GOOD]) + "\r").encode())
+    code, _out, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+    assert code == ExitCode.OK, err
+    assert scored_ids(tmp_path / "out.csv") == [("1", "a"), ("2", "b")]
+
+
+@pytest.mark.parametrize(("line", "field", "message"), [
+    ('{"id": "x", "histology": "osteosarcoma", "histology": "leiomyosarcoma"}', "histology",
+     "line 2: not valid JSON: duplicate key 'histology'; the row is not scored"),
+    ('{"id": "x", "lung_metastasis_count": NaN}', "",
+     "line 2: not valid JSON: NaN is not a number JSON allows; the row is not scored"),
+    ('{"id": "x", "lung_metastasis_count": [1, 2]}', "lung_metastasis_count",
+     "line 2: a cell must be a single value, not a list or an object; the row is not scored"),
+    ('{"id": "x", ', "", "line 2: not valid JSON"),
+    ('["x"]', "", "line 2: each line must be a JSON object; the row is not scored"),
+])
+def test_a_bad_json_line_rejects_that_row(tmp_path: Path, line: str, field: str,
+                                          message: str) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "histology": "leiomyosarcoma", "lung_metastasis_count": 2}\n'
+                      f"{line}\n"
+                      '{"id": "b", "histology": "leiomyosarcoma", "lung_metastasis_count": 3}\n')
+    code, _out, err = cohort(str(source), "-o", str(tmp_path / "out.csv"), "--errors",
+                            str(tmp_path / "errors.csv"))
+    assert code == ExitCode.REJECTED_ROWS, err
+    assert scored_ids(tmp_path / "out.csv") == [("1", "a"), ("3", "b")]
+    [rejected] = errors_of(tmp_path / "errors.csv")
+    assert (rejected["row"], rejected["field"]) == ("2", field)
+    assert rejected["message"].startswith(message)
+
+
+# -- corrupt containers -------------------------------------------------------------------
+
+def test_a_truncated_gzip_is_exit_2(tmp_path: Path) -> None:
+    whole = gzip.compress(("\n".join([HEADER, *GOOD * 5000]) + "\n").encode())
+    source = tmp_path / "in.csv.gz"
+    source.write_bytes(whole[: len(whole) // 2])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+    assert code == ExitCode.BAD_INPUT
+    assert "corrupt or truncated gzip data" in err
+    assert sorted(os.listdir(tmp_path)) == ["in.csv.gz"]
+
+
+def test_a_corrupt_parquet_file_is_exit_2(tmp_path: Path) -> None:
+    source = tmp_path / "in.parquet"
+    table = pa.table({"id": [f"p{i}" for i in range(20_000)],
+                      "lung_metastasis_count": [str(i % 9) for i in range(20_000)]})
+    pq.write_table(table, source, compression="snappy", row_group_size=5_000)
+    data = bytearray(source.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 2000] = os.urandom(2000)
+    source.write_bytes(bytes(data))
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+    assert code == ExitCode.BAD_INPUT, err
+    assert "Parquet" in err and "Traceback" not in err
+    assert sorted(os.listdir(tmp_path)) == ["in.parquet"]
+
+
+@pytest.mark.parametrize("column", [pa.array([[1, 2]], pa.list_(pa.int64())),
+                                    pa.array([{"a": 1}], pa.struct([("a", pa.int64())]))])
+def test_nested_parquet_columns_are_exit_2(tmp_path: Path, column: pa.Array) -> None:
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["x"], "lung_metastasis_count": column}), source)
+    code, _, err = cohort(str(source))
+    assert code == ExitCode.BAD_INPUT
+    assert "nested Parquet column(s) 'lung_metastasis_count'" in err
+
+
+def test_a_fifo_as_input_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    code, _, err = cohort(str(fifo))
+    assert code == ExitCode.BAD_INPUT and "is not a regular file" in err
+
+
+# -- stale temporary files -----------------------------------------------------------------
+
+def test_a_killed_runs_part_file_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("\n".join([HEADER, *GOOD]) + "\n")
+    dead = 2 ** 22 + 12_345  # above pid_max's default: no such process
+    stale = tmp_path / f".out.csv.part-{dead}"
+    stale.write_text("half a file")
+    running = tmp_path / f".out.csv.part-{os.getppid()}"  # a live process's: left alone
+    running.write_text("in progress")
+    other = tmp_path / f".other.csv.part-{dead}"  # another output's: left alone
+    other.write_text("x")
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+    assert code == ExitCode.OK, err
+    assert not stale.exists() and running.exists() and other.exists()
