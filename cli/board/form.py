@@ -62,15 +62,16 @@ def choices(fdef: FieldDef, given: str = "") -> list[Choice]:
 
 
 def units(fdef: FieldDef) -> list[str]:
-    """One name per unit of the field's dimension (the longest spelling of each factor),
-    smallest first: mm, cm; days, weeks, months, years."""
+    """One name per unit of the field's dimension, smallest first: the first spelling
+    fields.yaml lists for it, or its plural when listed (mm, cm; days, weeks, months,
+    years)."""
     if fdef.dimension is None:
         return []
     best: dict[float, str] = {}
     for name, factor in fdef.dimension.factors.items():
-        if len(name) > len(best.get(factor, "")):
-            best[factor] = name
-    return [best[f] for f in sorted(best)]
+        best.setdefault(factor, name)
+    names = set(fdef.dimension.factors)
+    return [best[f] + "s" if best[f] + "s" in names else best[f] for f in sorted(best)]
 
 
 def with_synonyms(fdef: FieldDef, value: str) -> str:
