@@ -48,11 +48,14 @@ bench: $(PKG)
 	$(BIN)/python bench/compare_startup.py
 	$(BIN)/python bench/cohort.py
 
-# The HTML report in headless Chromium at 1280 px: fails on a blank or overflowing
-# page. Installs Debian's chromium if missing (needs root); `make test` needs none.
+# The HTML report in headless Chromium at 1280 px and A4 width, chromium's print of it and
+# the PDF export, each page drawn with poppler's pdftoppm: fails on a blank page, overflow
+# or a page that is not A4. Installs Debian's chromium and poppler-utils if missing (needs
+# root); `make test` needs neither.
 .PHONY: test-browser
 test-browser: $(PKG)
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	command -v pdftoppm > /dev/null || (apt-get update && apt-get install -y poppler-utils)
 	$(BIN)/python tests/browser/check_report.py /usr/bin/chromium
 
 clean:

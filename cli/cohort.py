@@ -9,6 +9,7 @@ import click
 from rich.text import Text
 
 from .app import App, ExitCode, reports_errors
+from .options import unit_option
 
 if TYPE_CHECKING:
     from prognosis.engine.cohort.reader import CohortInput
@@ -20,8 +21,12 @@ SHOWN_REJECTIONS = 20
 @click.command(short_help="Score every row of a cohort file under every study.")
 @click.argument("input_path", metavar="INPUT")
 @click.option("-o", "--output", metavar="FILE",
-              help="Write one row per scored input row: .jsonl (the compare JSON results), "
-              ".csv or .parquet (flat columns). Without it only the summary is printed.")
+              help="Write one row per scored input row: .jsonl (compact: what varies per "
+              "patient, the studies' static text once in the first line), .csv or .parquet "
+              "(flat columns). Without it only the summary is printed.")
+@click.option("--full", is_flag=True,
+              help="JSON lines: compare's whole JSON result per row instead of compact rows.")
+@unit_option
 @click.option("--study", "studies", multiple=True, metavar="ID",
               help="Only this rule set (repeatable), e.g. --study slms.")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
@@ -36,13 +41,15 @@ SHOWN_REJECTIONS = 20
               help="Text encoding of a CSV input (latin-1, cp1252, ...). A cell that is not "
               "text in it rejects its row.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes that score, this one included [default: the number of cores].")
+              help="Processes that score, this one included [default: 1; with --full, the "
+              "number of cores].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 @reports_errors
-def cohort(app: App, input_path: str, output: str | None, studies: tuple[str, ...],
-           rules_dir: str | None, keep: tuple[str, ...], errors_path: str | None,
-           strict: bool, encoding: str, workers: int | None, quiet: bool) -> None:
+def cohort(app: App, input_path: str, output: str | None, full: bool,
+           units: dict[str, str], studies: tuple[str, ...], rules_dir: str | None,
+           keep: tuple[str, ...], errors_path: str | None, strict: bool, encoding: str,
+           workers: int | None, quiet: bool) -> None:
     """Score every row of INPUT (.csv, .csv.gz, .parquet, .jsonl; - reads CSV from stdin).
 
     The header names patient fields, as in patient files; a cell may carry a
@@ -64,15 +71,16 @@ def cohort(app: App, input_path: str, output: str | None, studies: tuple[str, ..
     library.select(studies)  # unknown --study: exit 2 before reading anything
     if output:
         output_format(output)
-    cohort_input = CohortInput(input_path, library.fields, keep, strict, encoding=encoding)
+    cohort_input = CohortInput(input_path, library.fields, keep, strict, units=units,
+                               encoding=encoding)
     warn_unknown_columns(app, cohort_input)
     shown = _RejectionPrinter(app)
     try:
         with _progress(app, cohort_input, quiet) as advance:
             run = run_cohort(cohort_input, rules_dir=rules_dir, studies=studies,
                              output=output, errors=errors_path, strict=strict,
-                             workers=workers or default_workers(), on_batch=advance,
-                             on_rejections=shown)
+                             workers=workers or default_workers(full), on_batch=advance,
+                             on_rejections=shown, full=full)
     finally:
         cohort_input.close()
     shown.finish(errors_path)
@@ -110,6 +118,9 @@ def refuse_overlapping_paths(input_path: str, output: str | None,
 
 
 def warn_unknown_columns(app: App, cohort_input: CohortInput) -> None:
+    for column, name in cohort_input.header.renamed:
+        app.err.print(Text(f"note: {cohort_input.shown}: column '{column}' is read as "
+                           f"{name}"), soft_wrap=True)
     for name, hint in cohort_input.header.unknown:
         extra = f"did you mean '{hint}'? " if hint else ""
         app.err.print(Text(f"warning: {cohort_input.shown}: column '{name}' is not a patient "

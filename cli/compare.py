@@ -31,7 +31,8 @@ FORMATS = ("table", "json", "markdown", "fhir")
               help="Also list where the studies agree (the panel shows only where they "
               "disagree; JSON always has both, agreements marked).")
 @click.option("--export", "export_path", metavar="FILE",
-              help="Also write a report to FILE.html, FILE.svg, FILE.md or FILE.txt.")
+              help="Also write a report to FILE.html, FILE.pdf (needs the pdf extra), "
+              "FILE.svg, FILE.md or FILE.txt.")
 @click.pass_obj
 @reports_errors
 def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
@@ -64,7 +65,7 @@ def compare(app: App, patient: str, output_format: str, rules_dir: str | None,
     if export_path:
         from .export import write_report
 
-        write_report(app, comparison, export_path)
+        write_report(app, comparison, export_path, agreements)
     if output_format == "json":
         click.echo(json.dumps(comparison.document(), indent=2, ensure_ascii=False))
     elif output_format == "fhir":

@@ -1,7 +1,9 @@
-"""`compare --export FILE`: a report a tumour board can file (HTML, SVG, Markdown, text).
+"""`compare --export FILE`: a report a tumour board can file (HTML, PDF, SVG, Markdown, text).
 
-The report is drawn once on a recording rich console and exported with rich's
-own HTML, SVG and text export; Markdown is written from the same data. It
+HTML is a designed document built from the comparison's structure
+(cli/report_html.py) and PDF is that page laid out on A4 (cli/report_pdf.py);
+Markdown is headings and lists; SVG and text are the terminal report drawn on a
+recording rich console (the SVG without rich's fake window). Every format
 holds the inputs as given and normalised, the comparison, the disagreements,
 the near-cut-off flags, the citations with DOIs, each rule set's id, version,
 status and sha256, the tool version, the creation time and the disclaimer.
@@ -28,52 +30,28 @@ from .app import App
 from .render_markdown import render_markdown
 from .render_panels import markdown_panels, rich_panels
 from .render_table import LEGEND, comparison_blocks
+from .report_html import render_html, title_of
+from .report_pdf import render_pdf
 
 WIDTH = 100
-KINDS = (".html", ".svg", ".md", ".txt")
-
-# One self-contained page: no script, no external style sheet or font; prints on A4.
-HTML = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="{generator}">
-<title>{title}</title>
-<style>
-{{stylesheet}}
-@page {{{{ size: A4; margin: 12mm; }}}}
-html, body {{{{ margin: 0; padding: 0; }}}}
-body {{{{ color: {{foreground}}; background-color: {{background}}; }}}}
-main {{{{ padding: 16px; }}}}
-pre {{{{ font-family: 'DejaVu Sans Mono', Menlo, Consolas, 'Courier New', monospace;
-        font-size: 13px; line-height: 1.3; margin: 0; white-space: pre; }}}}
-@media print {{{{ main {{{{ padding: 0; }}}} pre {{{{ font-size: 7.4pt; }}}} }}}}
-</style>
-</head>
-<body>
-<main>
-<pre><code style="font-family:inherit">{{code}}</code></pre>
-</main>
-</body>
-</html>
-"""
+KINDS = (".html", ".pdf", ".svg", ".md", ".txt")
 
 
-def _svg_format() -> str:
-    """rich's SVG template without its web fonts (a filed report fetches nothing)."""
+def _svg_format(background: str) -> str:
+    """rich's SVG template without its web fonts (a filed report fetches nothing) and
+    without the fake terminal window (rounded frame, title bar, three buttons): the page is
+    a plain sheet in the theme's background colour, the text starting near its top."""
     from rich._export_format import CONSOLE_SVG_FORMAT
 
-    return re.sub(r"@font-face \{\{.*?\}\}\n", "", CONSOLE_SVG_FORMAT, flags=re.S)
+    svg = re.sub(r"@font-face \{\{.*?\}\}\n", "", CONSOLE_SVG_FORMAT, flags=re.S)
+    sheet = f'<rect x="0" y="0" width="{{width}}" height="{{height}}" fill="{background}"/>'
+    svg = svg.replace("{chrome}", sheet)
+    return svg.replace("translate({terminal_x}, {terminal_y})", "translate({terminal_x}, 9)")
 
 
 def _inputs_block(comparison: Comparison) -> list[Text]:
     return [Text("Inputs, as given (= as understood)", style="bold"),
             *(Text(f"  {line}") for line in comparison.inputs())]
-
-
-def fmt_raw(raw: Any) -> str:
-    return ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
 
 
 def _rule_set_lines(meta: Mapping[str, Any]) -> list[Text]:
@@ -85,7 +63,8 @@ def _rule_set_lines(meta: Mapping[str, Any]) -> list[Text]:
     return lines
 
 
-def report_renderables(comparison: Comparison, meta: Mapping[str, Any]) -> list[RenderableType]:
+def report_renderables(comparison: Comparison, meta: Mapping[str, Any],
+                       agreements: bool = False) -> list[RenderableType]:
     patient, results = comparison.patient, comparison.results
     who = f"patient {patient.id}" if patient.id else "one patient"
     blocks = comparison_blocks(results, comparison.units(), patient.notes)
@@ -97,7 +76,7 @@ def report_renderables(comparison: Comparison, meta: Mapping[str, Any]) -> list[
         Text(fmt.heading(patient.id, results), style="bold"), *blocks,
         Text(LEGEND, style="dim"),
         *rich_panels(patient, comparison.units(), comparison.disagreements,
-                     comparison.near_cutoffs),
+                     comparison.near_cutoffs, agreements),
         Text(""), Text("Sources", style="bold"),
     ]
     for rs, r in zip(comparison.rule_sets, results, strict=True):
@@ -111,57 +90,62 @@ def report_renderables(comparison: Comparison, meta: Mapping[str, Any]) -> list[
     return parts
 
 
-def markdown_report(comparison: Comparison, meta: Mapping[str, Any]) -> str:
+def markdown_report(comparison: Comparison, meta: Mapping[str, Any],
+                    agreements: bool = False) -> str:
     patient = comparison.patient
     units = comparison.units()
     out = [f"# Prognosis comparison report: {patient.id or 'one patient'}", "",
            f"Created {meta['created']} by {meta['tool']} {meta['version']} from "
            f"`{meta['patient_source']}`.", ""]
     out += ["", render_markdown(patient, comparison.results, markdown_panels(
-        patient, units, comparison.disagreements, comparison.near_cutoffs),
+        patient, units, comparison.disagreements, comparison.near_cutoffs, agreements),
         comparison.inputs(), units).rstrip(), ""]
-    out += ["## Rule sets used", "", "| Rule set | Version | Status | Reviewed | sha256 |",
-            "|---|---|---|---|---|"]
-    out += [f"| {r['id']} | {r['version']} | {r['status']} | {r['reviewed']} | `{r['sha256']}` |"
-            for r in meta["rule_sets"]]
-    out += ["", "DOIs: " + ", ".join(f"{r['id']} https://doi.org/{r['doi']}"
-                                     for r in meta["rule_sets"] if r["doi"]), ""]
+    out += ["## Rule sets used", ""]
+    out += [f"- {r['id']} {r['version']}, {r['status']}, reviewed {r['reviewed']}, "
+            f"sha256 `{r['sha256']}`" for r in meta["rule_sets"]]
+    out += ["", "## DOIs", ""]
+    out += [f"- {r['id']}: https://doi.org/{r['doi']}" for r in meta["rule_sets"] if r["doi"]]
+    out.append("")
     return "\n".join(out)
 
 
-def render_report(comparison: Comparison, kind: str, created: str) -> str:
+def render_report(comparison: Comparison, kind: str, created: str, path: str = "",
+                  agreements: bool = False) -> bytes:
+    """The report in the format `kind` names (its file extension), as the bytes to write;
+    `agreements` also lists where the studies agree (compare --all)."""
     meta = report_metadata(comparison, created)
+    if kind in (".html", ".pdf"):
+        page = render_html(comparison, meta, agreements)
+        return render_pdf(page, path) if kind == ".pdf" else page.encode("utf-8")
     if kind == ".md":
-        return markdown_report(comparison, meta)
+        return markdown_report(comparison, meta, agreements).encode("utf-8")
     console = Console(record=True, width=WIDTH, file=io.StringIO(), force_terminal=True,
                       color_system="truecolor", highlight=False, emoji=False)
-    for part in report_renderables(comparison, meta):
+    for part in report_renderables(comparison, meta, agreements):
         console.print(part)
-    title = f"Prognosis comparison report: {comparison.patient.id or 'one patient'}"
     if kind == ".txt":
-        return console.export_text()
-    if kind == ".svg":
-        return console.export_svg(title=title, theme=DEFAULT_TERMINAL_THEME,
-                                  code_format=_svg_format())
-    from html import escape
-
-    def safe(text: str) -> str:  # rich formats the template again: keep braces literal
-        return escape(text).replace("{", "{{").replace("}", "}}")
-
-    template = HTML.format(title=safe(title), generator=safe(f"{meta['tool']} {meta['version']}"))
-    return console.export_html(theme=DEFAULT_TERMINAL_THEME, inline_styles=True,
-                               code_format=template)
+        return console.export_text().encode("utf-8")
+    background = DEFAULT_TERMINAL_THEME.background_color.hex
+    return console.export_svg(title=title_of(comparison), theme=DEFAULT_TERMINAL_THEME,
+                              code_format=_svg_format(background)).encode("utf-8")
 
 
-def write_report(app: App, comparison: Comparison, path: str) -> None:
+def write_report(app: App, comparison: Comparison, path: str, agreements: bool = False) -> None:
+    """Render the whole report first, then write it: a failure leaves no file half-written."""
     kind = os.path.splitext(path)[1].lower()
     if kind not in KINDS:
         raise InputError([Problem("--export", f"{path}: the file name must end in "
                                   + ", ".join(KINDS) + " (the format follows the extension)")])
-    text = render_report(comparison, kind, created_at())
+    data = render_report(comparison, kind, created_at(), path, agreements)
+    temporary = os.path.join(os.path.dirname(os.path.abspath(path)),
+                             f".{os.path.basename(path)}.part-{os.getpid()}")
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
     except OSError as exc:
         raise InputError([Problem(path, f"cannot write the report: {exc.strerror}")]) from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
     app.err.print(Text(f"report written to {path}"), highlight=False, soft_wrap=True)

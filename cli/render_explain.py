@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -140,6 +142,32 @@ def explain_lines(trace: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+HANG = 4  # a continuation line is indented this much more than its line
+# No line ends on a comparison or a number: "< 2 years", "23 months", "HR 5.4 (1.8-16)"
+# stay on one line. The space after one becomes a mark textwrap does not break at.
+_GLUE = re.compile(r"(?<!\S)(<=|>=|==|!=|<|>|=>|HR|OR|RR|\d[\d.,]*) (?=\S)")
+_MARK = "\x00"
+
+
+def wrap_line(line: str, width: int) -> list[str]:
+    """`line` cut at spaces into lines of at most `width` characters, continuations indented
+    by HANG more than the line itself; never inside a word (a word longer than the width
+    stays whole on its own line), nor between a number and its unit. A line that fits is
+    kept exactly, alignment included."""
+    if len(line) <= width:
+        return [line]
+    indent = line[:len(line) - len(line.lstrip(" "))]
+    hang = indent + " " * HANG
+    if len(hang) >= width // 2:  # a deep indent must not squeeze the text to nothing
+        hang = indent
+    glued = _GLUE.sub(lambda m: m.group(1) + _MARK, line.lstrip(" "))
+    parts = textwrap.wrap(glued, width=width, initial_indent=indent, subsequent_indent=hang,
+                          break_long_words=False, break_on_hyphens=False)
+    return [part.replace(_MARK, " ") for part in parts] or [line]
+
+
 def render_explain(console: Console, trace: Mapping[str, Any]) -> None:
+    """The trace wrapped at the console's width (a pipe gets 100 columns, or COLUMNS)."""
     for line in explain_lines(trace):
-        console.print(Text(line), soft_wrap=True)
+        for part in wrap_line(line, console.width):
+            console.print(Text(part), soft_wrap=True)

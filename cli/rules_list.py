@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from .app import App, cells, reports_errors
+from .app import App, reports_errors
 from .options import rules_option
 
 
@@ -21,11 +21,8 @@ def list_command(app: App, rules_dir: Path | None) -> None:
     from prognosis.engine.loader import load_library
 
     library = load_library(rules_dir)
-    table = Table(show_lines=True, pad_edge=False)
-    for name in ("id", "study", "year", "n", "population", "endpoints", "factors", "status"):
-        table.add_column(name, overflow="fold")
     for rs in library.rule_sets:
-        endpoints = sorted({f"{e.endpoint} from {e.origin}"
+        endpoints = sorted({f"{e.endpoint.replace('_', ' ')} from {e.origin}"
                             for e in (*rs.estimates, *rs.reference_estimates)})
         factors = [f.id for f in rs.factors if f.role != "covariate"]
         covariates = sum(f.role == "covariate" for f in rs.factors)
@@ -33,10 +30,20 @@ def list_command(app: App, rules_dir: Path | None) -> None:
             factors.append(f"+{covariates} covariate levels")
         if rs.groups:
             factors.append("groups: " + ", ".join(g.id for g in rs.groups if not g.parent))
-        table.add_row(*cells(rs.id, rs.short_name, str(rs.citation.year), str(rs.cohort_n),
-                      rs.population_summary, "\n".join(endpoints), "\n".join(factors),
-                      f"{rs.status} v{rs.version}\nreviewed {rs.reviewed}"))
-    app.out.print(table)
+        title = Text(rs.id, style="bold")
+        title.append(f"  {rs.short_name} {rs.citation.year}, n={rs.cohort_n}; {rs.status} "
+                     f"v{rs.version}, reviewed {rs.reviewed}", style="dim")
+        # A block per rule set, its text column as wide as the terminal: no id or word is
+        # ever split, at any width (a table of eight columns split them at 80 and 100).
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(width=10, no_wrap=True, style="dim")
+        grid.add_column(ratio=1, overflow="fold")
+        for label, lines in (("Population", [rs.population_summary]),
+                             ("Endpoints", endpoints), ("Factors", factors)):
+            grid.add_row(Text(label), Text("\n".join(lines) or "-"))
+        app.out.print(title)
+        app.out.print(grid)
+        app.out.print()
 
 
 def _section(title: str) -> Text:

@@ -11,6 +11,7 @@ from rich.text import Text
 from prognosis.engine.cohort.stats.seed import DEFAULT_SEED
 
 from .app import App, reports_errors
+from .options import unit_option
 
 FORMATS = ("table", "json", "markdown")
 EXPORTS = (".html", ".md", ".pdf")
@@ -51,12 +52,14 @@ def _image(option: str, path: str | None) -> None:
               default=None, help="Directory of rule sets to use instead of the bundled ones.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes for scoring.")
+@unit_option
 @click.pass_obj
 @reports_errors
 def validate(app: App, input_path: str, study: str, time_column: str, event_column: str,
              time_unit: str, output_format: str, plot: str | None,
              calibration_plot: str | None, export: str | None, bootstrap: int, seed: int,
-             rules_dir: str | None, workers: int) -> None:
+             rules_dir: str | None, workers: int,
+             units: dict[str, str]) -> None:
     """Put STUDY's published figures beside the same figures on the cohort in INPUT.
 
     INPUT is a cohort file as for `prognosis cohort`, with a time and an event
@@ -78,7 +81,8 @@ def validate(app: App, input_path: str, study: str, time_column: str, event_colu
         raise InputError([Problem(export, "--export: give a .html, .md or .pdf file name")])
     columns = (time_column, event_column)
     cohort_input = ProbingInput(input_path, library.fields, rule_set,
-                                probe_conditions(rule_set), ignore=columns)
+                                probe_conditions(rule_set), ignore=columns,
+                                units=units)
     missing = [c for c in columns if c not in cohort_input.header.columns]
     if missing:
         raise InputError([Problem(cohort_input.shown, f"no column '{c}' (from --time/--event);"

@@ -7,8 +7,9 @@ The cache is untrusted input: it lives in a user-writable directory
 ($PROGNOSIS_CACHE_DIR, else $XDG_CACHE_HOME/prognosis, else ~/.cache/prognosis).
 So it is never executable (no pickle: JSON holding only the library's own
 dataclasses, rebuilt field by field from an allow-list of classes), it carries
-a sha256 of its content that is verified before use, and it is keyed on the
-exact CONTENT of every file the library is built from (each rule file and the
+a checksum of its content (SipHash, as Python checks hash-based .pyc files)
+that is verified before use, and it is keyed on a hash of the exact CONTENT of
+every file the library is built from (each rule file and the
 fields.yaml actually used, the bundled one when a rules directory has none),
 the tool version and the Python version: an edit that keeps a file's size and
 modification time (`cp -p`, `rsync -t`, an extracted archive) still rebuilds it.
@@ -43,17 +44,22 @@ def cache_dir() -> str:
     return os.path.join(base, "prognosis")
 
 
-def content_key(paths: Iterable[str], version: str) -> str:
-    """sha256 over the tool and Python versions and each file's name and exact bytes."""
-    import hashlib
+def digest(data: bytes) -> str:
+    """A content hash as Python keys its own hash-based .pyc files (importlib.util.source_hash:
+    SipHash, already loaded at start-up, where hashlib's OpenSSL costs ~7 ms)."""
+    from importlib.util import source_hash
 
-    digest = hashlib.sha256(f"v{_FORMAT}|{version}|{sys.version.split()[0]}".encode())
+    return f"{len(data):x}-{source_hash(data).hex()}"
+
+
+def content_key(paths: Iterable[str], version: str) -> str:
+    """A hash over the tool and Python versions and each file's name and exact bytes."""
+    parts = [f"v{_FORMAT}|{version}|{sys.version.split()[0]}".encode()]
     for path in paths:
         with open(path, "rb") as handle:
             data = handle.read()
-        digest.update(f"|{os.path.basename(path)}|{len(data)}|".encode())
-        digest.update(data)
-    return digest.hexdigest()
+        parts.append(f"|{os.path.basename(path)}|{digest(data)}|".encode())
+    return digest(b"".join(parts))
 
 
 def _classes() -> dict[str, type]:
@@ -150,11 +156,9 @@ def load(path: str, key: str) -> Any:
     if raw is None:
         return None
     try:
-        import hashlib
-
         header, _, body = raw.partition(b"\n")
         meta = json.loads(header)
-        if meta.get("key") != key or meta.get("sha256") != hashlib.sha256(body).hexdigest():
+        if meta.get("key") != key or meta.get("checksum") != digest(body):
             return None
         return decode(body, _classes())
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError,
@@ -165,12 +169,10 @@ def load(path: str, key: str) -> Any:
 def store(path: str, key: str, value: Any,
           rename: Callable[[str, str], None] = os.replace) -> None:
     """Write the cache atomically (a temporary file renamed); any failure costs nothing."""
-    import hashlib
-
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         body = json.dumps(encode(value), separators=(",", ":"), allow_nan=False).encode()
-        header = json.dumps({"key": key, "sha256": hashlib.sha256(body).hexdigest()}).encode()
+        header = json.dumps({"key": key, "checksum": digest(body)}).encode()
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as handle:
             handle.write(header + b"\n" + body)
@@ -188,7 +190,7 @@ def cached(sources: list[str], version: str, build: Callable[[], T]) -> T:
         key = content_key(sources, version)
     except OSError:
         return build()
-    path = os.path.join(cache_dir(), f"library-{key[:16]}.json")
+    path = os.path.join(cache_dir(), f"library-{key.rsplit('-', 1)[-1]}.json")
     found = load(path, key)
     if found is not None:
         return found  # type: ignore[no-any-return]

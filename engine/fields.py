@@ -115,6 +115,7 @@ class FieldDef:
     interval: tuple[str, str] | None = None  # (from date, to date): may be derived from them
     margin: float | None = None  # near-cut-off margin in the canonical unit (a tool convention)
     distinct_from: tuple[str, ...] = ()  # fields that look alike but measure something else
+    column_aliases: tuple[str, ...] = ()  # other names a cohort column may have (DFI)
     treatment: bool = False  # a treatment decision: undecided gives options, not "unknown"
     options: Mapping[bool, str] | None = None  # how a clinician names each choice
     alias_notes: Mapping[str, str] | None = None  # synonym -> the warning its use carries
@@ -396,6 +397,14 @@ class FieldDictionary:
     def __contains__(self, name: object) -> bool:
         return name in self.fields
 
+    def column_field(self, column: str) -> str | None:
+        """The field a cohort column names: its name or a declared alias, ignoring case."""
+        key = column.strip().lower()
+        for f in self.fields.values():
+            if key == f.name.lower() or key in (a.lower() for a in f.column_aliases):
+                return f.name
+        return None
+
     def suggest(self, name: str) -> str | None:
         hint = get_close_matches(name, list(self.fields), n=1, cutoff=0.6)
         return hint[0] if hint else None
@@ -469,6 +478,9 @@ def fields_file_spec() -> Any:
             "distinct_from": ListOf(Str(), min_items=1, description=(
                 "Fields that look alike but measure something else (named as different "
                 "when two studies use them).")),
+            "column_aliases": ListOf(Str(), min_items=1, description=(
+                "Other names a cohort file's column may give this field (matched "
+                "ignoring case, e.g. DFI).")),
         },
     )
     file_spec = Obj(
@@ -555,6 +567,7 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             measures=spec.get("measures"),
             interval=(spec["interval"][0], spec["interval"][1]) if spec.get("interval") else None,
             distinct_from=tuple(spec.get("distinct_from") or ()),
+            column_aliases=tuple(spec.get("column_aliases") or ()),
             treatment=bool(spec.get("treatment", False)),
             options={k == "True" or k is True: v for k, v in options.items()} if options else None,
             alias_notes=alias_notes or None, not_covered=not_covered or None,
@@ -582,6 +595,12 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
                            or "days" not in f.dimension.factors):
             problems.append(Problem(source, "an interval field must be a duration quantity "
                                     "(in days)", field=f.name))
+        for alias in f.column_aliases:
+            other = next((g.name for g in fields.values() if g is not f and alias.lower() in
+                          (g.name.lower(), *(a.lower() for a in g.column_aliases))), None)
+            if other:
+                problems.append(Problem(source, f"column alias '{alias}' also names {other}",
+                                        field=f.name))
         if f.type == "derived" and not f.ratio:
             problems.append(Problem(source, "a derived field needs 'ratio'", field=f.name))
     if problems:

@@ -249,10 +249,11 @@ def heading(patient_id: str | None, results: Iterable[Result]) -> str:
     return f"{who}: what {names.get(count, str(count))} {published}{noun} observed"
 
 
-def inputs_lines(patient: Any, fields: Any) -> list[str]:
-    """The inputs as given and as understood: value, canonical unit, derived fields,
-    lower bounds, and the treatments left undecided."""
-    lines = []
+def input_rows(patient: Any, fields: Any) -> list[tuple[str | None, str]]:
+    """The inputs as given and as understood, as (field, what it says) pairs: value,
+    canonical unit, derived fields, lower bounds, and (field None) the treatments left
+    undecided. For formats that show the field apart (the HTML report's table)."""
+    rows: list[tuple[str | None, str]] = []
     for name, raw in patient.given.items():
         if name == "id":
             continue
@@ -263,17 +264,22 @@ def inputs_lines(patient: Any, fields: Any) -> list[str]:
         note = f" = {understood}" if understood != given and value is not None else ""
         if name in patient.calendar:
             note += " (compared in months with cut-offs stated in months or years)"
-        lines.append(f"{name}: {given}{note}")
+        rows.append((name, f"{given}{note}"))
     for name, how in patient.derived.items():
         if name in patient.values:
             shown = value_with_unit(patient.values[name], fields[name].canonical_unit)
-            lines.append(f"{name}: {shown} (derived: {how})")
+            rows.append((name, f"{shown} (derived: {how})"))
     for name, least in patient.bounds.items():
         sources = [f.name for f in fields.fields.values()
                    if name in (f.implies_at_least or {}) and f.name in patient.values]
-        lines.append(f"{name}: at least {number(least)} (implied by {', '.join(sources)})")
+        rows.append((name, f"at least {number(least)} (implied by {', '.join(sources)})"))
     undecided = [f.option_text(True) for f in fields.fields.values()
                  if f.treatment and f.name not in patient.values]
     if undecided:
-        lines.append("undecided treatments (shown as options): " + ", ".join(undecided))
-    return lines
+        rows.append((None, "undecided treatments (shown as options): " + ", ".join(undecided)))
+    return rows
+
+
+def inputs_lines(patient: Any, fields: Any) -> list[str]:
+    """The inputs as given and as understood, a line each ("field: what it says")."""
+    return [f"{name}: {text}" if name else text for name, text in input_rows(patient, fields)]

@@ -23,9 +23,16 @@ RULE_SET_IDS = ("slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022", "l
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_rule_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Tests never read or write the user's rule cache."""
+    """Tests never read or write the user's rule cache, and what the commands leave in the
+    temporary directory on purpose (`rules edit` keeps an edited copy when it refuses to
+    install it) goes into pytest's own temporary directory, not /tmp."""
+    import tempfile
+
     mp = pytest.MonkeyPatch()
     mp.setenv("PROGNOSIS_CACHE_DIR", str(tmp_path_factory.mktemp("rule-cache")))
+    scratch = str(tmp_path_factory.mktemp("scratch"))
+    mp.setenv("TMPDIR", scratch)  # for the commands the tests start as processes
+    mp.setattr(tempfile, "tempdir", scratch)  # and for those run in this process
     yield
     mp.undo()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from prognosis.engine.cache import digest
 from prognosis.engine.errors import RuleSetError
 from prognosis.engine.loader import VERSION, bundled_rules_dir, load_library
 
@@ -120,7 +120,7 @@ def test_a_forged_cache_with_the_right_key_is_refused(rules: Path, tmp_path: Pat
     assert _estimate(load_library(rules), 0) == 89.5
     meta = json.loads(header)
     forged = json.dumps({"$c": "Popen", "f": {"args": "touch x"}}).encode()
-    meta["sha256"] = hashlib.sha256(forged).hexdigest()
+    meta["checksum"] = digest(forged)
     path.write_bytes(json.dumps(meta).encode() + b"\n" + forged)
     assert _estimate(load_library(rules), 0) == 89.5
 

@@ -161,7 +161,7 @@ def test_finding_line_points_at_the_broken_item(tmp_path: Path) -> None:
     path = _write(tmp_path, "slms", "value: 89.5", "value: 189.5")
     [finding] = [f for f in _findings(path) if f.check == "percent-range"]
     line = path.read_text().splitlines()[finding.line - 1]
-    assert line.strip().startswith("- for: {score: 0}")
+    assert line.strip() == "value: 189.5"  # the value's own line, not the estimate's first
     assert finding.text().startswith(f"{path}:{finding.line}:")
     assert finding.text().endswith("[percent-range]")
 
@@ -200,3 +200,4 @@ def test_duplicate_rule_set_id_across_files(tmp_path: Path) -> None:
     second.write_text(first.read_text())
     found = [f for f in _findings(first, second) if f.check == "duplicate-id"]
     assert len(found) == 1 and f"also used by {first}" in found[0].message
+

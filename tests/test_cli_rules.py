@@ -136,7 +136,21 @@ def test_list_shows_every_rule_set_with_lifecycle() -> None:
                      "librizzi-2022"):
         assert rule_set in out
     assert "research v1.0.0" in out and "1124" in out
-    assert "overall_survival" in out and "post_relapse_survival" in out
+    assert "overall survival from" in out and "post relapse survival from" in out
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_rules_list_never_splits_an_id_or_a_word(width: int) -> None:
+    from clirun import run as run_at
+    from conftest import bundled_library
+
+    code, out, _ = run_at("rules", "list", width=width)
+    assert code == 0
+    tokens = set(out.split())
+    for rs in bundled_library().rule_sets:
+        words = [rs.id, *rs.population_summary.split(), *(f.id for f in rs.factors
+                                                          if f.role != "covariate")]
+        assert [w for w in words if w not in tokens] == []
 
 
 def test_show_is_a_card_with_provenance() -> None:

@@ -40,16 +40,49 @@ def cohort(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
 
 
 def test_jsonl_results_are_exactly_those_of_compare(tmp_path: Path) -> None:
+    """--full rows are compare's results; compact rows the per-patient part of them, the
+    static part once in the first line."""
     source = write(tmp_path / "in.csv", [HEADER, *GOOD])
-    code, out, err = cohort(str(source), "-o", str(tmp_path / "out.jsonl"))
+    code, out, err = cohort(str(source), "-o", str(tmp_path / "full.jsonl"), "--full")
     assert code == ExitCode.OK, err
-    lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "compact.jsonl"))
+    assert code == ExitCode.OK, err
+    lines = [json.loads(x) for x in (tmp_path / "full.jsonl").read_text().splitlines()]
+    header, *compact = [json.loads(x) for x in
+                        (tmp_path / "compact.jsonl").read_text().splitlines()]
+    assert header["format"] == "prognosis-cohort-compact/1"
     assert [(x["row"], x["id"]) for x in lines] == [(1, "a"), (2, "b"), (3, "c"), (4, "d")]
+    assert [(x["row"], x["id"]) for x in compact] == [(1, "a"), (2, "b"), (3, "c"), (4, "d")]
     names = HEADER.split(",")
-    for line, text in zip(lines, GOOD, strict=True):
+    for line, small, text in zip(lines, compact, GOOD, strict=True):
         patient = {k: v for k, v in zip(names, text.split(","), strict=True) if v}
         (tmp_path / "p.yaml").write_text(yaml.safe_dump(patient))
-        assert line["results"] == compare_json(tmp_path / "p.yaml")["results"]
+        results = compare_json(tmp_path / "p.yaml")["results"]
+        assert line["results"] == results
+        for result in results:
+            static = header["rule_sets"][result["rule_set"]]
+            assert [f["id"] for f in static["factors"]] == [f["id"] for f in result["factors"]]
+            expected = {
+                **{k: result[k] for k in ("status", "reasons", "score", "score_range", "group",
+                                          "subgroup")},
+                "factors": [f["present"] for f in result["factors"]],
+                "caveats": [c["present"] for c in result["caveats"]],
+                "estimates": {key: e["value"] for key, e in static["estimates"].items()
+                              if e in result["estimates"]},
+                "options": {"conditional_on": {a["field"]: a["value"]
+                                               for a in result["conditional_on"]},
+                            "options": [{"assumes": {a["field"]: a["value"]
+                                                     for a in o["assumes"]},
+                                         **{k: o[k] for k in ("status", "score", "score_range",
+                                                              "group", "subgroup")},
+                                         "estimates": {key: e["value"] for key, e in
+                                                       static["estimates"].items()
+                                                       if e in o["estimates"]}}
+                                        for o in result["options"]]}
+                if result["options"] or result["conditional_on"] else None}
+            assert small["results"][result["rule_set"]] == {
+                k: v for k, v in expected.items() if v is not None or k in ("status", "reasons")}
+            assert static["title"] == result["title"]
     assert "rows read 4, scored 4, rejected 0" in out
 
 
@@ -60,8 +93,11 @@ def test_csv_output_columns_and_values(tmp_path: Path) -> None:
     with open(tmp_path / "out.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["row", "id", "slms.status", "slms.score", "slms.score_min",
-                             "slms.score_max", "slms.group", "slms.unknown", "slms.reasons",
-                             "slms.overall_survival_36m"]
+                             "slms.score_max", "slms.group", "slms.subgroup", "slms.unknown",
+                             "slms.reasons", "slms.options", "slms.overall_survival_36m",
+                             "slms.factor.dfi_under_2_years",
+                             "slms.factor.max_diameter_15mm_or_more",
+                             "slms.factor.six_or_more_metastases"]
     a, b, c, d = rows
     assert (a["slms.status"], a["slms.score"], a["slms.overall_survival_36m"]) == \
         ("complete", "3", "10.5")
@@ -69,6 +105,11 @@ def test_csv_output_columns_and_values(tmp_path: Path) -> None:
     assert c["slms.status"] == "incomplete" and c["slms.score"] == ""
     assert (c["slms.score_min"], c["slms.score_max"]) == ("0", "3")
     assert c["slms.unknown"] == "dfi_under_2_years;max_diameter_15mm_or_more;six_or_more_metastases"
+    assert [r["slms.factor.max_diameter_15mm_or_more"] for r in rows] == ["true", "true", "",
+                                                                         ""]
+    # The lung resection is undecided: the figures assume it (SLMS operated on everyone).
+    assert json.loads(a["slms.options"]) == {
+        "conditional_on": {"pulmonary_metastasectomy": True}, "options": []}
     assert d["slms.status"] == "not_applicable"
     assert "lung_metastasis_count is 0" in d["slms.reasons"]
 
@@ -278,8 +319,8 @@ def test_on_a_terminal_a_progress_bar_and_a_summary_table(tmp_path: Path) -> Non
 def test_dates_derive_the_dfi_in_a_cohort_as_in_compare(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROGNOSIS_TODAY", "2026-11-23")
-    header = ("id,histology,lung_metastasis_count,lung_metastasis_max_diameter,"
-              "primary_resection_date,lung_metastasis_diagnosis_date,disease_free_interval")
+    header = ("id,histology,lung_metastasis_count,lung_metastasis_max_diameter [mm],"
+              "primary_resection_date,lung_metastasis_diagnosis_date,DFI [days]")
     source = write(tmp_path / "in.csv", [
         header,
         "a,lms,1,10 mm,2020-01-01,2021-12-30,",        # 729 days: < 2 years, 1 point
@@ -287,13 +328,15 @@ def test_dates_derive_the_dfi_in_a_cohort_as_in_compare(tmp_path: Path,
         "c,lms,1,10 mm,2020-01-01,2021-12-31,400",     # given DFI disagrees with the dates
         "d,lms,1,10 mm,2020-01-01,2030-01-01,",        # a diagnosis in the future
     ])
-    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.jsonl"), "--study", "slms")
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.jsonl"), "--study", "slms",
+                          "--full")
     assert code == ExitCode.REJECTED_ROWS
     lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [(x["row"], x["results"][0]["score"]) for x in lines] == [(1, 1), (2, 0)]
-    names = header.split(",")
-    for line, text in zip(lines, ["a,lms,1,10 mm,2020-01-01,2021-12-30,",
-                                  "b,lms,1,10 mm,2020-01-01,2021-12-31,"], strict=True):
+    names = ["id", "histology", "lung_metastasis_count", "lung_metastasis_max_diameter",
+             "primary_resection_date", "lung_metastasis_diagnosis_date"]
+    for line, text in zip(lines, ["a,lms,1,10 mm,2020-01-01,2021-12-30",
+                                  "b,lms,1,10 mm,2020-01-01,2021-12-31"], strict=True):
         patient = {k: v for k, v in zip(names, text.split(","), strict=True) if v}
         (tmp_path / "p.yaml").write_text(yaml.safe_dump(patient))
         assert line["results"] == compare_json(tmp_path / "p.yaml", "--study",

@@ -10,10 +10,12 @@ from clirun import DEMO, EXAMPLES, run, run_json
 
 from prognosis.cli.forest import forest_lines
 
+WIDE = 400  # these tests read whole trace lines; wrapping has its own tests (test_explain_wrap)
+
 
 @pytest.fixture(scope="module")
 def demo_text() -> str:
-    code, out, err = run("explain", str(DEMO))
+    code, out, err = run("explain", str(DEMO), width=WIDE)
     assert code == 0, err
     return out
 
@@ -90,7 +92,8 @@ def test_unknown_input_gives_unknown_verdicts_and_a_range() -> None:
     tfi = next(f for f in bm["factors"] if f["id"] == "tfi_over_12_months")
     assert tfi["verdict"] is None and tfi["conditions"][0]["patient"] == "unknown"
     code, out, _ = run("explain", "-", "--study", "slms",
-                       stdin="lung_metastasis_count: 2\nlung_metastasis_max_diameter: 18 mm\n")
+                       stdin="lung_metastasis_count: 2\nlung_metastasis_max_diameter: 18 mm\n",
+                       width=WIDE)
     assert code == 0
     assert "? (dfi_under_2_years) + 1 (max_diameter_15mm_or_more) + 0 " \
            "(six_or_more_metastases) = 1 to 2" in out
@@ -103,7 +106,7 @@ def test_groups_and_their_effects_in_the_forest() -> None:
     assert (ncdb["group"], ncdb["subgroup"]) == ("metastasectomy", "sp_m_r")
     assert any(r["item"] == "metastasectomy" and r["value"] == 0.45 for r in trace["forest"])
     code, out, _ = run("explain", str(EXAMPLES / "synchronous-extremity-sts.json"),
-                       "--study", "abugideiri-2022")
+                       "--study", "abugideiri-2022", width=WIDE)
     assert code == 0
     assert "  Groups (patient: metastasectomy, subgroup sp_m_r)" in out
 
@@ -111,7 +114,7 @@ def test_groups_and_their_effects_in_the_forest() -> None:
 def test_dates_are_shown_with_the_derived_interval() -> None:
     code, out, _ = run("explain", "-", "--study", "slms", stdin=(
         "lung_metastasis_count: 2\nprimary_resection_date: 2022-06-01\n"
-        "lung_metastasis_diagnosis_date: 2024-05-01\n"))
+        "lung_metastasis_diagnosis_date: 2024-05-01\n"), width=WIDE)
     assert code == 0
     assert "  primary_resection_date: 2022-06-01\n" in out
     assert "  disease_free_interval: 700 days (derived: lung_metastasis_diagnosis_date - " \

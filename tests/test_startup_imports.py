@@ -28,8 +28,7 @@ FORBIDDEN = {
     "prognosis.engine.explain", "prognosis.cli.explain", "prognosis.cli.forest",
     "prognosis.engine.what_if", "prognosis.cli.what_if", "prognosis.cli.export",
     "prognosis.engine.report", "prognosis.engine.fhir", "html",
-    # hashlib is needed: the rule cache is keyed on each file's exact content (sha256).
-    "pathlib", "tempfile", "subprocess", "shutil", "jsonschema",
+    "pathlib", "hashlib", "tempfile", "subprocess", "shutil", "jsonschema",
     "importlib.resources", "prognosis.engine.schema", "prognosis.engine.ruleformat",
     "prognosis.engine.checks", "prognosis.cli.rules_group", "prognosis.cli.rules_edit",
     "pandas", "pyarrow", "lifelines", "matplotlib", "dask",

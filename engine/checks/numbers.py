@@ -40,11 +40,13 @@ def percent_range(rf: RuleFile, lib: Library) -> Iterator[Finding]:
         value = e.get("value") if isinstance(e, dict) else None
         if not isinstance(value, int | float) or isinstance(value, bool):
             continue
+        at = e.mark_of("value")[0] if hasattr(e, "mark_of") else line  # the value's own line
         if e.get("statistic") == "survival_percent" and not 0 <= value <= 100:
-            yield finding(rf, line, f"survival percentage {value:g} is outside 0-100",
+            yield finding(rf, at or line, f"survival percentage {value:g} is outside 0-100",
                           "percent-range")
         if e.get("statistic") == "median_months" and value <= 0:
-            yield finding(rf, line, f"median survival {value:g} is not positive", "percent-range")
+            yield finding(rf, at or line, f"median survival {value:g} is not positive",
+                          "percent-range")
 
 
 @check("effect-values", "error")

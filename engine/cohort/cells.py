@@ -1,28 +1,28 @@
-"""Cells: which side of each cut-off a value lies on, read from what a rule set declares.
+"""Field cells: durable_rules decides each comparison once per cell of a field.
 
-Two patients in the same cell of a rule set get the same verdict on every
-comparison of that rule set, so the engine evaluates one of them and the
-others share its answer. For a numeric field the cell is its position among
-the rule set's thresholds on that field (below the first, equal to it,
-between it and the next, ...); for an enum, boolean or text field it is
-which of the value sets the rule set declares on that field the value
-belongs to (histology for Liu 2022: osteosarcoma or not).
-
-What a result shows of the patient's values (a failed population condition
-says "histology is liposarcoma") is handled by the scorer: such cells are
-split further by the exact values of those fields.
+A field's cell is what every comparison of a rule set on that field can see
+of a value: for a numeric field its position among the rule set's cut-offs on
+the field (below the first, equal to it, between it and the next, ...); for
+an enum, boolean or text field which of the declared value sets it belongs to
+(histology for Liu 2022: osteosarcoma or not). Every durable rule compares one
+field, so two values in the same cell get the same verdicts: durable_rules
+decides them once, on the first value seen in the cell, and each row then
+takes its verdicts from its value's cell with one numpy index.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import RuleSet
+import numpy as np
+
+from ..model import Atom, RuleSet, Truth
 
 NUMERIC = ("int", "quantity", "number", "derived")
+CODE = {True: 1, None: 0, False: -1}  # the verdict coding of vector.py
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,10 @@ class FieldCells:
         return 2 * position + (1 if exact else 0)
 
 
-@dataclass(frozen=True)
-class CellPlan:
-    rule_set: str
-    fields: tuple[FieldCells, ...]
-
-
-def cell_plan(rs: RuleSet, field_types: dict[str, str],
-              bounded_by: Mapping[str, tuple[str, ...]] | None = None) -> CellPlan:
-    """The cells of a rule set, from the thresholds and value sets its conditions declare.
+def field_cells(rs: RuleSet, field_types: Mapping[str, str],
+                bounded_by: Mapping[str, tuple[str, ...]] | None = None
+                ) -> tuple[FieldCells, ...]:
+    """The cells of each field a rule set compares, from its thresholds and value sets.
 
     `bounded_by`: field -> the fields whose given value above 0 bounds it from below
     (fields.yaml `implies_at_least`); those get a cut at 0 when the rule set reads the
@@ -72,4 +67,44 @@ def cell_plan(rs: RuleSet, field_types: dict[str, str],
             sets = sorted((v if isinstance(v, frozenset) else frozenset([v])
                            for v in cuts[name]), key=lambda s: sorted(map(str, s)))
             fields.append(FieldCells(name, sets=tuple(sets), numeric=False))
-    return CellPlan(rs.id, tuple(fields))
+    return tuple(fields)
+
+
+class FieldVerdicts:
+    """The verdicts of a rule set's comparisons on one field, per cell, learnt as values come.
+
+    `decide(value)` asks durable_rules (through the adapter) for the verdicts
+    of a fact holding only this field; it runs once per cell. `placed(value)` is
+    the value whose cell counts (a duration given in months is placed among the
+    thresholds by its months, as `compare` compares it).
+    """
+
+    def __init__(self, cells: FieldCells, atoms: Sequence[Atom],
+                 decide: Callable[[Any], Mapping[str, Truth]],
+                 placed: Callable[[Any], Any] = lambda value: value) -> None:
+        self.cells = cells
+        self.keys = tuple(a.key for a in atoms)
+        self._decide = decide
+        self._placed = placed  # the value as the comparisons see it (durations in months)
+        self._cell_of: list[int] = []  # per converted value id (of the field's codec)
+        self._dense: dict[Any, int] = {}
+        self._rows: list[list[int]] = []
+        self._table = np.zeros((1, len(self.keys)), dtype=np.int8)
+        self._codes = np.zeros(1, dtype=np.int64)
+
+    def verdicts(self, ids: np.ndarray, values: Sequence[Any]) -> np.ndarray:
+        """(rows x comparisons) int8 verdicts; `ids` index `values`, -1 = unknown."""
+        if len(self._cell_of) < len(values):
+            for value in values[len(self._cell_of):]:
+                signature = self.cells.cell(self._placed(value))
+                dense = self._dense.get(signature)
+                if dense is None:
+                    dense = self._dense[signature] = len(self._rows)
+                    decided = self._decide(value)
+                    self._rows.append([CODE[decided[k]] for k in self.keys])
+                self._cell_of.append(dense)
+            self._table = np.array([*self._rows, [0] * len(self.keys)], dtype=np.int8
+                                   ).reshape(len(self._rows) + 1, len(self.keys))
+            self._codes = np.array([*self._cell_of, len(self._rows)], dtype=np.int64)
+        found: np.ndarray = self._table[self._codes[ids]]
+        return found

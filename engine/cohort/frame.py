@@ -17,7 +17,7 @@ directory and selection of studies.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -44,7 +44,7 @@ def _scorer(rules: str | None, studies: tuple[str, ...]) -> CohortScorer:
 
 def score_frame(frame: Any, rules: str | None = None, studies: Sequence[str] = (),
                 keep: Sequence[str] = (), first_row: int | None = None,
-                errors: str = "raise") -> Any:
+                errors: str = "raise", units: Mapping[str, str] | None = None) -> Any:
     """Score every row of `frame` (pandas DataFrame or pyarrow Table); return a DataFrame.
 
     The `row` column is 1-based: `first_row` plus the position in the frame
@@ -53,7 +53,9 @@ def score_frame(frame: Any, rules: str | None = None, studies: Sequence[str] = (
     that partitions keep their rows' numbers; else the position + 1. A row with a bad value raises
     InputError naming its row, field and value (`errors="raise"`); with
     `errors="skip"` such rows are left out of the result, a warning says how
-    many, and the result's `attrs["rejections"]` lists them.
+    many, and the result's `attrs["rejections"]` lists them. A length or duration column
+    of bare numbers needs its unit, in its name (`lung_metastasis_max_diameter [mm]`) or
+    in `units` ({"lung_metastasis_max_diameter": "mm"}), as for `prognosis cohort`.
     """
     import pandas as pd
 
@@ -62,12 +64,16 @@ def score_frame(frame: Any, rules: str | None = None, studies: Sequence[str] = (
     scorer = _scorer(rules, tuple(studies))
     columns = list(frame.column_names if isinstance(frame, pa.Table) else frame.columns)
     header = check_header("<frame>", [str(c) for c in columns], scorer.fields, keep,
-                          strict=False)
+                          strict=False, units=units)
     if isinstance(frame, pa.Table):
-        batch = from_arrow(frame, header.fields, header.kept, first_row or 1)
-        kept_types = [(n, frame.schema.field(n).type) for n in header.kept]
+        batch = from_arrow(frame, header.fields, header.kept, first_row or 1, header.units,
+                           header.sources)
+        kept_types = [(n, frame.schema.field(header.sources.get(n, n) if n not in
+                                             frame.column_names else n).type)
+                      for n in header.kept]
     else:
-        batch = from_pandas(frame, header.fields, header.kept, first_row or 1)
+        batch = from_pandas(frame, header.fields, header.kept, first_row or 1, header.units,
+                            header.sources)
         kept_types = [(n, pa.string()) for n in header.kept]
     outcome = scorer.score(batch, "<frame>")
     positions = outcome.table.column("row").to_numpy() - batch.first_row
@@ -92,13 +98,16 @@ def score_frame(frame: Any, rules: str | None = None, studies: Sequence[str] = (
 
 
 def _pandas_type(arrow_type: pa.DataType) -> Any:
-    """Nullable pandas types, so integers stay integers and unknown is <NA>."""
+    """Nullable pandas types, so integers stay integers, booleans booleans and unknown is
+    <NA>."""
     import pandas as pd
 
     if pa.types.is_integer(arrow_type):
         return pd.Int64Dtype()
     if pa.types.is_floating(arrow_type):
         return pd.Float64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
     if pa.types.is_string(arrow_type):
-        return pd.StringDtype()
+        return pd.StringDtype("pyarrow")  # text stays in Arrow: no Python object per cell
     return None

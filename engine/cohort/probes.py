@@ -39,8 +39,9 @@ class ProbingInput(CohortInput):
     """A cohort input that also scores probe conditions on every batch it hands out."""
 
     def __init__(self, path: str, fields: FieldDictionary, base: RuleSet,
-                 conditions: Mapping[str, Condition], ignore: Sequence[str] = ()) -> None:
-        super().__init__(path, fields, strict=False, ignore=ignore)
+                 conditions: Mapping[str, Condition], ignore: Sequence[str] = (),
+                 units: Mapping[str, str] | None = None) -> None:
+        super().__init__(path, fields, strict=False, ignore=ignore, units=units)
         self._probes = [probe_rule_set(base, name, c) for name, c in conditions.items()]
         self._names = list(conditions)
         self._scorer = CohortScorer(fields, self._probes) if self._probes else None

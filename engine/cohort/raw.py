@@ -21,10 +21,22 @@ import pyarrow.compute as pc
 Codes = np.ndarray  # int64, one per row; -1 = empty
 
 
-@dataclass(frozen=True)
 class Factorised:
-    codes: Codes
-    uniques: list[Any]
+    """A column's codes and distinct values; from Arrow, the values stay an Arrow array
+    until a Python list of them is asked for (`uniques`)."""
+
+    def __init__(self, codes: Codes, uniques: list[Any] | None = None,
+                 dictionary: pa.Array | None = None) -> None:
+        self.codes = codes
+        self.dictionary = dictionary
+        self._uniques = uniques
+
+    @property
+    def uniques(self) -> list[Any]:
+        if self._uniques is None:
+            assert self.dictionary is not None
+            self._uniques = self.dictionary.to_pylist()
+        return self._uniques
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,8 @@ class RawBatch:
     columns: Mapping[str, Factorised]  # patient fields (and `id`)
     kept: Mapping[str, pa.Array] = field(default_factory=dict)  # passed through untouched
     ids: pa.Array | None = None  # a text `id` column, used as it is (never a rule input)
+    units: Mapping[str, str] = field(default_factory=dict)  # declared unit of a column
+    sources: Mapping[str, str] = field(default_factory=dict)  # field -> column as written
 
 
 def factorise_arrow(array: pa.Array | pa.ChunkedArray) -> Factorised:
@@ -43,7 +57,7 @@ def factorise_arrow(array: pa.Array | pa.ChunkedArray) -> Factorised:
         array = array.combine_chunks()
     encoded = array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return Factorised(codes, encoded.dictionary.to_pylist())
+    return Factorised(codes, dictionary=encoded.dictionary)
 
 
 def _key(value: Any) -> Any:
@@ -74,32 +88,73 @@ def factorise_objects(values: Iterable[Any]) -> Factorised:
 
 
 def from_arrow(table: pa.Table | pa.RecordBatch, fields: Sequence[str], kept: Sequence[str],
-               first_row: int) -> RawBatch:
+               first_row: int, units: Mapping[str, str] | None = None,
+               sources: Mapping[str, str] | None = None) -> RawBatch:
+    """`sources` maps a field to its column's name as written (`DFI [months]`)."""
+    sources = dict(sources or {})
     ids = None
-    if "id" in fields and pa.types.is_string(table.schema.field("id").type):
-        ids = _as_array(table.column("id"))  # text needs no checking: skip 1 value per row
+    id_column = sources.get("id", "id")
+    if "id" in fields and pa.types.is_string(table.schema.field(id_column).type):
+        ids = _as_array(table.column(id_column))  # text needs no checking: 1 value per row
         fields = [name for name in fields if name != "id"]
     return RawBatch(first_row, table.num_rows,
-                    {name: factorise_arrow(table.column(name)) for name in fields},
-                    {name: _as_array(table.column(name)) for name in kept}, ids)
+                    {name: factorise_arrow(table.column(sources.get(name, name)))
+                     for name in fields},
+                    {name: _as_array(table.column(name if name in table.column_names
+                                                  else sources.get(name, name)))
+                     for name in kept}, ids,
+                    dict(units or {}), sources)
 
 
 def from_records(records: Sequence[Mapping[str, Any]], fields: Sequence[str],
-                 kept: Sequence[str], first_row: int) -> RawBatch:
+                 kept: Sequence[str], first_row: int, units: Mapping[str, str] | None = None,
+                 sources: Mapping[str, str] | None = None) -> RawBatch:
     """JSON lines (or any dicts): a key left out of a record is empty."""
-    columns = {name: factorise_objects(r.get(name) for r in records) for name in fields}
-    kept_arrays = {name: pa.array([_text(r.get(name)) for r in records], pa.string())
-                   for name in kept}
-    return RawBatch(first_row, len(records), columns, kept_arrays)
+    sources = dict(sources or {})
+    columns = {name: factorise_objects(r.get(sources.get(name, name)) for r in records)
+               for name in fields}
+    kept_arrays = {name: pa.array([_text(r.get(name, r.get(sources.get(name, name))))
+                                   for r in records], pa.string()) for name in kept}
+    return RawBatch(first_row, len(records), columns, kept_arrays, None, dict(units or {}),
+                    sources)
 
 
 def from_pandas(frame: Any, fields: Sequence[str], kept: Sequence[str],
-                first_row: int) -> RawBatch:
-    """A pandas DataFrame; NaN, None and pandas' NA are empty."""
-    columns = {name: factorise_objects(_python_values(frame[name])) for name in fields}
-    kept_arrays = {name: pa.array([_text(v) for v in _python_values(frame[name])],
-                                  pa.string()) for name in kept}
-    return RawBatch(first_row, len(frame), columns, kept_arrays)
+                first_row: int, units: Mapping[str, str] | None = None,
+                sources: Mapping[str, str] | None = None) -> RawBatch:
+    """A pandas DataFrame; NaN, None and pandas' NA are empty.
+
+    Columns go through Arrow when they convert (text, numbers, booleans: factorised
+    without Python per cell); a column of mixed Python types is read value by value."""
+    sources = dict(sources or {})
+    wanted = list(dict.fromkeys([*(sources.get(n, n) for n in fields),
+                                 *(k if k in frame.columns else sources.get(k, k)
+                                   for k in kept)]))
+    try:
+        table = pa.Table.from_pandas(frame[wanted], preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        table = None
+    if table is not None and all(_plain_type(t) for t in table.schema.types):
+        batch = from_arrow(table, fields, [], first_row, units, sources)
+        kept_arrays = {name: pa.array([_text(v) for v in _python_values(frame[
+            name if name in frame.columns else sources.get(name, name)])], pa.string())
+            for name in kept}
+        return RawBatch(batch.first_row, batch.n, batch.columns, kept_arrays, batch.ids,
+                        batch.units, batch.sources)
+    columns = {name: factorise_objects(_python_values(frame[sources.get(name, name)]))
+               for name in fields}
+    kept_arrays = {name: pa.array([_text(v) for v in _python_values(frame[
+        name if name in frame.columns else sources.get(name, name)])], pa.string())
+        for name in kept}
+    return RawBatch(first_row, len(frame), columns, kept_arrays, None, dict(units or {}),
+                    sources)
+
+
+def _plain_type(kind: pa.DataType) -> bool:
+    """Types whose values a patient file could hold as they are (no dates, lists...)."""
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                or pa.types.is_boolean(kind) or pa.types.is_null(kind))
 
 
 def _python_values(series: Any) -> list[Any]:
@@ -150,9 +205,10 @@ def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
             _, first, inverse = np.unique(np.stack(columns, axis=1), axis=0,
                                           return_index=True, return_inverse=True)
             inverse = inverse.reshape(-1)
-            return np.stack(columns, axis=1)[first], first, inverse
+            return np.stack([c[first] for c in columns], axis=1), first, inverse
         key = key * span + (column - low)
     inverse, uniques = pd.factorize(key)
     first = np.empty(len(uniques), dtype=np.int64)
     first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
-    return np.stack(columns, axis=1)[first], first, inverse.astype(np.int64)
+    return (np.stack([c[first] for c in columns], axis=1), first,
+            inverse.astype(np.int64))

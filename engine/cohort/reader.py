@@ -14,9 +14,10 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -24,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError, Problem
-from ..fields import FieldDictionary
+from ..fields import FieldDef, FieldDictionary
 from .raw import RawBatch, from_arrow, from_records
 from .scorer import Rejection
 
@@ -61,6 +62,8 @@ class Chunk:
     data: pa.Table | list[dict[str, Any]]
     fields: tuple[str, ...]
     kept: tuple[str, ...]
+    units: tuple[tuple[str, str], ...] = ()  # declared unit per field
+    sources: tuple[tuple[str, str], ...] = ()  # field -> column as written
     rejections: tuple[Rejection, ...] = ()
 
     @property
@@ -70,9 +73,16 @@ class Chunk:
         return self.data.num_rows if isinstance(self.data, pa.Table) else len(self.data)
 
     def raw(self) -> RawBatch:
+        units, sources = dict(self.units), dict(self.sources)
         if isinstance(self.data, pa.Table):
-            return from_arrow(self.data, self.fields, self.kept, self.first_row)
-        return from_records(self.data, self.fields, self.kept, self.first_row)
+            return from_arrow(self.data, self.fields, self.kept, self.first_row, units, sources)
+        return from_records(self.data, self.fields, self.kept, self.first_row, units, sources)
+
+
+# Columns the tools themselves write or read that are not patient fields: `synth`'s marker
+# and outcomes (the time and event columns `validate` reads by default).
+KNOWN_COLUMNS = ("synthetic", "os_months", "death")
+_UNIT_SUFFIX = re.compile(r"^(.*?)\s*\[\s*([^\]]*?)\s*\]\s*$")
 
 
 @dataclass
@@ -83,38 +93,92 @@ class Header:
     fields: list[str]  # patient fields (and id), in input order
     kept: list[str]
     unknown: list[tuple[str, str | None]] = field(default_factory=list)  # (column, hint)
+    sources: dict[str, str] = field(default_factory=dict)  # field -> column as written
+    units: dict[str, str] = field(default_factory=dict)  # field -> declared unit
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (column, field) read as
+
+
+def _declared_unit(path: str, fdef: FieldDef, unit: str, how: str) -> Problem | None:
+    """None when `unit` is a unit of the field; else what is wrong."""
+    if fdef.dimension is not None and fdef.type == "quantity":
+        try:
+            fdef.dimension.convert(1.0, unit)
+        except ValueError as exc:
+            return Problem(path, f"{how}: {exc}", field=fdef.name)
+        return None
+    if fdef.unit is not None and unit.lower() == fdef.unit.lower():
+        return None
+    wanted = f"its unit is {fdef.unit}" if fdef.unit else "it takes no unit"
+    return Problem(path, f"{how}: {fdef.name} cannot be given in '{unit}'; {wanted}",
+                   field=fdef.name)
 
 
 def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
-                 keep: Sequence[str], strict: bool, ignore: Sequence[str] = ()) -> Header:
+                 keep: Sequence[str], strict: bool, ignore: Sequence[str] = (),
+                 units: Mapping[str, str] | None = None) -> Header:
+    """Match columns to fields (ignoring case, through declared aliases, with an optional
+    `[unit]` suffix); `units` are the --unit declarations (field -> unit)."""
     problems: list[Problem] = []
     seen: set[str] = set()
     for name in columns:
         if name in seen:
             problems.append(Problem(path, f"column '{name}' appears twice in the header"))
         seen.add(name)
-    for name in keep:
+    header = Header(list(columns), [], list(dict.fromkeys(keep)))
+    for column in columns:
+        match = _UNIT_SUFFIX.match(column)
+        base, unit = (match.group(1), match.group(2)) if match else (column, None)
+        found = fields.column_field(base)
+        if found is None:
+            if column not in ignore and column not in keep and \
+                    column.lower() not in KNOWN_COLUMNS:
+                header.unknown.append((column, fields.suggest(base)))
+            continue
+        name = found
+        if name in header.sources:
+            problems.append(Problem(path, f"columns '{header.sources[name]}' and '{column}' "
+                                    f"both give {name}", field=name))
+            continue
+        header.fields.append(name)
+        header.sources[name] = column
+        if base != name:
+            header.renamed.append((column, name))
+        if unit is not None:
+            bad = _declared_unit(path, fields[name], unit, f"column '{column}'")
+            if bad:
+                problems.append(bad)
+            header.units[name] = unit
+    for name in keep:  # a column, or a field by name (its column, e.g. with a [unit])
         if name in ("row", "id"):
             problems.append(Problem(path, f"--keep {name}: the output always has '{name}'"))
-        elif name not in seen:
+        elif name not in seen and name not in header.sources:
             problems.append(Problem(path, f"--keep {name}: no such column; columns: "
                                     + ", ".join(columns)))
-    names = [c for c in columns if c in fields.fields]
-    unknown = [(c, fields.suggest(c)) for c in columns
-               if c not in fields.fields and c not in ignore]
-    if not [c for c in names if c != "id"]:
+    for name, unit in (units or {}).items():
+        fdef = fields.fields.get(name) or fields.fields.get(fields.column_field(name) or "")
+        if fdef is None:
+            problems.append(Problem(path, f"--unit {name}={unit}: no such field"))
+            continue
+        bad = _declared_unit(path, fdef, unit, f"--unit {name}={unit}")
+        if bad:
+            problems.append(bad)
+        elif header.units.get(fdef.name, unit).lower() != unit.lower():
+            problems.append(Problem(path, f"--unit {name}={unit}: the header declares "
+                                    f"'{header.units[fdef.name]}'", field=fdef.name))
+        header.units[fdef.name] = unit
+    if not [c for c in header.fields if c != "id"]:
         problems.append(Problem(path, "no patient field in the header; expected columns "
                                 "such as " + ", ".join(f.name for f in
                                                        fields.input_fields()[1:5])
                                 + " (see the README's field table)"))
     if strict:
-        for name, hint in unknown:
+        for name, hint in header.unknown:
             extra = f" (did you mean '{hint}'?)" if hint else ""
             problems.append(Problem(path, f"column '{name}' is not a patient field{extra}",
                                     field=name))
     if problems:
         raise InputError(problems)
-    return Header(list(columns), names, list(dict.fromkeys(keep)), unknown)
+    return header
 
 
 class CohortInput:
@@ -122,7 +186,7 @@ class CohortInput:
 
     def __init__(self, path: str, fields: FieldDictionary, keep: Sequence[str] = (),
                  strict: bool = False, ignore: Sequence[str] = (),
-                 encoding: str = "utf-8") -> None:
+                 encoding: str = "utf-8", units: Mapping[str, str] | None = None) -> None:
         self.path = path
         self.encoding = _checked_encoding(encoding)
         self.shown = "<stdin>" if path == "-" else path
@@ -137,7 +201,7 @@ class CohortInput:
         except OSError as exc:
             raise InputError([Problem(self.shown, f"cannot read: {exc.strerror or exc}")]
                              ) from None
-        self.header = check_header(self.shown, columns, fields, keep, strict, ignore)
+        self.header = check_header(self.shown, columns, fields, keep, strict, ignore, units)
 
     # -- opening ------------------------------------------------------------
 
@@ -213,7 +277,8 @@ class CohortInput:
         """Arrow types of the kept columns: Parquet's own, text otherwise."""
         if self.format == "parquet":
             schema = self._parquet.schema_arrow
-            return [(name, schema.field(name).type) for name in self.header.kept]
+            return [(name, schema.field(self.header.sources.get(name, name)).type)
+                    for name in self.header.kept]
         return [(name, pa.string()) for name in self.header.kept]
 
     def position(self) -> int:
@@ -231,8 +296,11 @@ class CohortInput:
 
     # -- batches --------------------------------------------------------------
 
-    def _chunk(self, row: int, data: pa.Table | list[dict[str, Any]]) -> Chunk:
-        return Chunk(row, data, tuple(self.header.fields), tuple(self.header.kept))
+    def _chunk(self, row: int, data: pa.Table | list[dict[str, Any]],
+               rejections: tuple[Rejection, ...] = ()) -> Chunk:
+        h = self.header
+        return Chunk(row, data, tuple(h.fields), tuple(h.kept), tuple(h.units.items()),
+                     tuple(h.sources.items()), rejections)
 
     def chunks(self, batch_rows: int = BATCH_ROWS) -> Iterator[Chunk]:
         """The input in chunks of about `batch_rows` rows, rejected rows in chunks of their own.
@@ -291,8 +359,7 @@ class CohortInput:
                 bad.append(Rejection(row + len(bad), item.field, item.value, item.message))
                 continue
             if bad:
-                yield Chunk(row, [], tuple(self.header.fields), tuple(self.header.kept),
-                            tuple(bad))
+                yield self._chunk(row, [], tuple(bad))
                 row += len(bad)
                 bad = []
             size = item.num_rows if isinstance(item, pa.Table) else len(item)
@@ -303,12 +370,14 @@ class CohortInput:
                 yield from flush()
         yield from flush()
         if bad:
-            yield Chunk(row, [], tuple(self.header.fields), tuple(self.header.kept), tuple(bad))
+            yield self._chunk(row, [], tuple(bad))
 
     def _parquet_items(self, batch_rows: int) -> Iterator[pa.Table | _Bad]:
         self._refuse_nested()
         h = self.header
-        for batch in self._parquet.iter_batches(batch_rows, columns=[*h.fields, *h.kept]):
+        wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields),
+                                     *(h.sources.get(k, k) for k in h.kept)]))
+        for batch in self._parquet.iter_batches(batch_rows, columns=wanted):
             yield from _screen(pa.Table.from_batches([batch]))
 
     def _csv_items(self) -> Iterator[pa.Table | _Bad]:
@@ -322,7 +391,8 @@ class CohortInput:
 
         h = self.header
         replay = _Screened(self._first_line, self._stream, len(h.columns))
-        wanted = list(dict.fromkeys([*h.fields, *h.kept]))
+        wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields),
+                                     *(h.sources.get(k, k) for k in h.kept)]))
         options = pcsv.ConvertOptions(
             column_types={name: pa.binary() for name in h.columns},
             include_columns=wanted, strings_can_be_null=True, null_values=[""],
@@ -390,9 +460,12 @@ class CohortInput:
     def _new_columns(self, names: list[str], line: int) -> None:
         h = self.header
         for name in names:
-            if name in self.fields.fields:
-                h.fields.append(name)
-            elif name not in self.ignore:
+            found = self.fields.column_field(name)
+            if found is not None:
+                if found not in h.sources:
+                    h.fields.append(found)
+                    h.sources[found] = name
+            elif name not in self.ignore and name.lower() not in KNOWN_COLUMNS:
                 hint = self.fields.suggest(name)
                 if self.strict:
                     extra = f" (did you mean '{hint}'?)" if hint else ""

@@ -24,7 +24,7 @@ from ..loader import load_library
 from .columns import output_columns
 from .reader import BATCH_ROWS, Chunk, CohortInput
 from .scorer import BatchOutcome, CohortScorer, Rejection
-from .writer import ErrorsSink, Sink, atomic_path, encode, output_format, output_schema
+from .writer import ErrorsSink, Sink, atomic_path, output_format, output_schema
 
 
 @dataclass
@@ -45,15 +45,16 @@ class CohortRun:
             self.counts.setdefault(rs, Counter()).update(counter)
 
 
-JSONL_BATCH_ROWS = 1_000  # a row's JSON is ~50 kB: small batches keep memory flat
+FULL_JSONL_BATCH_ROWS = 1_000  # a row's full JSON is ~50 kB: small batches keep memory flat
+JSON_MODES: dict[str | None, Any] = {"jsonl": "compact", "jsonl-full": "full"}
 _SCORER: CohortScorer | None = None
 
 
 @dataclass
 class Processed:
-    """A scored chunk from one worker: its table (or JSON rows) for some of the rule sets."""
+    """A scored chunk from one worker: its table for some of the rule sets."""
 
-    payload: pa.Table | list[dict[str, Any]] | None
+    payload: pa.Table | None
     outcome: BatchOutcome  # its table is emptied when the payload carries it
     rows: int
 
@@ -89,12 +90,8 @@ def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
 
 def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
     assert _SCORER is not None, "worker not initialised"
-    outcome = _SCORER.score(chunk.raw(), source, kind == "jsonl")
-    payload: pa.Table | list[dict[str, Any]] | None = None
-    if kind == "jsonl":
-        payload = outcome.json_rows
-    elif kind is not None:
-        payload = outcome.table
+    outcome = _SCORER.score(chunk.raw(), source, JSON_MODES.get(kind))
+    payload = outcome.table if kind is not None else None
     slim = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
     return Processed(payload, slim, chunk.n)
 
@@ -104,7 +101,12 @@ def _rejected(chunk: Chunk) -> Processed:
     return Processed(None, BatchOutcome(pa.table({}), list(chunk.rejections), {}), chunk.n)
 
 
-def default_workers() -> int:
+def default_workers(full: bool = False) -> int:
+    """One process, unless each row is assembled on its own (--full JSON lines): scoring
+    over columns costs less than sending batches to other processes (measured with
+    bench/cohort.py: 1M rows CSV -> CSV, 9.3 s in one process, 20.4 s with two)."""
+    if not full:
+        return 1
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else (os.cpu_count() or 1))
 
@@ -142,12 +144,6 @@ def _merge(parts: Sequence[Processed], order: Sequence[str]) -> Processed:
                 if name not in table.column_names:
                     table = table.append_column(name, other.payload.column(name))
         return Processed(table, outcome, first.rows)
-    if isinstance(first.payload, list):
-        rows = []
-        for number, row in enumerate(first.payload):
-            results = [r for p in parts for r in p.payload[number]["results"]]  # type: ignore[index]
-            rows.append({**row, "results": results})
-        return Processed(rows, outcome, first.rows)
     return Processed(None, outcome, first.rows)
 
 
@@ -207,13 +203,15 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
 def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                studies: Sequence[str] = (), output: str | None = None,
                errors: str | None = None, strict: bool = False, workers: int = 1,
+               full: bool = False,
                on_batch: Callable[[int], None] | None = None,
                on_rejections: Callable[[Sequence[Rejection]], None] | None = None,
                on_table: Callable[[pa.Table], None] | None = None) -> CohortRun:
     """Score every row of `cohort`; write OUTPUT and ERRORS atomically.
 
     With `strict`, the first rejected row stops the run (InputError, nothing
-    written). `on_table` receives each scored batch (used by validate).
+    written). `on_table` receives each scored batch (used by validate). `full`: JSON
+    lines carry compare's whole result per row instead of the compact rows.
     """
     library = load_library(rules_dir)
     selected = library.select(studies)
@@ -225,15 +223,17 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
             kept_types = cohort.kept_types()
             columns = output_columns(selected)
             schema = output_schema(kept_types, columns)
-            sink = Sink(stack.enter_context(atomic_path(output)), kind, schema, columns)
+            sink = Sink(stack.enter_context(atomic_path(output)), kind, schema, columns,
+                        selected, "full" if full else "compact")
             stack.callback(sink.close)
         if errors:
             errors_sink = ErrorsSink(stack.enter_context(atomic_path(errors)))
             stack.callback(errors_sink.close)
         wanted = kind or ("table" if on_table else None)
+        if wanted == "jsonl" and full:
+            wanted = "jsonl-full"
         order = [rs.id for rs in selected]
-        rank = {rs: i for i, rs in enumerate(order)}
-        rows = JSONL_BATCH_ROWS if kind == "jsonl" else BATCH_ROWS
+        rows = FULL_JSONL_BATCH_ROWS if wanted == "jsonl-full" else BATCH_ROWS
         batches = stack.enter_context(contextlib.closing(_processed(
             cohort.chunks(rows), rules_dir, order, cohort.shown, wanted, workers, selected)))
         for done in batches:
@@ -244,7 +244,7 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                                           f" (value {first.value!r})", field=first.field)])
             run.add(outcome, rows)
             if sink:
-                sink.write(encode(done.payload, rank))
+                sink.write(done.payload)
             if errors_sink:
                 errors_sink.write(outcome.rejections)
             if on_rejections and outcome.rejections:

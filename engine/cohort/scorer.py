@@ -1,54 +1,78 @@
-"""Score a batch of rows under every rule set: the answers of `compare`, fewer engine calls.
+"""Score a batch of rows under every rule set: the answers of `compare`, computed column-wise.
 
 The pipeline for one batch:
 
 1. each distinct raw value of each column is checked and converted once with
    `FieldDef.coerce` (the function patient files use, so the messages match);
-   a row with any bad value is rejected, never dropped silently;
-2. implications and derived fields (patient.apply_implications,
-   patient.derive_fields, the functions `compare` uses) run once per distinct
-   combination of the fields they read;
-3. per rule set, rows are grouped by cell (cells.py: which side of each
-   declared cut-off, which declared value set). durable_rules decides the
-   verdicts: once per cell of each field, on a fact holding that cell's
-   representative value, through `Comparator.verdicts` as for one patient
-   (every durable rule is one comparison on one field, so a row's verdicts are
-   those of its fields' cells). `assemble`, the function `compare` uses,
-   builds each cell's result once; its flat columns are spread back to the
-   cell's rows. A cell whose result prints values (a failed population
-   condition: "histology is liposarcoma") is split by those exact values.
-   JSON-lines output assembles each row's own result from its cell's
-   verdicts, so the values it shows are the row's own.
+   a row with any bad value is rejected, never dropped silently; a length or
+   duration column of bare numbers without a declared unit is refused whole;
+2. implications (patient.apply_implications, as `compare` applies them) run
+   once per distinct combination of the fields they read (remembered between
+   batches); derived fields are computed over columns (derive.py);
+3. per rule set, durable_rules decides every comparison once per cell of each
+   field (cells.py), and each row takes the verdicts of its values' cells:
+   one int8 verdict array per comparison;
+4. vector.py combines the verdict arrays with Kleene logic into population,
+   factors, score range, groups, status, estimates and caveats, as `assemble`
+   does for one patient; the text columns (reasons, unknown factors) and the
+   compact JSON of a result are made once per distinct code (what the text
+   depends on) by `assemble` itself on one row of that code, and written as
+   dictionary arrays.
 
-A scorer keeps what it learnt (converted values, cells, results) between
-batches; it lives in one process (durable_rules is not thread-safe).
+`--full` JSON lines assemble each row's own result (its values are in the
+traces), once per distinct set of values. A scorer keeps what it learnt
+(converted values, field cells, texts) between batches; it lives in one
+process (durable_rules is not thread-safe).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..errors import EngineError, InputError, Problem
 from ..evaluate import Comparator, assemble, calendar_fact
 from ..fields import FieldDef, FieldDictionary
-from ..logic import truth
-from ..model import RuleSet, Truth, atoms_of
+from ..model import Atom, Condition, RuleSet, Truth, atoms_of
 from ..options import with_options
-from ..patient import apply_implications, derive_fields, lower_bounds
+from ..patient import apply_implications, lower_bounds
 from ..results import Result
-from .cells import CellPlan, FieldCells, cell_plan
-from .columns import Column, flat_row, output_columns
+from .cells import CODE, FieldVerdicts, field_cells
+from .columns import (
+    REASON_SEPARATOR,
+    UNKNOWN_SEPARATOR,
+    Column,
+    estimate_columns,
+    estimate_id,
+    options_json,
+    output_columns,
+)
 from .convert import BAD, UNKNOWN, Codec, Months, shown_value
+from .derive import Deriver
 from .raw import RawBatch, group_rows
+from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, evaluate
+from .vector import UNKNOWN as UNKNOWN_VERDICT
 
-JSON_CACHE = 4_096  # JSON texts kept per rule set (each 5-15 kB)
-ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64()}
+JsonMode = Literal["compact", "full"]
+COMPACT_ALWAYS = ("status", "reasons")  # compact rows leave out the other keys when null
+JSON_CACHE = 4_096  # full JSON texts kept per rule set (each 5-15 kB)
+ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(),
+               "bool": pa.bool_()}
+_TRUTH: dict[int, Truth] = {TRUE: True, 0: None, FALSE: False}
+
+
+def json_column(rule_set_id: str) -> str:
+    """The hidden column that carries a rule set's JSON text per row (JSON-lines output)."""
+    return f"{rule_set_id}.__json__"
 
 
 @dataclass(frozen=True)
@@ -61,49 +85,57 @@ class Rejection:
 
 @dataclass
 class BatchOutcome:
-    table: pa.Table  # the scored rows: row, id, kept columns, rule-set columns
+    table: pa.Table  # the scored rows: row, id, kept columns, rule-set columns (+ JSON)
     rejections: list[Rejection]
     counts: dict[str, Counter[tuple[str, Any]]]  # rule set -> (status, score or group) -> n
-    # Per scored row {"row", "id", "results"}, results as (rule set, JSON text of its
-    # result) pairs: the text is made once per distinct set of values (json_line joins it).
-    json_rows: list[dict[str, Any]] | None = None
 
 
-@dataclass(frozen=True)
-class _Cell:
-    key: tuple[int, ...]  # the cell of each field of the plan (verdicts: _merged)
-    shown: tuple[str, ...]  # fields whose values the result's text shows
-    flat: int | None  # id of its flat row; None when it depends on those values
+class _Texts:
+    """Distinct texts of one output column, numbered; batches get dictionary arrays."""
+
+    def __init__(self) -> None:
+        self.texts: list[str | None] = []
+        self.by_code: dict[tuple[int, ...], int] = {}
+        self._array = pa.array([], pa.string())  # the texts so far ("" for None)
+        self._nulls = np.zeros(0, dtype=bool)
+
+    def add(self, code: tuple[int, ...], text: str | None) -> int:
+        self.by_code[code] = len(self.texts)
+        self.texts.append(text)
+        return len(self.texts) - 1
+
+    def array(self, ids: np.ndarray) -> pa.Array:
+        """A dictionary array over the texts these rows use (null where the text is None)."""
+        if len(self._array) < len(self.texts):
+            new = self.texts[len(self._array):]
+            self._array = pa.concat_arrays([self._array, pa.array(
+                ["" if v is None else v for v in new], pa.string())])
+            self._nulls = np.concatenate([self._nulls, [v is None for v in new]])
+        if len(ids) == 0:
+            return pa.DictionaryArray.from_arrays(pa.array([], pa.int32()),
+                                                  pa.array([], pa.string()))
+        local, used = pd.factorize(ids)
+        nulls = self._nulls[used][local]
+        indices = pa.array(local.astype(np.int32), mask=nulls if nulls.any() else None)
+        return pa.DictionaryArray.from_arrays(indices, self._array.take(pa.array(used)))
 
 
 @dataclass
-class _Cells:
-    """What a scorer learnt of one rule set's cells (kept between batches)."""
+class _RuleSetState:
+    """What a scorer learnt of one rule set (kept between batches)."""
 
-    plan: CellPlan
-    cache: dict[tuple[int, ...], _Cell] = field(default_factory=dict)
-    fine: dict[tuple[Any, ...], int] = field(default_factory=dict)
-    codes: dict[str, list[int]] = field(default_factory=dict)
-    signatures: dict[str, dict[Any, int]] = field(default_factory=dict)
-    json: dict[tuple[int, ...], str] = field(default_factory=dict)  # exact values -> JSON
-    field_verdicts: dict[tuple[str, int], dict[str, Truth]] = field(default_factory=dict)
-    flats: list[dict[str, Any]] = field(default_factory=list)  # distinct flat rows, by id
-    _arrays: dict[str, pa.Array] = field(default_factory=dict)
-
-    def add(self, flat: dict[str, Any]) -> int:
-        self.flats.append(flat)
-        return len(self.flats) - 1
-
-    def column(self, column: Column) -> pa.Array:
-        """One output column over all flat rows so far (rebuilt when rows were added)."""
-        array = self._arrays.get(column.name)
-        if array is None or len(array) != len(self.flats):
-            done = 0 if array is None else len(array)
-            new = pa.array([f[column.name] for f in self.flats[done:]],
-                           ARROW_TYPES[column.type])
-            array = new if array is None else pa.concat_arrays([array, new])
-            self._arrays[column.name] = array
-        return array
+    rs: RuleSet
+    fields: dict[str, FieldVerdicts]
+    reasons: _Texts = field(default_factory=_Texts)
+    reason_lists: list[tuple[str, ...]] = field(default_factory=list)
+    unknown: _Texts = field(default_factory=_Texts)
+    compact: _Texts = field(default_factory=_Texts)
+    estimates: _Texts = field(default_factory=_Texts)
+    full: dict[tuple[int, ...], str] = field(default_factory=dict)
+    reads: tuple[str, ...] = ()  # the fields its results read (with those that bound them)
+    outcomes: _Texts = field(default_factory=_Texts)  # one id per distinct outcome
+    options: _Texts = field(default_factory=_Texts)  # options column texts
+    decided: list[Result | None] = field(default_factory=list)  # by options text index
 
 
 class CohortScorer:
@@ -112,29 +144,48 @@ class CohortScorer:
     def __init__(self, fields: FieldDictionary, rule_sets: Sequence[RuleSet]) -> None:
         self.fields = fields
         self.rule_sets = tuple(rule_sets)
-        self._rule_set = {rs.id: rs for rs in self.rule_sets}
         self.columns: list[Column] = output_columns(self.rule_sets)
         self._columns_of = {rs.id: [c for c in self.columns if c.name.startswith(f"{rs.id}.")]
                             for rs in self.rule_sets}
         self._comparator = Comparator(self.rule_sets)
         self._codecs = {f.name: Codec(f) for f in fields.fields.values()}
         types = {f.name: f.type for f in fields.fields.values()}
-        bounded: dict[str, tuple[str, ...]] = {}
+        self._bounded: dict[str, tuple[tuple[str, float], ...]] = {}  # target -> (source, least)
         for f in fields.fields.values():
-            for target in f.implies_at_least or {}:
-                bounded[target] = (*bounded.get(target, ()), f.name)
-        self._cells = {rs.id: _Cells(cell_plan(rs, types, bounded)) for rs in self.rule_sets}
+            for target, least in (f.implies_at_least or {}).items():
+                self._bounded[target] = (*self._bounded.get(target, ()), (f.name, least))
+        bounded_by = {t: tuple(s for s, _ in pairs) for t, pairs in self._bounded.items()}
+        self._states: dict[str, _RuleSetState] = {}
+        for rs in self.rule_sets:
+            atoms = self._comparator.atoms(rs)
+            verdicts = {}
+            for cells in field_cells(rs, types, bounded_by):
+                own = [a for a in atoms if a.field == cells.name]
+                verdicts[cells.name] = FieldVerdicts(cells, own, self._decider(rs, cells.name),
+                                                     _placed(own, cells.name))
+            reads = {*verdicts, *(s for t in verdicts for s, _ in self._bounded.get(t, ()))}
+            self._states[rs.id] = _RuleSetState(rs, verdicts, reads=tuple(sorted(reads)))
         implied = {name for f in fields.fields.values()
-                   if f.implies or f.implies_if_false or f.implies_at_least or f.implies_if_given
+                   if f.implies or f.implies_if_false or f.implies_if_given
                    for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}),
-                                *(f.implies_at_least or {}), *(f.implies_if_given or {}))}
+                                *(f.implies_if_given or {}))}
         self._implication_fields = tuple(sorted(implied))
+        self._stage_memo: dict[tuple[Any, ...], tuple[dict[str, int],
+                                                      list[tuple[str | None, str]]]] = {}
+        self._deriver = Deriver(fields, self._codecs)
+        self._decisions: dict[tuple[str, str, Any], dict[str, Truth]] = {}
+        self._numeric: dict[str, list[float]] = {}
+
+    def _decider(self, rs: RuleSet, name: str) -> Callable[[Any], Mapping[str, Truth]]:
+        """durable_rules' verdicts for a fact holding only this field (cells.FieldVerdicts)."""
+        return lambda value: self._comparator.verdicts(
+            rs, {name: value}, {name: value.months} if isinstance(value, Months) else None)
 
     # -- the stages ---------------------------------------------------------
 
     def score(self, batch: RawBatch, source: str = "<cohort>",
-              json_rows: bool = False) -> BatchOutcome:
-        ids, bad = self._convert(batch)
+              json_mode: JsonMode | None = None) -> BatchOutcome:
+        ids, bad = self._convert(batch, source)
         problems = self._complete(ids, bad, source)
         rejected = np.zeros(batch.n, dtype=bool)
         for name in bad:
@@ -150,75 +201,106 @@ class CohortScorer:
         for name, column in batch.kept.items():
             arrays[name] = column.take(pa.array(keep))
         counts: dict[str, Counter[tuple[str, Any]]] = {}
-        results: list[list[tuple[str, str]]] = [[] for _ in keep] if json_rows else []
+        kept_ids = {name: values[keep] for name, values in ids.items()}
         for rs in self.rule_sets:
-            state = self._cells[rs.id]
-            inverse, cells = self._by_cell(rs, ids, keep)
-            flat_ids = np.array([c[0] for c in cells], dtype=np.int64)
-            index = pa.array(flat_ids[inverse] if len(keep) else flat_ids[:0], pa.int32())
-            for column in self._columns_of[rs.id]:
-                values = state.column(column)
-                # Text as a dictionary over the distinct results: small to send between
-                # processes; CSV writes it as it is, Parquet and DataFrames decode it.
-                arrays[column.name] = (pa.DictionaryArray.from_arrays(index, values)
-                                       if column.type == "string" else values.take(index))
-            per_flat = np.bincount(flat_ids[inverse], minlength=len(state.flats)) \
-                if len(keep) else np.zeros(0, dtype=np.int64)
-            counts[rs.id] = Counter()
-            for flat_id in np.flatnonzero(per_flat).tolist():
-                flat = state.flats[flat_id]
-                label = flat[f"{rs.id}.score"] if rs.model == "score" \
-                    else flat[f"{rs.id}.group"]
-                counts[rs.id][(flat[f"{rs.id}.status"], label)] += int(per_flat[flat_id])
-            if json_rows:
-                self._results(rs, ids, keep, inverse, cells, results)
-        table = pa.table(arrays)
-        rows_json = None
-        if json_rows:
-            id_values = arrays["id"].to_pylist()
-            rows_json = [{"row": int(batch.first_row + k), "id": id_values[i],
-                          "results": results[i]} for i, k in enumerate(keep)]
-        return BatchOutcome(table, rejections, counts, rows_json)
+            state = self._states[rs.id]
+            atoms, bounds = self._atom_verdicts(state, kept_ids, len(keep))
+            unknown = self._unknown(state, kept_ids, len(keep))
+            result = evaluate(rs, atoms, len(keep), unknown)
+            reasons = self._reason_ids(state, result, atoms, kept_ids, bounds)
+            result, reasons, options = self._with_options(state, result, reasons, atoms,
+                                                          kept_ids, unknown, bounds)
+            arrays.update(self._columns(state, result, reasons, options))
+            counts[rs.id] = _counts(rs, result)
+            if json_mode == "compact":
+                arrays[json_column(rs.id)] = self._compact(state, result, reasons, options)
+            elif json_mode == "full":
+                arrays[json_column(rs.id)] = self._full(state, atoms, kept_ids, len(keep))
+        return BatchOutcome(pa.table(arrays), rejections, counts)
 
-    def _convert(self, batch: RawBatch) -> tuple[dict[str, np.ndarray], dict[str, dict[int, str]]]:
+    def _convert(self, batch: RawBatch, source: str
+                 ) -> tuple[dict[str, np.ndarray], dict[str, dict[int, str]]]:
         """Per field, the id of each row's converted value; the bad raw values."""
         ids: dict[str, np.ndarray] = {}
         bad: dict[str, dict[int, str]] = {}
+        refused: list[Problem] = []
         for name, column in batch.columns.items():
-            per_unique, messages = self._codecs[name].convert(column.uniques)
+            unit = batch.units.get(name)
+            per_unique, messages, bare = self._codecs[name].convert(column, unit)
+            if bare is not None:
+                refused.append(_bare_problem(source, batch, name, bare,
+                                             self._codecs[name].fdef))
+                continue
             ids[name] = per_unique[column.codes]
             if messages:
                 bad[name] = messages
+        if refused:
+            raise InputError(refused)
         return ids, bad
 
     def _complete(self, ids: dict[str, np.ndarray], bad: Mapping[str, Any],
                   source: str) -> dict[int, list[tuple[str | None, str]]]:
-        """Apply implications, then derivations, once per distinct combination."""
+        """Apply implications (once per distinct combination), then derive fields."""
         n = len(next(iter(ids.values()))) if ids else 0
         clean = np.ones(n, dtype=bool)
         for name in bad:
             clean &= ids[name] != BAD
         problems: dict[int, list[tuple[str | None, str]]] = {}
-        stages = [(self._implication_fields, self._implications)]
-        stages += [((*f.sources,), self._derivation(f)) for f in self.fields.derived_fields()]
-        for reads, stage in stages:
-            if not reads:
-                continue
+        reads = self._implication_fields
+        if n and any(name in ids for name in reads):
             columns = [ids.get(name, np.full(n, UNKNOWN, dtype=np.int64)) for name in reads]
             combos, _, inverse = group_rows(columns)
-            outputs = [stage(dict(zip(reads, map(int, combo), strict=True)), source)
-                       for combo in combos]
+            outputs = []
+            for combo in map(tuple, combos.tolist()):
+                key = (source, combo)
+                found = self._stage_memo.get(key)
+                if found is None:
+                    found = self._stage_memo[key] = self._implications(
+                        dict(zip(reads, combo, strict=True)), source)
+                outputs.append(found)
             for written in {name for changed, _ in outputs for name in changed}:
                 per_combo = np.array([changed.get(written, UNKNOWN if written not in ids
                                                   else -3) for changed, _ in outputs])
                 current = ids.get(written, np.full(n, UNKNOWN, dtype=np.int64))
                 new = per_combo[inverse]
                 ids[written] = np.where((new == -3) | ~clean, current, new)
-            for index, (_, found) in enumerate(outputs):
-                if found:
-                    for row in np.flatnonzero((inverse == index) & clean):
-                        problems.setdefault(int(row), []).extend(found)
+            said = np.array([bool(issues) for _, issues in outputs])
+            for row in np.flatnonzero(said[inverse] & clean).tolist():
+                problems.setdefault(row, []).extend(outputs[inverse[row]][1])
+        self._below_bounds(ids, clean, source, problems)
+        self._deriver.derive(ids, clean, source, problems)
         return problems
+
+    def _below_bounds(self, ids: Mapping[str, np.ndarray], clean: np.ndarray, source: str,
+                      problems: dict[int, list[tuple[str | None, str]]]) -> None:
+        """Rows that give a value below the bound another given value implies (a nodule of
+        18 mm and 0 nodules), with lower_bounds' own message."""
+        for target, pairs in self._bounded.items():
+            if target not in ids:
+                continue
+            for source_field, least in pairs:
+                if source_field not in ids:
+                    continue
+                positive = self._numbers(source_field) > 0
+                below = self._numbers(target) < least
+                rows = np.flatnonzero(clean & positive[np.maximum(ids[source_field], -1)]
+                                      & below[np.maximum(ids[target], -1)])
+                if not len(rows):
+                    continue
+                combos, _, inverse = group_rows([ids[source_field][rows], ids[target][rows]])
+                said = [[(p.field, p.message) for p in lower_bounds(self._values(
+                    {source_field: i, target: j}), {}, self.fields, source)]
+                    for i, j in combos.tolist()]
+                for row, k in zip(rows.tolist(), inverse.tolist(), strict=True):
+                    problems.setdefault(row, []).extend(said[k])
+
+    def _numbers(self, name: str) -> np.ndarray:
+        """Each converted value of a field as a number (NaN if it is none), then NaN for
+        the unknown id -1; extended as the codec learns values."""
+        known = self._numeric.setdefault(name, [])
+        values = self._codecs[name].values
+        known.extend(_number(v) for v in values[len(known):])
+        return np.array([*known, np.nan])
 
     def _values(self, known: Mapping[str, int]) -> dict[str, Any]:
         return {name: self._codecs[name].values[i] for name, i in known.items() if i >= 0}
@@ -227,21 +309,9 @@ class CohortScorer:
                       ) -> tuple[dict[str, int], list[tuple[str | None, str]]]:
         values = self._values(known)
         found = apply_implications(values, {}, self.fields, source)
-        found += lower_bounds(values, {}, self.fields, source)
         changed = {name: self._codecs[name].id_of(v) for name, v in values.items()
                    if known.get(name, UNKNOWN) < 0}
         return changed, [(p.field, p.message) for p in found]
-
-    def _derivation(self, fdef: FieldDef) -> Any:
-        def derive(known: dict[str, int], source: str
-                   ) -> tuple[dict[str, int], list[tuple[str | None, str]]]:
-            values = self._values(known)
-            found = derive_fields(values, {}, self.fields, source)
-            changed = ({fdef.name: self._codecs[fdef.name].id_of(values[fdef.name])}
-                       if fdef.name in values else {fdef.name: UNKNOWN})
-            return changed, [(p.field, p.message) for p in found]
-
-        return derive
 
     def _rejections(self, batch: RawBatch, ids: Mapping[str, np.ndarray],
                     bad: Mapping[str, dict[int, str]],
@@ -281,145 +351,448 @@ class CohortScorer:
         return pa.array([values[i] if i >= 0 else None for i in ids["id"][keep].tolist()],
                         pa.string())
 
-    def _field_codes(self, state: _Cells, f: FieldCells) -> np.ndarray:
-        """The cell code of every converted value of a field, then UNKNOWN (for id -1)."""
-        values = self._codecs[f.name].values
-        codes = state.codes.setdefault(f.name, [])
-        signatures = state.signatures.setdefault(f.name, {})
-        atoms = [a for a in self._comparator.atoms(self._rule_set[state.plan.rule_set])
-                 if a.field == f.name]
-        for value in values[len(codes):]:
-            if isinstance(value, Months):  # its cell among the thresholds' months
-                value = calendar_fact(atoms, {f.name: value}, {f.name: value.months})[f.name]
-            cell = f.cell(value)
-            codes.append(cell if f.numeric else signatures.setdefault(cell, len(signatures)))
-        return np.array([*codes, UNKNOWN], dtype=np.int64)
+    # -- one rule set, column-wise -----------------------------------------------
 
-    def _field_verdicts(self, rs: RuleSet, state: _Cells, f: FieldCells, code: int,
-                        known: Mapping[str, int]) -> dict[str, Truth]:
-        """The verdicts of a rule set's comparisons on one field, for one of its cells.
+    def _atom_verdicts(self, state: _RuleSetState, ids: Mapping[str, np.ndarray], n: int
+                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Each comparison's verdict array, from the cells of the rows' values; and per field
+        with a lower bound (a measured nodule: at least one), each row's bound (NaN: none)."""
+        atoms: dict[str, np.ndarray] = {}
+        unknown = np.full(n, UNKNOWN, dtype=np.int64)
+        bounds: dict[str, np.ndarray] = {}
+        for name, verdicts in state.fields.items():
+            table = verdicts.verdicts(ids.get(name, unknown), self._codecs[name].values)
+            for j, key in enumerate(verdicts.keys):
+                atoms[key] = np.ascontiguousarray(table[:, j])
+            bound = self._bound(name, ids, n)
+            if bound is None:
+                continue
+            bounds[name] = bound
+            for least in np.unique(bound[~np.isnan(bound)]).tolist():
+                decided = self._comparator.verdicts(state.rs, {}, None, {name: least})
+                rows = bound == least
+                for key in verdicts.keys:
+                    atoms[key] = np.where(rows, CODE[decided[key]], atoms[key]).astype(np.int8)
+        return atoms, bounds
 
-        durable_rules decides them, once per cell of the field, on a fact that
-        holds the cell's representative value (every durable rule compares one
-        field, so the other fields cannot change these verdicts).
-        """
-        found = state.field_verdicts.get((f.name, code))
-        if found is None:
-            atoms = [a for a in self._comparator.atoms(rs) if a.field == f.name]
-            if code == UNKNOWN:
-                found = {a.key: None for a in atoms}
-            else:
-                value = self._codecs[f.name].values[known[f.name]]
-                fired = self._comparator.verdicts(
-                    rs, {f.name: value},
-                    {f.name: value.months} if isinstance(value, Months) else None)
-                found = {a.key: fired[a.key] for a in atoms}
-            state.field_verdicts[(f.name, code)] = found
-        return found
+    def _bound(self, name: str, ids: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+        """The lower bound of an unknown field that given values imply, per row (NaN: none)."""
+        pairs = self._bounded.get(name)
+        if not pairs:
+            return None
+        bound = np.full(n, np.nan)
+        missing = ids.get(name, np.full(n, UNKNOWN, dtype=np.int64)) < 0
+        for source, least in pairs:
+            if source not in ids:
+                continue
+            positive = self._numbers(source) > 0
+            rows = missing & positive[np.maximum(ids[source], -1)]
+            bound = np.where(rows & ~(bound >= least), least, bound)
+        return bound if (~np.isnan(bound)).any() else None
 
-    def _assemble(self, rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Truth],
-                  traces: bool = True) -> Result:
-        """`assemble` and the options of undecided treatments, as `compare` gives them: with
-        the lower bounds a given value implies and durations compared in months."""
+    def _unknown(self, state: _RuleSetState, ids: Mapping[str, np.ndarray], n: int
+                 ) -> dict[str, np.ndarray]:
+        missing = np.full(n, UNKNOWN, dtype=np.int64)
+        return {name: ids.get(name, missing) < 0 for name in state.fields}
+
+    def _row_values(self, rs: RuleSet, ids: Mapping[str, np.ndarray], row: int
+                    ) -> tuple[dict[str, Any], dict[str, float], dict[str, float]]:
+        """One row's values (those its results read), the months of durations given in
+        months or years, and the lower bounds its values imply."""
+        known = {name: int(ids[name][row]) for name in self._states[rs.id].reads
+                 if name in ids}
+        values = self._values(known)
         calendar = {k: v.months for k, v in values.items() if isinstance(v, Months)}
         bounds: dict[str, float] = {}
         lower_bounds(values, bounds, self.fields, "")
-        bounded = {k: b for k, b in bounds.items()
-                   if any(a.field == k for a in self._comparator.atoms(rs))}
-        if bounded:
-            decided = self._comparator.verdicts(rs, {}, None, bounded)
-            verdicts = {**verdicts, **{a.key: decided[a.key] for a in self._comparator.atoms(rs)
-                                       if a.field in bounded}}
-        base = assemble(rs, values, verdicts, traces, calendar, bounds)
-        return with_options(rs, values,
-                            lambda v: self._comparator.verdicts(rs, v, calendar, bounds), base,
-                            calendar, bounds)
+        return values, calendar, bounds
+
+    def _result(self, rs: RuleSet, ids: Mapping[str, np.ndarray], row: int,
+                traces: bool = False, atoms: Mapping[str, np.ndarray] | None = None
+                ) -> Result:
+        """One row's result: `assemble` of its verdicts in `atoms` when given, else
+        `Comparator.result` (with the options of undecided treatments), as `compare`."""
+        values, calendar, bounds = self._row_values(rs, ids, row)
+        if atoms is not None:
+            return assemble(rs, values, {k: _TRUTH[int(v[row])] for k, v in atoms.items()},
+                            traces, calendar, bounds)
+        return self._comparator.result(rs, values, calendar, bounds, traces)
+
+    def _reason_ids(self, state: _RuleSetState, result: Evaluated,
+                    atoms: Mapping[str, np.ndarray], ids: Mapping[str, np.ndarray],
+                    bounds: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Each row's reasons, as an index into state.reasons.
+
+        What `assemble`'s reasons read, and nothing more: out of the population,
+        which conditions fail and the values of their fields (the reason shows
+        them); otherwise which conditions, score or signal factors and (group
+        models) which groups are undetermined, and which of their fields are not
+        given (or only bounded: "at least 1"). Rows that agree on these get the
+        same reasons.
+        """
+        rs, n = state.rs, result.n
+        missing = np.full(n, UNKNOWN, dtype=np.int64)
+        out = result.applies == FALSE
+        columns: list[np.ndarray] = [out]
+
+        def unknown_fields(condition: Condition, undetermined: np.ndarray) -> None:
+            columns.append(undetermined)
+            for name in dict.fromkeys(a.field for a in atoms_of(condition)):
+                columns.append(np.where(undetermined, ids.get(name, missing) >= 0, -1))
+
+        for c, verdict, undecided in zip(rs.population, result.population, result.undecided,
+                                         strict=True):
+            failed = out & (verdict == FALSE)
+            columns.append(failed)
+            for name in dict.fromkeys(a.field for a in atoms_of(c.when)):
+                columns.append(np.where(failed, ids.get(name, missing), -9))
+                if name in bounds:
+                    shown = np.where(np.isnan(bounds[name]), -1, bounds[name] * 1e6)
+                    columns.append(np.where(failed, shown.astype(np.int64), -9))
+            unknown_fields(c.when, ~out & (verdict == UNKNOWN_VERDICT) & ~undecided)
+        for f, verdict in zip(rs.factors, result.factors, strict=True):
+            if f.role in ("score", "signal"):
+                unknown_fields(f.when, ~out & (verdict == UNKNOWN_VERDICT))
+        for g in rs.groups:
+            if g.parent is None:
+                unknown_fields(g.when, result.group_missing)
+        return self._texts(state.reasons, columns, lambda row: self._reasons_text(
+            state, atoms, ids, row))
+
+    def _reasons_text(self, state: _RuleSetState, atoms: Mapping[str, np.ndarray],
+                      ids: Mapping[str, np.ndarray], row: int) -> str | None:
+        reasons = self._result(state.rs, ids, row, atoms=atoms).reasons
+        state.reason_lists.append(reasons)
+        return REASON_SEPARATOR.join(reasons) or None
 
     @staticmethod
-    def _merged(state: _Cells, key: tuple[int, ...]) -> dict[str, Truth]:
-        """A cell's verdicts: those of its fields' cells (all decided already)."""
-        verdicts: dict[str, Truth] = {}
-        for f, code in zip(state.plan.fields, key, strict=True):
-            verdicts.update(state.field_verdicts[(f.name, code)])
-        return verdicts
+    def _texts(texts: _Texts, columns: list[np.ndarray],
+               make: Callable[[int], str | None]) -> np.ndarray:
+        """Per row, the index of its text: made once per distinct code (by `make(row)`)."""
+        n = len(columns[0]) if columns else 0
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        codes, first, inverse = group_rows([np.asarray(c, dtype=np.int64) for c in columns])
+        per_code = np.empty(len(first), dtype=np.int64)
+        for i, (code, row) in enumerate(zip(map(tuple, codes.tolist()), first.tolist(),
+                                            strict=True)):
+            found = texts.by_code.get(code)
+            per_code[i] = found if found is not None else texts.add(code, make(row))
+        result: np.ndarray = per_code[inverse]
+        return result
 
-    def _by_cell(self, rs: RuleSet, ids: Mapping[str, np.ndarray], keep: np.ndarray
-                 ) -> tuple[np.ndarray, list[tuple[int, tuple[int, ...]]]]:
-        """Each kept row's cell index, and per cell the id of its flat row and its key.
+    def _with_options(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
+                      atoms: Mapping[str, np.ndarray], ids: Mapping[str, np.ndarray],
+                      unknown: Mapping[str, np.ndarray], bounds: Mapping[str, np.ndarray]
+                      ) -> tuple[Evaluated, np.ndarray, np.ndarray]:
+        """The results of rows whose treatments are undecided, with their options.
 
-        Rows are grouped by cell (one durable_rules evaluation each); a cell
-        whose result shows values (a failed population condition) is split by
-        the exact values of the fields it shows.
+        Such a row's result depends on its own result and on its result under each
+        choice of the treatments (options.with_options). Each choice is evaluated
+        column-wise like any row; rows that agree on which treatments are open and on
+        the outcome under every choice get the same result, made once by
+        `Comparator.result` (what `compare` runs) on one of them.
         """
-        state = self._cells[rs.id]
-        names = [f.name for f in state.plan.fields]
-        codes = [self._field_codes(state, f)[ids[f.name][keep]] if f.name in ids
-                 else np.full(len(keep), UNKNOWN, dtype=np.int64) for f in state.plan.fields]
-        if not codes:
-            codes = [np.zeros(len(keep), dtype=np.int64)]
-        keys, first, inverse = group_rows(codes)
-        coarse: list[_Cell] = []
-        for key, row in zip(map(tuple, keys.tolist()), first.tolist(), strict=True):
-            cell = state.cache.get(key)
-            if cell is None:
-                known = {n: int(ids[n][keep[row]]) for n in names if n in ids}
-                verdicts: dict[str, Truth] = {}
-                for f, code in zip(state.plan.fields, key, strict=True):
-                    verdicts.update(self._field_verdicts(rs, state, f, code, known))
-                shown = tuple(sorted({a.field for c in rs.population
-                                      if truth(c.when, verdicts) is False
-                                      for a in atoms_of(c.when)}))
-                flat = None if shown else state.add(
-                    flat_row(rs, self._assemble(rs, self._values(known), verdicts, False)))
-                cell = state.cache[key] = _Cell(key, shown, flat)
-            coarse.append(cell)
-        split = sorted({name for cell in coarse for name in cell.shown})
-        if not split:
-            return inverse, [(c.flat if c.flat is not None else -1, c.key) for c in coarse]
-        columns = [inverse]
-        for name in split:
-            needs = np.array([name in c.shown for c in coarse])
-            exact = ids[name][keep] if name in ids else np.full(len(keep), UNKNOWN)
-            columns.append(np.where(needs[inverse], exact, -9))
-        fine, first, inverse = group_rows(columns)
-        cells = []
-        for key, row in zip(fine.tolist(), first.tolist(), strict=True):
-            cell = coarse[key[0]]
-            flat = cell.flat
-            if flat is None:
-                fine_key = (cell.key, tuple(key[1:]))
-                flat = state.fine.get(fine_key)
-                if flat is None:
-                    values = self._values({n: int(ids[n][keep[row]]) for n in names
-                                           if n in ids})
-                    flat = state.fine[fine_key] = state.add(flat_row(
-                        rs, self._assemble(rs, values, self._merged(state, cell.key), False)))
-            cells.append((flat, cell.key))
-        return inverse, cells
+        rs, n = state.rs, result.n
+        if not state.options.texts:
+            state.options.add((-1,), None)  # the rows without options
+            state.decided.append(None)
+        none = np.zeros(n, dtype=np.int64)
+        treatments = [t.field for t in rs.treatments if t.field in state.fields]
+        if not treatments or n == 0:
+            return result, reasons, none
+        open_ = np.zeros(n, dtype=bool)
+        for name in treatments:
+            open_ |= unknown[name]
+        rows = np.flatnonzero(open_ & (result.status != NOT_APPLICABLE))
+        if not len(rows):
+            return result, reasons, none
+        m = len(rows)
+        sub_ids = {k: v[rows] for k, v in ids.items()}
+        sub_atoms = {k: v[rows] for k, v in atoms.items()}
+        sub_bounds = {k: v[rows] for k, v in bounds.items()}
+        sub_unknown = {k: v[rows] for k, v in unknown.items()}
+        treatments = [name for name in treatments if sub_unknown[name].any()]
+        columns = [sub_unknown[name] for name in treatments]
+        base = evaluate(rs, sub_atoms, m, sub_unknown)
+        columns.append(self._outcome_ids(state, base, reasons[rows]))
+        missing = np.full(m, UNKNOWN, dtype=np.int64)
+        for choice in itertools.product((True, False), repeat=len(treatments)):
+            c_ids, c_atoms, c_unknown = dict(sub_ids), dict(sub_atoms), dict(sub_unknown)
+            for name, value in zip(treatments, choice, strict=True):
+                c_ids[name] = np.where(sub_unknown[name], self._codecs[name].id_of(value),
+                                       sub_ids.get(name, missing))
+                verdicts = state.fields[name]
+                table = verdicts.verdicts(c_ids[name], self._codecs[name].values)
+                for j, key in enumerate(verdicts.keys):
+                    c_atoms[key] = np.ascontiguousarray(table[:, j])
+                c_unknown[name] = np.zeros(m, dtype=bool)
+            evaluated = evaluate(rs, c_atoms, m, c_unknown)
+            columns.append(self._outcome_ids(state, evaluated, self._reason_ids(
+                state, evaluated, c_atoms, c_ids, sub_bounds)))
+        final = self._texts(state.options, columns,
+                            lambda row: self._decided(state, sub_ids, sub_atoms, row))
+        return self._scatter(state, result, reasons, rows, final)
 
-    def _results(self, rs: RuleSet, ids: Mapping[str, np.ndarray], keep: np.ndarray,
-                 inverse: np.ndarray, cells: Sequence[tuple[int, tuple[int, ...]]],
-                 results: list[list[tuple[str, str]]]) -> None:
-        """Each row's own result (its own values in the traces), as JSON text."""
-        state = self._cells[rs.id]
-        names = [f.name for f in state.plan.fields if f.name in ids]
-        columns = [ids[n][keep].tolist() for n in names]
-        verdicts = [self._merged(state, key) for _, key in cells]
-        for i, cell in enumerate(inverse.tolist()):
-            exact = tuple(c[i] for c in columns)  # the cell follows from the exact values
-            text = state.json.get(exact)
+    def _outcome_ids(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray
+                     ) -> np.ndarray:
+        """Per row, the id of everything a reader of its result sees (options._outcome)."""
+        rs = state.rs
+        treatments = {t.field for t in rs.treatments}
+        conditions: list[tuple[Condition | None, np.ndarray]] = [
+            *((f.when, v) for f, v in zip(rs.factors, result.factors, strict=True)),
+            *((c.when, v) for c, v in zip(rs.caveats, result.caveats, strict=True))]
+        chosen = [v for when, v in conditions if when is not None
+                  and any(a.field in treatments for a in atoms_of(when))]
+        # Factors and caveats that read no treatment are the same under every choice, so
+        # they part no options; what they decide (the estimates held) is in the code.
+        return self._texts(state.outcomes, [
+            result.status, result.has_range, result.low, result.high, result.score,
+            result.group, result.subgroup, *result.held.T, *result.groups, *chosen,
+            reasons], lambda row: None)
+
+    def _decided(self, state: _RuleSetState, ids: Mapping[str, np.ndarray],
+                 atoms: Mapping[str, np.ndarray], row: int) -> str | None:
+        """One row's result with its options, as Comparator.result makes it: `assemble`,
+        then `with_options`; the verdicts under each choice are the row's own with the
+        treatments' comparisons decided for that choice (by durable_rules, once a value)."""
+        rs = state.rs
+        values, calendar, bounds = self._row_values(rs, ids, row)
+        verdicts = {k: _TRUTH[int(v[row])] for k, v in atoms.items()}
+        base = assemble(rs, values, verdicts, False, calendar, bounds)
+
+        def verdicts_of(decided: Mapping[str, Any]) -> Mapping[str, Truth]:
+            out = dict(verdicts)
+            for name, value in decided.items():
+                if name not in values and name in state.fields:
+                    out.update(self._treatment_verdicts(rs, name, value))
+            return out
+
+        found = with_options(rs, values, verdicts_of, base, calendar, bounds)
+        state.decided.append(found)
+        return options_json(found)
+
+    def _treatment_verdicts(self, rs: RuleSet, name: str, value: Any) -> dict[str, Truth]:
+        key = (rs.id, name, value)
+        found = self._decisions.get(key)
+        if found is None:
+            fired = self._comparator.verdicts(rs, {name: value})
+            found = self._decisions[key] = {a.key: fired[a.key]
+                                            for a in self._comparator.atoms(rs)
+                                            if a.field == name}
+        return found
+
+    def _scatter(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
+                 rows: np.ndarray, final: np.ndarray
+                 ) -> tuple[Evaluated, np.ndarray, np.ndarray]:
+        """`result` with the decided results of `rows` put in."""
+        rs = state.rs
+        status, low, high = result.status.copy(), result.low.copy(), result.high.copy()
+        has_range, score = result.has_range.copy(), result.score.copy()
+        group, subgroup = result.group.copy(), result.subgroup.copy()
+        held, reasons = result.held.copy(), reasons.copy()
+        options = np.zeros(result.n, dtype=np.int64)
+        groups = [g.id for g in rs.groups]
+        local, distinct = pd.factorize(final)
+        for k, index in enumerate(distinct.tolist()):
+            r = state.decided[index]
+            assert r is not None
+            at = rows[local == k]
+            status[at] = STATUSES.index(r.status)
+            has_range[at] = r.score_range is not None
+            low[at], high[at] = r.score_range if r.score_range else (0, 0)
+            score[at] = r.score is not None
+            if r.score is not None:
+                low[at] = r.score
+            group[at] = groups.index(r.group) if r.group else NONE
+            subgroup[at] = groups.index(r.subgroup) if r.subgroup else NONE
+            held[at] = [e in r.estimates for e in rs.estimates]
+            key = (-2, index)
+            text = state.reasons.by_code.get(key)
             if text is None:
-                values = self._values(dict(zip(names, exact, strict=True)))
-                text = json.dumps(self._assemble(rs, values, verdicts[cell]).to_dict(),
+                text = state.reasons.add(key, REASON_SEPARATOR.join(r.reasons) or None)
+                state.reason_lists.append(r.reasons)
+            reasons[at] = text
+            options[at] = index
+        return replace(result, status=status, has_range=has_range, low=low, high=high,
+                       score=score, group=group, subgroup=subgroup, held=held), reasons, options
+
+    def _columns(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
+                 options: np.ndarray) -> dict[str, pa.Array]:
+        rs, n, p = state.rs, result.n, state.rs.id
+        status = pa.DictionaryArray.from_arrays(pa.array(result.status.astype(np.int32)),
+                                                pa.array(STATUSES))
+        out: dict[str, pa.Array] = {
+            f"{p}.status": status,
+            f"{p}.score": pa.array(result.low, mask=~result.score),
+            f"{p}.score_min": pa.array(result.low, mask=~result.has_range),
+            f"{p}.score_max": pa.array(result.high, mask=~result.has_range),
+            f"{p}.group": _group_array(rs, result.group),
+            f"{p}.subgroup": _group_array(rs, result.subgroup),
+        }
+        unknown_code = np.zeros(n, dtype=np.int64)
+        for i, verdict in enumerate(result.factors):
+            unknown_code |= (verdict == 0).astype(np.int64) << (i % 62)
+        unknown_columns = [(v == 0) for v in result.factors] if len(rs.factors) > 62 \
+            else [unknown_code]
+        factor_ids = [f.id for f in rs.factors]
+        out[f"{p}.unknown"] = state.unknown.array(self._texts(
+            state.unknown, unknown_columns,
+            lambda row: UNKNOWN_SEPARATOR.join(
+                i for i, v in zip(factor_ids, result.factors, strict=True) if v[row] == 0)
+            or None))
+        out[f"{p}.reasons"] = state.reasons.array(reasons)
+        out[f"{p}.options"] = state.options.array(options)
+        for name, indexes in estimate_columns(rs).items():
+            values = np.full(n, np.nan)
+            given = np.zeros(n, dtype=bool)
+            for j in indexes:
+                value = rs.estimates[j].value
+                clash = given & result.held[:, j] & (values != value)
+                if clash.any():
+                    raise EngineError(f"{rs.id}: two estimates apply to column {name}")
+                values = np.where(result.held[:, j], value, values)
+                given |= result.held[:, j]
+            out[name] = pa.array(values, mask=~given)
+        for f, verdict in zip(rs.factors, result.factors, strict=True):
+            out[f"{p}.factor.{f.id}"] = pa.array(verdict == TRUE, mask=verdict == 0)
+        for c, verdict in zip(rs.caveats, result.caveats, strict=True):
+            out[f"{p}.caveat.{c.id}"] = pa.array(verdict == TRUE, mask=verdict == 0)
+        return out
+
+    # -- JSON lines ------------------------------------------------------------
+
+    def _compact(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
+                 options: np.ndarray) -> pa.Array:
+        """Each row's compact result (what varies per patient), joined column-wise from
+        parts: status to subgroup (one text per distinct code), the factors' and caveats'
+        verdict lists (joined by pyarrow), the estimates that hold (one text per code)."""
+        rs = state.rs
+        head = [result.status, np.where(result.has_range, result.low, -1),
+                np.where(result.has_range, result.high, -1), result.group, result.subgroup,
+                result.score, reasons, options]
+        parts: list[Any] = [_plain(state.compact.array(self._texts(
+            state.compact, head, lambda row: _json({rs.id: compact_head(
+                rs, result, row, state.reason_lists[int(reasons[row])],
+                state.options.texts[int(options[row])])})[1:-2])))]
+        parts += [',"factors":', _json_list(result.factors), ',"caveats":',
+                  _json_list(result.caveats)]
+        held = [result.held[:, j] for j in range(len(rs.estimates))] or \
+            [np.zeros(result.n, dtype=bool)]
+        parts += [_plain(state.estimates.array(self._texts(
+            state.estimates, held, lambda row: ',"estimates":' + _json({
+                estimate_id(e): e.value for j, e in enumerate(rs.estimates)
+                if result.held[row, j]}) + "}")))]
+        return pc.binary_join_element_wise(*parts, "")
+
+    def _full(self, state: _RuleSetState, atoms: Mapping[str, np.ndarray],
+              ids: Mapping[str, np.ndarray], n: int) -> pa.Array:
+        """Each row's own full result (its values in the traces), as compare's JSON."""
+        rs = state.rs
+        names = [name for name in state.reads if name in ids]
+        exact = list(zip(*(ids[name].tolist() for name in names), strict=True)) if names \
+            else [()] * n
+        texts: list[str] = []
+        for row in range(n):
+            text = state.full.get(exact[row])
+            if text is None:
+                text = json.dumps(self._result(rs, ids, row, traces=True).to_dict(),
                                   ensure_ascii=False)
-                if len(state.json) >= JSON_CACHE:
-                    state.json.clear()
-                state.json[exact] = text
-            results[i].append((rs.id, text))
+                if len(state.full) >= JSON_CACHE:
+                    state.full.clear()
+                state.full[exact[row]] = text
+            texts.append(text)
+        return pa.array(texts, pa.string())
 
 
-def json_line(row: dict[str, Any], order: Mapping[str, int]) -> str:
-    """One JSON line: {"row", "id", "results"}, results in the rule sets' order."""
-    parts = sorted(row["results"], key=lambda item: order[item[0]])
-    return (f'{{"row": {row["row"]}, "id": {json.dumps(row["id"], ensure_ascii=False)}, '
-            f'"results": [{", ".join(text for _, text in parts)}]}}\n')
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else float("nan")
+
+
+def _placed(atoms: Sequence[Atom], name: str) -> Callable[[Any], Any]:
+    """A field's value as its comparisons see it: a duration given in months or years is
+    placed among the thresholds by its months (`calendar_fact`), as `compare` does."""
+    def placed(value: Any) -> Any:
+        if isinstance(value, Months):
+            return calendar_fact(atoms, {name: value}, {name: value.months})[name]
+        return value
+
+    return placed
+
+
+def _group_array(rs: RuleSet, index: np.ndarray) -> pa.Array:
+    ids = [g.id for g in rs.groups] or [""]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.maximum(index, 0).astype(np.int32), mask=index == NONE), pa.array(ids))
+
+
+def compact_head(rs: RuleSet, result: Evaluated, row: int, reasons: Sequence[str],
+                 options: str | None) -> dict[str, Any]:
+    """One row's compact result up to its factors (compact JSON lines: the static part is
+    in the header; factors' and caveats' `present` follow in the order it lists them)."""
+    groups = [g.id for g in rs.groups]
+    group, subgroup = int(result.group[row]), int(result.subgroup[row])
+    head = {
+        "status": STATUSES[int(result.status[row])],
+        "reasons": list(reasons),
+        "score": int(result.low[row]) if result.score[row] else None,
+        "score_range": [int(result.low[row]), int(result.high[row])]
+        if result.has_range[row] else None,
+        "group": groups[group] if group != NONE else None,
+        "subgroup": groups[subgroup] if subgroup != NONE else None,
+        "options": json.loads(options) if options else None,
+    }
+    return {k: v for k, v in head.items() if v is not None or k in COMPACT_ALWAYS}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_VERDICT_TEXT = pa.array(["false", "null", "true"])  # index: verdict + 1
+
+
+def _json_list(verdicts: list[np.ndarray]) -> Any:
+    """Per row, `[v1,v2,...]` of three-valued verdicts, joined column-wise."""
+    if not verdicts:
+        return "[]"
+    texts = [_VERDICT_TEXT.take(pa.array((v + 1).astype(np.int32))) for v in verdicts]
+    return pc.binary_join_element_wise("[", pc.binary_join_element_wise(*texts, ","), "]",
+                                       "")
+
+
+def _plain(array: pa.Array) -> pa.Array:
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+
+
+def _counts(rs: RuleSet, result: Evaluated) -> Counter[tuple[str, Any]]:
+    """(status, score or group) -> rows, for the summary."""
+    if rs.model == "score":
+        label = np.where(result.score, result.low, -1)
+        names: Callable[[int], Any] = lambda v: None if v < 0 else v  # noqa: E731
+    else:
+        label = result.group
+        names = lambda v: None if v == NONE else rs.groups[v].id  # noqa: E731
+    counts: Counter[tuple[str, Any]] = Counter()
+    if result.n == 0:
+        return counts
+    keys, _, inverse = group_rows([result.status.astype(np.int64), label.astype(np.int64)])
+    for (status, value), k in zip(keys.tolist(), np.bincount(inverse).tolist(), strict=True):
+        counts[(STATUSES[status], names(value))] += k
+    return counts
+
+
+def _bare_problem(source: str, batch: RawBatch, name: str, unique: int,
+                  fdef: FieldDef) -> Problem:
+    column = batch.columns[name]
+    rows = np.flatnonzero(column.codes == unique)
+    row = batch.first_row + int(rows[0]) if len(rows) else batch.first_row
+    assert fdef.dimension is not None
+    units = ", ".join(dict.fromkeys(fdef.dimension.factors))
+    example = fdef.dimension.canonical
+    shown = batch.sources.get(name, name)
+    return Problem(source, f"column '{shown}' has bare numbers ({column.uniques[unique]!r} in "
+                   f"row {row}) but no unit: a {fdef.dimension.name} is never guessed; declare "
+                   f"the unit in the header ('{name} [{example}]') or with --unit "
+                   f"{name}={example} (units: {units}), or write it in each cell", field=name)

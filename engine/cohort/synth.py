@@ -23,6 +23,9 @@ nodule diameters are written in cm ("1.8 cm") and 15% of intervals in months
 ("14 months"); exact cut-off values are planted: DFI of exactly 730 days (4%),
 a nodule of exactly 15 mm or "2 cm" (4% and 2%), exactly 6 nodules (4%),
 alkaline phosphatase of exactly 2x the ULN (3%), a TFI of "12 months" (3%).
+Length and duration columns declare their unit in the header
+(`lung_metastasis_max_diameter [mm]`, `disease_free_interval [days]`), so their
+bare numbers are never a guess.
 
 Outcomes: `os_months` and `death` follow an exponential survival whose
 36-month survival is the SLMS figure for the row's SLMS score (89.5, 63.2,
@@ -43,6 +46,7 @@ import pyarrow as pa
 from ..fields import FieldDictionary
 from ..model import RuleSet
 from .raw import from_arrow
+from .reader import check_header
 from .scorer import CohortScorer
 
 BLANK_RATE = 0.05
@@ -56,6 +60,10 @@ HISTOLOGIES = {"leiomyosarcoma": .30, "synovial_sarcoma": .15,
                "myxofibrosarcoma": .08, "angiosarcoma": .05,
                "malignant_peripheral_nerve_sheath_tumor": .05, "other": .12}
 POPULATIONS = {"lung": .45, "osteosarcoma": .15, "extremity": .25, "lms_bone": .15}
+# The unit of each length and duration column, declared once in its header: a bare number
+# is in that unit, a cell with its own unit ("1.8 cm", "14 months") keeps it.
+UNITS = {"lung_metastasis_max_diameter": "mm", "disease_free_interval": "days",
+         "treatment_free_interval": "days", "primary_tumor_size": "mm"}
 
 
 BATCH_ROWS = 50_000  # rows drawn, scored and written at a time: memory does not grow with n
@@ -149,7 +157,8 @@ def _batch(rng: np.random.Generator, n: int, first_id: int, fields: FieldDiction
         col[name][rng.random(n) < BLANK_RATE] = None
     table = pa.table({"synthetic": pa.array(np.full(n, "true")),
                       "id": pa.array([f"synth-{i:07d}" for i in range(first_id, first_id + n)]),
-                      **{name: pa.array(col[name].tolist(), pa.string()) for name in col}})
+                      **{f"{name} [{UNITS[name]}]" if name in UNITS else name:
+                         pa.array(col[name].tolist(), pa.string()) for name in col}})
     months, death = _outcomes(rng, table, fields, slms, scorer)
     return table.append_column("os_months", pa.array(months)).append_column(
         "death", pa.array(death))
@@ -185,8 +194,9 @@ def _outcomes(rng: np.random.Generator, table: pa.Table, fields: FieldDictionary
     survival = {e.selector.value: e.value for e in slms.estimates
                 if e.selector.kind == "score" and e.horizon_months == 36}
     whole = next(e.value for e in slms.reference_estimates if e.horizon_months == 36)
-    names = [c for c in table.column_names if c in fields.fields]
-    outcome = scorer.score(from_arrow(table, names, [], 1))
+    header = check_header("<synth>", table.column_names, fields, (), strict=True)
+    outcome = scorer.score(from_arrow(table, header.fields, [], 1, header.units,
+                                      header.sources))
     if outcome.rejections:
         raise AssertionError(f"synthetic rows rejected: {outcome.rejections[:3]}")
     scores = outcome.table.column(f"{slms.id}.score").to_numpy(zero_copy_only=False)

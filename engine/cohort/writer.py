@@ -3,23 +3,45 @@
 Everything goes to a temporary file next to the target, which is renamed onto
 the final name only when the run succeeds; an error or an interrupt (Ctrl-C)
 removes it.
+
+JSON lines come in two shapes. Compact (the default): a first line carries
+each rule set's static part once (title, citation, factor labels and effects,
+estimate definitions by id, ...); each row then carries only what varies per
+patient: `{"row", "id", "results": {<rule set id>: {status, reasons, score,
+score_range, group, subgroup, options, factors, caveats, estimates}}}` (null keys
+but status and reasons left out), where `factors`
+and `caveats` list each one's `present` (true, false or null) in the order the
+first line lists them and `estimates` maps estimate ids (`score=2/overall_survival_36m`)
+to the published figures that hold for the patient. Full (`--full`): each row carries compare's
+JSON results. Both are joined column-wise by pyarrow from the texts the scorer
+made once per distinct result; no Python runs per row here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
-from .columns import Column
-from .scorer import ARROW_TYPES, Rejection, json_line
+from ..evaluate import assemble
+from ..model import RuleSet
+from ..results import estimate_dict
+from .columns import Column, estimate_id
+from .scorer import ARROW_TYPES, JsonMode, Rejection, json_column
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+COMPACT_FORMAT = "prognosis-cohort-compact/1"
+# What a compact row carries per rule set; the rest of compare's result is static.
+PER_ROW = ("status", "reasons", "score", "score_range", "group", "group_label", "subgroup",
+           "possible_groups", "estimates", "candidate_estimates")
+PER_ROW_ITEM = ("present", "holds", "detail", "conditions")
 
 
 def output_format(path: str) -> str:
@@ -92,21 +114,75 @@ def output_schema(kept: Sequence[tuple[str, pa.DataType]], columns: Sequence[Col
                       *[(c.name, ARROW_TYPES[c.type]) for c in columns]])
 
 
-def encode(payload: pa.Table | list[dict[str, Any]] | None,
-           order: Mapping[str, int]) -> str | pa.Table | None:
-    """JSON rows as JSON lines (results in the rule sets' order); a table as it is."""
-    if isinstance(payload, list):
-        return "".join(json_line(row, order) for row in payload)
-    return payload
+def static_part(rs: RuleSet) -> dict[str, Any]:
+    """What compare's JSON result of a rule set says whoever the patient is.
+
+    Taken from the result of a patient with nothing known, without the parts
+    that vary per patient; estimates are listed by id (compact rows name them).
+    """
+    nothing = assemble(rs, {}, {a.key: None for a in rs.atoms()}, traces=False).to_dict()
+    static = {k: v for k, v in nothing.items() if k not in PER_ROW}
+    for key in ("factors", "caveats", "population_conditions", "groups"):
+        static[key] = [{k: v for k, v in item.items() if k not in PER_ROW_ITEM}
+                       for item in static[key]]
+    static["estimates"] = {estimate_id(e): estimate_dict(e) for e in rs.estimates}
+    return static
+
+
+def compact_header(rule_sets: Sequence[RuleSet]) -> str:
+    return json.dumps({"format": COMPACT_FORMAT,
+                       "rule_sets": {rs.id: static_part(rs) for rs in rule_sets}},
+                      ensure_ascii=False) + "\n"
+
+
+def json_lines(table: pa.Table, rule_sets: Sequence[str], mode: JsonMode) -> pa.Array:
+    """One JSON line per row (each ending in a newline), joined column-wise."""
+    if table.num_rows == 0:
+        return pa.array([], pa.string())
+    compact = mode == "compact"
+    parts: list[Any] = ['{"row":' if compact else '{"row": ',
+                        pc.cast(_plain(table.column("row")), pa.string()),
+                        ',"id":' if compact else ', "id": ',
+                        _json_strings(_plain(table.column("id"))),
+                        ',"results":{' if compact else ', "results": [']
+    for i, rs in enumerate(rule_sets):
+        if i:
+            parts.append("," if compact else ", ")
+        parts.append(_plain(table.column(json_column(rs))))
+    parts.append("}}\n" if mode == "compact" else "]}\n")
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+
+
+def _json_strings(array: pa.Array) -> pa.Array:
+    """Each value as a JSON string (null as null): escaped column-wise, Python only for the
+    rare value with a control character."""
+    if pa.types.is_null(array.type):
+        return pa.array(["null"] * len(array), pa.string())
+    text = pc.cast(array, pa.string())
+    special = pc.match_substring_regex(text, r"[\x00-\x1f]")
+    if pc.any(special).as_py():
+        values = text.to_pylist()
+        return pa.array([json.dumps(v, ensure_ascii=False) for v in values], pa.string())
+    escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
+    quoted = pc.binary_join_element_wise('"', escaped, '"', "")
+    return pc.fill_null(quoted, "null")
 
 
 class Sink:
     """One open output file of a given format."""
 
     def __init__(self, path: str, kind: str, schema: pa.Schema,
-                 results: Sequence[Column] = ()) -> None:
+                 results: Sequence[Column] = (), rule_sets: Sequence[RuleSet] = (),
+                 json_mode: JsonMode = "compact") -> None:
         self.kind = kind
         self.schema = schema
+        self.json_mode = json_mode
+        self.rule_sets = [rs.id for rs in rule_sets]
         self._file: IO[bytes] | None = None
         self._writer: Any = None
         if kind == "parquet":
@@ -125,13 +201,23 @@ class Sink:
             self._writer = pcsv.CSVWriter(path, self.schema)
         else:
             self._file = open(path, "wb")  # noqa: SIM115
+            if json_mode == "compact":
+                self._file.write(compact_header(rule_sets).encode("utf-8"))
 
-    def write(self, payload: str | pa.Table | None) -> None:
-        if isinstance(payload, pa.Table):
-            self._writer.write_table(payload.select(self.schema.names).cast(self.schema))
-        elif isinstance(payload, str):
-            assert self._file is not None
-            self._file.write(payload.encode("utf-8"))
+    def write(self, table: pa.Table | None) -> None:
+        if table is None:
+            return
+        if self._file is not None:
+            lines = json_lines(table, self.rule_sets, self.json_mode)
+            if len(lines):
+                offsets, data = lines.buffers()[1:3]
+                start, end = (int(x) for x in
+                              pa.Array.from_buffers(pa.int32(), len(lines) + 1, [None, offsets],
+                                                    offset=lines.offset)
+                              .take(pa.array([0, len(lines)])).to_pylist())
+                self._file.write(memoryview(data)[start:end])
+            return
+        self._writer.write_table(table.select(self.schema.names).cast(self.schema))
 
     def close(self) -> None:
         if self._file is not None:

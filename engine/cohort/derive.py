@@ -1,0 +1,156 @@
+"""Derived fields over whole columns: a ratio of two fields, the days between two dates.
+
+`patient.derive_fields` computes them for one patient; here the same rules
+run over columns of value ids, so that a registry whose every row has its own
+dates costs numpy operations, not a Python call per row:
+
+- a ratio (ALP / ULN) is computed once per distinct pair of values, rounded as
+  `derive_fields` rounds it, and remembered between batches;
+- an interval (the SLMS DFI) is the days from one date to the other, 0 when
+  the second comes first (metastases found before the primary was resected); a
+  row whose dates are in the future, or disagree by more than a day with a
+  given interval, is rejected, with the messages `derive_fields` itself gives
+  for that row's values (asked only for such rows).
+
+The agreement test (tests/test_cohort_agreement.py) checks both against
+`compare` on generated rows, on both sides of every rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..fields import ROUND_DIGITS, FieldDef, FieldDictionary
+from ..patient import derive_fields, today_date
+from .convert import UNKNOWN, Codec
+from .raw import group_rows
+
+Issues = list[tuple[str | None, str]]
+_LOW = (1 << 31) - 1
+
+
+class _Memo:
+    """int64 keys -> value ids, looked up for a whole column at once (sorted keys and a
+    binary search); `make(key)` runs once per key never seen before."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.ids = np.zeros(0, dtype=np.int64)
+
+    def get(self, keys: np.ndarray, make: Callable[[int], int]) -> np.ndarray:
+        position = np.searchsorted(self.keys, keys)
+        found = position < len(self.keys)
+        found[found] = self.keys[position[found]] == keys[found]
+        if not found.all():
+            new = np.unique(keys[~found])
+            keys_all = np.concatenate([self.keys, new])
+            ids_all = np.concatenate([self.ids, np.array([make(k) for k in new.tolist()],
+                                                         dtype=np.int64)])
+            order = np.argsort(keys_all, kind="stable")
+            self.keys, self.ids = keys_all[order], ids_all[order]
+            position = np.searchsorted(self.keys, keys)
+        result: np.ndarray = self.ids[position]
+        return result
+
+
+class Deriver:
+    """Derives every derived field of a dictionary for batches of value-id columns."""
+
+    def __init__(self, fields: FieldDictionary, codecs: dict[str, Codec]) -> None:
+        self.fields = fields
+        self.codecs = codecs
+        self._memos: dict[str, _Memo] = {}
+        self._days: dict[str, list[int]] = {}  # per date field: day number per value id
+        self._numbers: dict[str, list[float]] = {}
+
+    def derive(self, ids: dict[str, np.ndarray], clean: np.ndarray, source: str,
+               problems: dict[int, Issues]) -> None:
+        """Write each derived field's value ids into `ids`; add the rows' problems."""
+        n = len(clean)
+        missing = np.full(n, UNKNOWN, dtype=np.int64)
+        for fdef in self.fields.derived_fields():
+            if fdef.ratio is not None:
+                self._ratio(fdef, ids, missing)
+            elif fdef.interval is not None and any(d in ids for d in fdef.interval):
+                self._interval(fdef, ids, missing, clean, source, problems)
+
+    def _ratio(self, fdef: FieldDef, ids: dict[str, np.ndarray], missing: np.ndarray) -> None:
+        assert fdef.ratio is not None
+        top, bottom = fdef.ratio
+        a, b = ids.get(top, missing), ids.get(bottom, missing)
+        both = (a >= 0) & (b >= 0)
+        result = np.full(len(a), UNKNOWN, dtype=np.int64)
+        if both.any():
+            keys = (a[both] << 31) + b[both]
+            tops, bottoms = self.codecs[top].values, self.codecs[bottom].values
+            codec = self.codecs[fdef.name]
+
+            def ratio(key: int) -> int:
+                divisor = bottoms[key & _LOW]
+                return codec.id_of(round(tops[key >> 31] / divisor, ROUND_DIGITS)) \
+                    if divisor else UNKNOWN
+
+            result[both] = self._memo(fdef.name).get(keys, ratio)
+        ids[fdef.name] = result
+
+    def _memo(self, name: str) -> _Memo:
+        memo = self._memos.get(name)
+        if memo is None:
+            memo = self._memos[name] = _Memo()
+        return memo
+
+    def _mapped(self, cache: dict[str, list[Any]], name: str, convert: Callable[[Any], Any],
+                dtype: Any) -> np.ndarray:
+        known = cache.setdefault(name, [])
+        values = self.codecs[name].values
+        known.extend(convert(v) for v in values[len(known):])
+        return np.array([*known, 0], dtype=dtype)  # the last slot: id -1 (unknown)
+
+    def _interval(self, fdef: FieldDef, ids: dict[str, np.ndarray], missing: np.ndarray,
+                  clean: np.ndarray, source: str, problems: dict[int, Issues]) -> None:
+        assert fdef.interval is not None
+        start_name, end_name = fdef.interval
+        s, e = ids.get(start_name, missing), ids.get(end_name, missing)
+        given = ids.get(fdef.name, missing)
+        epoch = np.datetime64("1970-01-01", "D")
+        day = np.timedelta64(1, "D")
+        to_day: Callable[[Any], int] = lambda iso: int(  # noqa: E731
+            (np.datetime64(iso, "D") - epoch) // day)
+        start = self._mapped(self._days, start_name, to_day, np.int64)[np.maximum(s, -1)]
+        end = self._mapped(self._days, end_name, to_day, np.int64)[np.maximum(e, -1)]
+        today = to_day(today_date().isoformat())
+        future = ((s >= 0) & (start > today)) | ((e >= 0) & (end > today))
+        both = (s >= 0) & (e >= 0) & ~future
+        # Found before the primary was resected (metastatic at diagnosis): 0 days.
+        days = np.maximum(end - start, 0)
+        stated = self._mapped(self._numbers, fdef.name, float, np.float64)[np.maximum(given, -1)]
+        disagree = both & (given >= 0) & (np.abs(stated - days) > 1)
+        derive = both & (given < 0)
+        result = given.copy()
+        if derive.any():
+            codec = self.codecs[fdef.name]
+            result[derive] = self._memo(f"{fdef.name} days").get(
+                days[derive], lambda d: codec.id_of(float(d)))
+        ids[fdef.name] = np.where(clean, result, given)
+        wrong = (future | disagree) & clean
+        if wrong.any():
+            self._messages(fdef, s, e, given, wrong, source, problems)
+
+    def _messages(self, fdef: FieldDef, s: np.ndarray, e: np.ndarray, given: np.ndarray,
+                  wrong: np.ndarray, source: str, problems: dict[int, Issues]) -> None:
+        """What derive_fields says of each wrong row's dates (once per distinct combination)."""
+        assert fdef.interval is not None
+        rows = np.flatnonzero(wrong)
+        combos, _, inverse = group_rows([s[rows], e[rows], given[rows]])
+        names = (*fdef.interval, fdef.name)
+        said: list[Issues] = []
+        for combo in combos.tolist():
+            values = {name: self.codecs[name].values[i]
+                      for name, i in zip(names, combo, strict=True) if i >= 0}
+            found = derive_fields(values, {}, self.fields, source)
+            said.append([(p.field, p.message) for p in found])
+        for row, k in zip(rows.tolist(), inverse.tolist(), strict=True):
+            problems.setdefault(row, []).extend(said[k])

@@ -1,0 +1,110 @@
+"""Cohort headers: units declared once per column, names matched ignoring case and through
+declared aliases, bare lengths and durations refused per column, outcome columns known."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+from clirun import run
+
+from prognosis.cli.app import ExitCode
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def cohort(*args: str) -> tuple[int, str, str]:
+    return run("cohort", *args, "--workers", "1", "--quiet")
+
+
+def slms(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("header, cells, score", [
+    ("lung_metastasis_max_diameter [mm],disease_free_interval [days]", "15,729", "2"),
+    ("lung_metastasis_max_diameter [mm],disease_free_interval [days]", "14.9,730", "0"),
+    ("lung_metastasis_max_diameter [cm],disease_free_interval [months]", "1.5,23.99", "2"),
+    ("lung_metastasis_max_diameter [cm],DFI [years]", "1.49,2", "0"),
+    ("Lung_Metastasis_Max_Diameter [MM],dfi [Days]", "15,729", "2"),
+    # a cell with its own unit keeps it, whatever the header says
+    ("lung_metastasis_max_diameter [cm],disease_free_interval [days]", "15 mm,2 years", "1"),
+])
+def test_a_declared_unit_reads_bare_numbers_in_it(tmp_path: Path, header: str, cells: str,
+                                                 score: str) -> None:
+    source = write(tmp_path / "in.csv", [f"id,histology,lung_metastasis_count,"
+                                         f"pulmonary_metastasectomy,{header}",
+                                         f"a,lms,2,true,{cells}"])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "o.csv"), "--study", "slms")
+    assert code == ExitCode.OK, err
+    assert slms(tmp_path / "o.csv")[0]["slms.score"] == score
+
+
+def test_unit_option_declares_it_too(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", ["id,histology,lung_metastasis_count,"
+                                         "pulmonary_metastasectomy,lung_metastasis_max_diameter",
+                                         "a,lms,2,true,1.5"])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "o.csv"), "--study", "slms",
+                          "--unit", "lung_metastasis_max_diameter=cm")
+    assert code == ExitCode.OK, err
+    assert slms(tmp_path / "o.csv")[0]["slms.factor.max_diameter_15mm_or_more"] == "true"
+
+
+def test_bare_lengths_and_durations_without_a_unit_are_refused_per_column(
+        tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", [
+        "id,histology,lung_metastasis_count,lung_metastasis_max_diameter,TFI,DFI",
+        "a,lms,2,18 mm,14 months,400 days",
+        "b,lms,2,25,14,400 days"])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "o.csv"))
+    assert code == ExitCode.BAD_INPUT
+    refused = [line for line in err.splitlines() if "has bare numbers" in line]
+    assert len(refused) == 2, err
+    assert "column 'lung_metastasis_max_diameter' has bare numbers ('25' in row 2)" in refused[0]
+    assert "column 'TFI' has bare numbers ('14' in row 2)" in refused[1]
+    assert "--unit treatment_free_interval=days" in refused[1]
+    assert "Traceback" not in err
+    assert os.listdir(tmp_path) == ["in.csv"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--unit", "lung_metastasis_max_diameter=in"), "unit 'in' is not a length unit"),
+    (("--unit", "lung_metastasis_count=mm"), "lung_metastasis_count cannot be given in 'mm'"),
+    (("--unit", "nodules=mm"), "--unit nodules=mm: no such field"),
+    (("--unit", "lung_metastasis_max_diameter"), "write FIELD=UNIT"),
+])
+def test_a_wrong_unit_declaration_exits_2(tmp_path: Path, args: tuple[str, ...],
+                                          message: str) -> None:
+    source = write(tmp_path / "in.csv", ["id,histology,lung_metastasis_max_diameter",
+                                         "a,lms,15"])
+    code, _, err = cohort(str(source), *args)
+    assert code == ExitCode.BAD_INPUT
+    assert message in err
+
+
+def test_two_columns_for_one_field_exit_2(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", ["id,DFI [days],disease_free_interval [days]",
+                                         "a,400,400"])
+    code, _, err = cohort(str(source))
+    assert code == ExitCode.BAD_INPUT
+    assert "columns 'DFI [days]' and 'disease_free_interval [days]' both give " \
+        "disease_free_interval" in err
+
+
+def test_renamed_columns_are_reported_once_and_outcomes_are_not_foreign(
+        tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", [
+        "ID,Histology,DFI [days],os_months,death,synthetic",
+        *[f"p{i},lms,400,12.5,1,true" for i in range(5)]])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "o.csv"))
+    assert code == ExitCode.OK, err
+    assert err.count("column 'DFI [days]' is read as disease_free_interval") == 1
+    assert err.count("column 'Histology' is read as histology") == 1
+    assert "os_months" not in err and "death" not in err and "synthetic" not in err
+    assert [r["id"] for r in slms(tmp_path / "o.csv")] == [f"p{i}" for i in range(5)]
