@@ -19,7 +19,7 @@ $(BIN)/python:
 
 # Dependencies (durable-rules compiles a C extension: about 15 s the first time).
 $(DEPS): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet ".[test,dev,cohort]"
+	$(BIN)/python -m pip install --quiet ".[test,dev,cohort,board]"
 	touch $@
 
 # The package itself, installed editable: `pytest` and `prognosis` in .venv

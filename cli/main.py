@@ -16,7 +16,8 @@ from .lazy import LazyGroup
                                   "cohort": ".cohort:cohort",
                                   "validate": ".validate:validate",
                                   "synth": ".synth:synth",
-                                  "rules": ".rules_group:rules"},
+                                  "rules": ".rules_group:rules",
+                                  "board": ".board.command:board"},
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="prognosis-comparator")
 @click.pass_context

@@ -32,6 +32,7 @@ FORBIDDEN = {
     "importlib.resources", "prognosis.engine.schema", "prognosis.engine.ruleformat",
     "prognosis.engine.checks", "prognosis.cli.rules_group", "prognosis.cli.rules_edit",
     "pandas", "pyarrow", "lifelines", "matplotlib", "dask",
+    "textual", "prognosis.cli.board",  # `prognosis board` only
 }
 
 
