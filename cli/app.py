@@ -6,7 +6,7 @@ import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, unique
 from typing import Any, TypeVar
 
 import click
@@ -16,12 +16,17 @@ from rich.text import Text
 from prognosis.engine.errors import EngineError, InputError
 
 
+@unique
 class ExitCode(IntEnum):
+    """Every exit code of every command, each meaning once (CI tells them apart)."""
+
     OK = 0
-    ERROR = 1  # an internal error (a bug), never bad input
     FINDINGS = 1  # checks found errors, examples failed, versions differ (like diff(1))
-    BAD_INPUT = 2  # bad input or usage: the message says what is allowed
-    REJECTED_ROWS = 3  # reserved for cohorts: some rows rejected, all others written
+    BAD_INPUT = 2  # bad input or usage (unreadable file too): the message says what is allowed
+    REJECTED_ROWS = 3  # cohort: some rows rejected, all others written
+    # A bug, never the user's input. 3 is taken by cohorts' rejected rows, so this is
+    # EX_SOFTWARE of sysexits.h (70), the conventional "internal software error".
+    INTERNAL_ERROR = 70
     HUNG_UP = 129  # SIGHUP (128 + 1): temporary files removed, nothing half-written
     INTERRUPTED = 130  # SIGINT / Ctrl-C (128 + 2), as shells report it
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -88,7 +93,7 @@ def cells(*values: object) -> list[Text]:
 
 
 def reports_errors(command: F) -> F:
-    """Turn bad input into a message on stderr and exit 2; bugs into exit 1, no traceback."""
+    """Turn bad input into a message on stderr and exit 2; bugs into exit 70, no traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -114,6 +119,6 @@ def reports_errors(command: F) -> F:
             app.err.print(Text(f"internal error: {type(exc).__name__}: {exc} "
                           "(set PROGNOSIS_DEBUG=1 for a traceback; please report it)"),
                           markup=False, highlight=False, soft_wrap=True)
-            ctx.exit(ExitCode.ERROR)
+            ctx.exit(ExitCode.INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]

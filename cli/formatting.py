@@ -10,7 +10,8 @@ from prognosis.engine.results import FactorResult, Result
 
 ENDPOINTS = words.ENDPOINTS
 MARK = {True: "+", False: "-", None: "?"}
-NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+NUMBERS = dict(enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight",
+                          "nine", "ten"), start=1))
 
 
 def heading(patient_id: str | None, results: Sequence[Result]) -> str:

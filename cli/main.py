@@ -16,7 +16,8 @@ from .lazy import LazyGroup
                                   "cohort": ".cohort:cohort",
                                   "validate": ".validate:validate",
                                   "synth": ".synth:synth",
-                                  "rules": ".rules_group:rules"},
+                                  "rules": ".rules_group:rules",
+                                  "board": ".board.command:board"},
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="prognosis-comparator")
 @click.pass_context
@@ -30,7 +31,8 @@ def cli(ctx: click.Context) -> None:
 
 def main() -> None:
     """The console script: click's standalone handling, but an interrupt exits 128 + signal
-    (130 for Ctrl-C) instead of click's "Aborted!" with 1."""
+    (130 for Ctrl-C) instead of click's "Aborted!" with 1, and a bug outside any command's
+    own handling exits 70 (internal error) with a message and no traceback."""
     import sys
 
     from .app import exit_code_for, install_signal_handlers
@@ -44,4 +46,14 @@ def main() -> None:
     except click.Abort as exc:  # an interrupt outside a command (while starting up)
         cause = exc.__cause__ or exc.__context__
         sys.exit(int(exit_code_for(cause) if isinstance(cause, KeyboardInterrupt) else 1))
+    except Exception as exc:  # a bug outside any command's own handling (reports_errors)
+        import os
+
+        from .app import ExitCode
+
+        if os.environ.get("PROGNOSIS_DEBUG"):
+            raise
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (set PROGNOSIS_DEBUG=1 "
+                         "for a traceback; please report it)\n")
+        sys.exit(ExitCode.INTERNAL_ERROR)
     sys.exit(code if isinstance(code, int) else 0)

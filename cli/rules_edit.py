@@ -140,7 +140,7 @@ def edit_command(app: App, rule_set_id: str, rules_dir: Path | None, strict: boo
                  else ExitCode.FINDINGS)
     except Exception as exc:
         say(f"{type(exc).__name__}: {exc}: {kept}")
-        ctx.exit(ExitCode.ERROR)
+        ctx.exit(ExitCode.INTERNAL_ERROR)
     shutil.rmtree(workdir, ignore_errors=True)
     say(f"{where} updated (previous version kept as {original.name}.bak)")
 

@@ -10,6 +10,7 @@ from .lazy import LazyGroup
 @click.group("rules", cls=LazyGroup, lazy={
     "check": ".rules_check:check_command",
     "test": ".rules_test:test_command",
+    "examples": ".rules_examples:examples_command",
     "list": ".rules_list:list_command",
     "show": ".rules_list:show_command",
     "new": ".rules_new:new_command",

@@ -15,6 +15,7 @@ SCAFFOLD = """\
 # yaml-language-server: $schema={schema}
 # A new rule set. Replace every TODO, then run `prognosis rules check --strict`.
 id: {id}
+# display_order: 6  # place among the studies, lower first (else: after them, by year)
 version: 0.1.0
 status: draft
 reviewed: {today}
@@ -63,10 +64,16 @@ conflicts: []
 examples:
   - name: TODO factor present
     patient: {{lung_metastasis_count: 2, lung_metastasis_max_diameter: 12 mm}}
-    expect: {{status: complete, factors: {{example_factor: true}}}}
+    expect:
+      status: complete
+      factors: {{example_factor: true}}
+      effects: ['example_factor: adverse']
   - name: TODO exactly at the cut-off
     patient: {{lung_metastasis_count: 2, lung_metastasis_max_diameter: 10 mm}}
     expect: {{status: complete, factors: {{example_factor: true}}}}
+  - name: TODO size not given, so the factor is unknown
+    patient: {{lung_metastasis_count: 2}}
+    expect: {{status: incomplete, factors: {{example_factor: null}}}}
   - name: TODO outside the population
     patient: {{lung_metastasis_count: 0}}
     expect: {{status: not_applicable}}

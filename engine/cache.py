@@ -55,6 +55,14 @@ def digest(data: bytes) -> str:
 def content_key(paths: Iterable[str], version: str) -> str:
     """A hash over the tool and Python versions and each file's name and exact bytes."""
     parts = [f"v{_FORMAT}|{version}|{sys.version.split()[0]}".encode()]
+    # The engine's own modules too (name, size, modification time): in an editable
+    # install (development) an edit to the loader must not be served a library built
+    # by the previous code.
+    here = os.path.dirname(os.path.abspath(__file__))
+    for entry in sorted(os.scandir(here), key=lambda e: e.name):
+        if entry.name.endswith(".py"):
+            info = entry.stat()
+            parts.append(f"|{entry.name}|{info.st_size}|{info.st_mtime_ns}".encode())
     for path in paths:
         with open(path, "rb") as handle:
             data = handle.read()

@@ -81,6 +81,11 @@ class Comparator:
         return [self.result(rs, patient.values, patient.calendar, patient.bounds)
                 for rs in self.rule_sets]
 
+    def evaluate_one(self, rule_set_id: str, patient: Patient) -> Result:
+        """One rule set's result alone (the others are not evaluated)."""
+        [rs] = [r for r in self.rule_sets if r.id == rule_set_id]
+        return self.result(rs, patient.values, patient.calendar, patient.bounds)
+
 
 def _bound_verdict(atom: Atom, holds_at_bound: bool) -> Truth:
     """The verdict of `field op t` for every value from a lower bound up, if one verdict."""

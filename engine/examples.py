@@ -18,6 +18,26 @@ from .results import Result
 KEYS = ("status", "score", "score_range", "group", "subgroup")
 
 
+def estimate_text(e: Any) -> str:
+    """How an example asserts an estimate: `overall_survival 36 months: 10.5%` or
+    `overall_survival median: 26 months` (the value in the tool's unit, after any
+    conversion of the stated one), so a changed value, horizon, selector or unit shows."""
+    when = "median" if e.horizon_months is None else f"{e.horizon_months} months"
+    value = f"{e.value:g}%" if e.statistic == "survival_percent" else f"{e.value:g} months"
+    return f"{e.endpoint} {when}: {value}"
+
+
+def effect_texts(result: Result) -> list[str]:
+    """How an example asserts effects: each present factor as `id: direction` followed by
+    its effects (`HR 5.6`), and each group that holds as `id:` with its effects."""
+    texts = [" ".join([f"{f.id}: {f.direction}", *(f"{e.measure} {e.value:g}"
+                                                   for e in f.effects)])
+             for f in result.factors if f.present is True]
+    texts += [" ".join([f"{g.id}:", *(f"{e.measure} {e.value:g}" for e in g.effects)])
+              for g in result.groups if g.holds is True and g.effects]
+    return texts
+
+
 @dataclass(frozen=True)
 class ExampleOutcome:
     rule_set: str
@@ -55,6 +75,12 @@ def compare_expectation(result: Result, expect: dict[str, Any]
             actual = list(actual) if isinstance(actual, tuple) else actual
             if actual != expect[key]:
                 differences.append((key, expect[key], actual))
+    for key, actual in (("estimates", [estimate_text(e) for e in result.estimates]),
+                        ("reference_estimates",
+                         [estimate_text(e) for e in result.reference_estimates]),
+                        ("effects", effect_texts(result))):
+        if key in expect and list(expect[key] or []) != actual:
+            differences.append((key, expect[key], actual))
     verdicts = {"factors": {f.id: f.present for f in result.factors},
                 "caveats": {c.id: c.present for c in result.caveats}}
     for kind, known in verdicts.items():

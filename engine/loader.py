@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 VERSION = "0.1.0"  # keep in step with pyproject.toml; part of the rule-cache key
 
 FIELDS_FILE = "fields.yaml"
-ORDER = ("slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022", "librizzi-2022")
 
 
 def bundled_rules_path() -> str:
@@ -81,9 +80,7 @@ def load_fields(path: str | os.PathLike[str]) -> FieldDictionary:
 def rule_files(directory: str | os.PathLike[str]) -> list[Path]:
     from pathlib import Path
 
-    files = [p for p in Path(directory).glob("*.yaml") if p.name != FIELDS_FILE]
-    rank = {name: i for i, name in enumerate(ORDER)}
-    return sorted(files, key=lambda p: (rank.get(p.stem, len(ORDER)), p.name))
+    return sorted(p for p in Path(directory).glob("*.yaml") if p.name != FIELDS_FILE)
 
 
 def load_library(directory: str | os.PathLike[str] | None = None) -> RuleLibrary:
@@ -127,7 +124,8 @@ def _load_library(directory: str) -> RuleLibrary:
         problems.append(Problem(str(directory), "no rule sets (*.yaml) found"))
     if problems:
         raise RuleSetError(problems)
-    return RuleLibrary(fields, tuple(rule_sets), directory)
+    # The roster is the data: each rule set's display_order (then year, then id).
+    return RuleLibrary(fields, tuple(sorted(rule_sets, key=m.RuleSet.roster_key)), directory)
 
 
 def load_rule_set(path: str | os.PathLike[str], fields: FieldDictionary) -> m.RuleSet:
@@ -500,7 +498,8 @@ class _Builder:
             observed_ranges=tuple(self.observed_range(r)
                                   for r in d["cohort"].get("observed_ranges", [])),
             treatments=self.treatments(conditions),
-            case_mix=self.case_mix(d.get("case_mix", []), factors, groups))
+            case_mix=self.case_mix(d.get("case_mix", []), factors, groups),
+            display_order=d.get("display_order"))
         self.consistency(d, rule_set)
         return rule_set
 

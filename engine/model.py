@@ -298,6 +298,12 @@ class RuleSet:
     observed_ranges: tuple[ObservedRange, ...] = ()
     treatments: tuple[Treatment, ...] = ()  # treatment fields its conditions read
     case_mix: tuple[CaseMix, ...] = ()  # the published distribution of characteristics
+    display_order: int | None = None
+
+    def roster_key(self) -> tuple[int, int, int, str]:
+        """Display order: `display_order` first, then the others by year, then id."""
+        given = self.display_order is not None
+        return (0 if given else 1, self.display_order or 0, self.citation.year, self.id)
 
     def atoms(self) -> tuple[Atom, ...]:
         """Every distinct comparison the rule set makes (what durable_rules decides)."""

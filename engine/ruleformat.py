@@ -189,6 +189,15 @@ EXAMPLE = Obj(
                       "subgroup": Nullable(Str()),
                       "factors": Any_(description="factor id: true / false / null"),
                       "caveats": Any_(description="caveat id: true / false / null"),
+                      "estimates": ListOf(Str(), description=(
+                          "Every estimate the patient gets, in order, as "
+                          "'overall_survival 36 months: 10.5%' or "
+                          "'overall_survival median: 26 months'.")),
+                      "reference_estimates": ListOf(Str(), description=(
+                          "The whole-cohort estimates shown, as for 'estimates'.")),
+                      "effects": ListOf(Str(), description=(
+                          "Each present factor as 'id: direction' then its effects "
+                          "('HR 5.6'), each holding group with effects as 'id: HR 0.5'.")),
                       "conditional_on": MapOf(Bool(), description=(
                           "The treatment choices the whole result assumes (undecided "
                           "treatments under which the study would not apply otherwise).")),
@@ -246,6 +255,9 @@ RULE_SET = Obj(
         "performance": ListOf(PERFORMANCE),
         "reported_effects": ListOf(REPORTED_EFFECT),
         "statements": ListOf(STATEMENT),
+        "display_order": Num(integer=True, description=(
+            "Where the study stands among the others in every table and report (lower "
+            "first). Studies without one follow, by citation year, then id.")),
         "case_mix": ListOf(CASE_MIX),
         "field_meanings": MapOf(Str(), description="How this study reads a patient field, "
                                 "where it differs from rules/fields.yaml's description."),

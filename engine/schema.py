@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,11 +30,38 @@ class Issue:
     col: int | None
 
 
+class Unrepairable(Exception):
+    """No stand-in value satisfies the spec (e.g. a condition without any of its keys)."""
+
+
+def _like(original: Any) -> MarkedDict:
+    """An empty MarkedDict that keeps the marks of `original`, so lines still point home."""
+    copy = MarkedDict()
+    if isinstance(original, MarkedDict):
+        copy.line, copy.col, copy.key_marks = original.line, original.col, \
+            dict(original.key_marks)
+    return copy
+
+
 class Spec:
     description: str = ""
 
     def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
         raise NotImplementedError
+
+    def placeholder(self) -> Any:
+        """A value that passes `check` (raises Unrepairable when there is none)."""
+        raise Unrepairable(type(self).__name__)
+
+    def repair(self, value: Any) -> Any:
+        """`value` with every part that fails `check` replaced by a stand-in or dropped.
+
+        `rules check` reports the structural issues, then builds the rule set from the
+        repaired document so that the units, logic and provenance of every other part
+        are still checked in the same run."""
+        if next(iter(self.check(value, "", (None, None))), None) is None:
+            return value
+        return self.placeholder()
 
     def json(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -70,11 +98,20 @@ class Str(Spec):
             yield Issue(path, f"must be text, got {_type_name(value)}", *where)
         elif not value.strip():
             yield Issue(path, "must not be empty", *where)
+        elif self.pattern is not None and not re.search(self.pattern, value):
+            # the same test as JSON Schema's "pattern" (a search), so both agree
+            yield Issue(path, f"{value!r} does not match {self.pattern}", *where)
+
+    def placeholder(self) -> Any:
+        for candidate in ("x", "0.0.0"):
+            if self.pattern is None or re.match(self.pattern, candidate):
+                return candidate
+        raise Unrepairable("text")
 
     def json(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "minLength": 1}
-        if self.pattern:
-            schema["pattern"] = self.pattern
+        # "\S": not blank, as check() requires (minLength alone accepts "   ")
+        schema: dict[str, Any] = {"type": "string", "minLength": 1,
+                                  "pattern": self.pattern or r"\S"}
         return self._with_doc(schema)
 
 
@@ -93,6 +130,9 @@ class Num(Spec):
         elif isinstance(value, int) and value.bit_length() > 1000:  # beyond any float
             yield Issue(path, f"is too large ({len(str(abs(value)))} digits)", *where)
 
+    def placeholder(self) -> Any:
+        return 0
+
     def json(self) -> dict[str, Any]:
         return self._with_doc({"type": "integer" if self.integer else "number"})
 
@@ -105,6 +145,9 @@ class Bool(Spec):
         if not isinstance(value, bool):
             yield Issue(path, f"must be true or false, got {_type_name(value)}", *where)
 
+    def placeholder(self) -> Any:
+        return False
+
     def json(self) -> dict[str, Any]:
         return self._with_doc({"type": "boolean"})
 
@@ -116,6 +159,9 @@ class Date(Spec):
     def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
         if not isinstance(value, dt.date):
             yield Issue(path, f"must be a date (YYYY-MM-DD), got {value!r}", *where)
+
+    def placeholder(self) -> Any:
+        return dt.date(1970, 1, 1)
 
     def json(self) -> dict[str, Any]:
         return self._with_doc({"type": "string", "format": "date"})
@@ -130,6 +176,9 @@ class Enum(Spec):
         if value not in self.values:
             allowed = ", ".join(self.values)
             yield Issue(path, f"{value!r} is not allowed; allowed: {allowed}", *where)
+
+    def placeholder(self) -> Any:
+        return self.values[0]
 
     def json(self) -> dict[str, Any]:
         return self._with_doc({"enum": list(self.values)})
@@ -157,6 +206,15 @@ class Nullable(Spec):
         if value is not None:
             yield from self.inner.check(value, path, where)
 
+    def placeholder(self) -> Any:
+        return None
+
+    def repair(self, value: Any) -> Any:
+        try:
+            return None if value is None else self.inner.repair(value)
+        except Unrepairable:
+            return None
+
     def json(self) -> dict[str, Any]:
         return self._with_doc({"anyOf": [self.inner.json(), {"type": "null"}]})
 
@@ -179,6 +237,24 @@ class ListOf(Spec):
         for index, item in enumerate(value):
             item_where = (item.line, item.col) if isinstance(item, MarkedDict) else where
             yield from self.item.check(item, f"{path}[{index}]", item_where)
+
+    def placeholder(self) -> Any:
+        if self.min_items:
+            raise Unrepairable("list")
+        return []
+
+    def repair(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return self.placeholder()
+        kept = []
+        for item in value:  # an item that cannot be repaired is left out
+            try:
+                kept.append(self.item.repair(item))
+            except Unrepairable:
+                continue
+        if len(kept) < self.min_items:
+            raise Unrepairable("list")
+        return kept[:self.max_items] if self.max_items is not None else kept
 
     def json(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "array", "items": self.item.json()}
@@ -203,6 +279,20 @@ class MapOf(Spec):
         for key, item in value.items():
             key_where = value.mark_of(key) if isinstance(value, MarkedDict) else where
             yield from self.value.check(item, f"{path}.{key}", key_where)
+
+    def placeholder(self) -> Any:
+        return {}
+
+    def repair(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return self.placeholder()
+        kept = _like(value)
+        for key, item in value.items():
+            try:
+                kept[key] = self.value.repair(item)
+            except Unrepairable:
+                continue
+        return kept
 
     def json(self) -> dict[str, Any]:
         return self._with_doc({"type": "object", "additionalProperties": self.value.json()})
@@ -236,6 +326,26 @@ class Obj(Spec):
             item_where = (item.line, item.col) if isinstance(item, MarkedDict) else key_where
             yield from known[key].check(item, sub, item_where)
 
+    def placeholder(self) -> Any:
+        return {key: spec.placeholder() for key, spec in self.required.items()}
+
+    def repair(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return self.placeholder()
+        kept = _like(value)
+        for key, item in value.items():
+            if key in self.required:
+                kept[key] = self.required[key].repair(item)
+            elif key in self.optional:
+                try:
+                    kept[key] = self.optional[key].repair(item)
+                except Unrepairable:
+                    continue
+        for key, spec in self.required.items():
+            if key not in kept:
+                kept[key] = spec.placeholder()
+        return kept
+
     def json(self) -> dict[str, Any]:
         props = {k: v.json() for k, v in {**self.required, **self.optional}.items()}
         schema: dict[str, Any] = {"type": "object", "properties": props,
@@ -261,6 +371,13 @@ class OneOf(Spec):
         keys = " or ".join(f"'{k}'" for k, _ in self.alternatives)
         yield Issue(path, f"must be a mapping with one of the keys {keys}", *where)
 
+    def repair(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key, spec in self.alternatives:
+                if key in value:
+                    return spec.repair(value)
+        raise Unrepairable("one of")
+
     def json(self) -> dict[str, Any]:
         return self._with_doc({"oneOf": [spec.json() for _, spec in self.alternatives]})
 
@@ -276,6 +393,12 @@ class Ref(Spec):
     def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
         spec: Spec = self._resolve()
         yield from spec.check(value, path, where)
+
+    def placeholder(self) -> Any:
+        return self._resolve().placeholder()
+
+    def repair(self, value: Any) -> Any:
+        return self._resolve().repair(value)
 
     def json(self) -> dict[str, Any]:
         return {"$ref": f"#/$defs/{self.name}"}

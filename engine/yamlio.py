@@ -165,12 +165,14 @@ class _Constructor(SafeConstructor):
                     "while constructing a mapping", node.start_mark,
                     "keys must be plain text", key_node.start_mark)
             key = str(key)
-            if key in result:
+            if key in result:  # every one is collected; parse_yaml rejects them all at once
                 first = result.key_marks[key][0]
-                raise DuplicateKeyError(
-                    "while constructing a mapping", node.start_mark,
-                    f"duplicate key '{key}' (first defined on line {first})",
-                    key_node.start_mark)
+                mark = key_node.start_mark
+                duplicates: list[Problem] = self.__dict__.setdefault("duplicates", [])
+                duplicates.append(Problem(
+                    "", f"duplicate key '{key}' (first defined on line {first})",
+                    line=mark.line + 1, col=mark.column + 1, code="duplicate-key"))
+                continue  # the first value is kept
             result[key] = self.construct_object(value_node, deep=deep)
             result.key_marks[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if isinstance(value_node, yaml.ScalarNode):
@@ -283,11 +285,25 @@ MarkedSafeLoader: Any = _LOADERS[RULES]
 
 
 def parse_yaml(text: str, path: str, limits: Limits = RULES) -> Any:
-    """Parse YAML text; syntax errors and limits become an InputError with the line."""
+    """Parse YAML text; syntax errors, limits and every duplicate key become an
+    InputError with their lines."""
+    data, duplicates = parse_yaml_keeping_duplicates(text, path, limits)
+    if duplicates:
+        raise InputError(duplicates)
+    return data
+
+
+def parse_yaml_keeping_duplicates(text: str, path: str, limits: Limits = RULES
+                                  ) -> tuple[Any, list[Problem]]:
+    """The document (a repeated key keeps its first value) and a problem per duplicate key;
+    syntax errors and limits raise InputError. `rules check` uses this to report every
+    duplicate and still check the rest of the file."""
     loader_class = _LOADERS.get(limits) or _loader_class(limits)
     loader = loader_class(text)
     try:
-        return loader.get_single_data()
+        data = loader.get_single_data()
+        return data, [Problem(path, p.message, line=p.line, col=p.col, code=p.code)
+                      for p in loader.__dict__.get("duplicates", [])]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -405,15 +421,17 @@ def read_bytes(path: str, limits: Limits = RULES, shown: str | None = None) -> b
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise InputError([Problem(name, "no such file")]) from None
+        raise InputError([Problem(name, "no such file", code="read-error")]) from None
     except IsADirectoryError:
-        raise InputError([Problem(name, "is a directory, not a file")]) from None
+        raise InputError([Problem(name, "is a directory, not a file", code="read-error")]
+                         ) from None
     except OSError as exc:
-        raise InputError([Problem(name, f"cannot be read: {exc.strerror}")]) from None
+        raise InputError([Problem(name, f"cannot be read: {exc.strerror}", code="read-error")]
+                         ) from None
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise InputError([Problem(name, "is a directory, not a file")])
+            raise InputError([Problem(name, "is a directory, not a file", code="read-error")])
         if not stat.S_ISREG(mode):
             kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else \
                 "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
@@ -436,7 +454,8 @@ def read_bytes(path: str, limits: Limits = RULES, shown: str | None = None) -> b
             raise InputError([too_big])
         return b"".join(chunks)
     except OSError as exc:
-        raise InputError([Problem(name, f"cannot be read: {exc.strerror}")]) from None
+        raise InputError([Problem(name, f"cannot be read: {exc.strerror}", code="read-error")]
+                         ) from None
     finally:
         os.close(fd)
 
@@ -450,4 +469,4 @@ def read_text(path: str, limits: Limits = RULES, shown: str | None = None) -> st
         name = shown or ("<stdin>" if path == "-" else path)
         line = data[:exc.start].count(b"\n") + 1
         raise InputError([Problem(name, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                  line=line)]) from None
+                                  line=line, code="read-error")]) from None

@@ -19,29 +19,26 @@ PROGNOSIS = str(Path(sys.executable).with_name("prognosis"))
 MAX_RSS_MB = 200
 
 
-# A child's ru_maxrss starts from the peak of the process it was forked from (Linux
-# keeps the forked copy's high-water mark at exec), so measured straight from pytest
-# (~200 MB once every test module is imported) it says nothing about prognosis. A small
-# Python process forks prognosis instead and reports the grandchild's own peak.
-_SPAWN = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    out = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(out, 1)
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-print(usage.ru_maxrss)
-sys.exit(os.waitstatus_to_exitcode(status))
+# A process started by this one reports at least this one's peak RSS (Linux keeps the
+# parent's high-water mark across fork and exec), so a test run that has grown past the
+# limit would fail every bomb: a lean Python in between starts and measures prognosis.
+MEASURE = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+err = process.stderr.read(1 << 20)
+process.stderr.close()
+_, status, usage = os.wait4(process.pid, 0)
+sys.stderr.buffer.write(err)
+sys.stdout.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
 """
 
 
 def run_measured(args: list[str], stdin: int | None = None) -> tuple[int, str, float]:
     """Exit code, stderr and peak RSS (MB) of one prognosis process."""
-    process = subprocess.run([sys.executable, "-c", _SPAWN, PROGNOSIS, *args], stdin=stdin,
-                             capture_output=True, timeout=600)
-    return (process.returncode, process.stderr.decode(errors="replace"),
-            int(process.stdout) / 1024)
+    done = subprocess.run([sys.executable, "-S", "-c", MEASURE, PROGNOSIS, *args],
+                          stdin=stdin, capture_output=True, check=True)
+    code, rss = done.stdout.split()
+    return int(code), done.stderr.decode(errors="replace"), int(rss) / 1024
 
 
 @pytest.mark.parametrize("name", list(BOMBS))

@@ -95,6 +95,10 @@ FAILING: dict[str, list[tuple[str, str, str, str, str]]] = {
     "lifecycle": [("slms", "status: research", "status: draft", "status is 'draft'", "warning"),
                   ("slms", "status: research", "status: retired", "should not be used",
                    "warning")],
+    "suppression": [("slms", "model: score\n", "model: score  # prognosis: ignore[schema]\n",
+                     "suppression of schema gives no reason", "error"),
+                    ("slms", "model: score\n", "model: score  # prognosis: ignore[schemas] x\n",
+                     "unknown check id(s): schemas", "error")],
     "todo": [("slms", "label: DFI < 2 years", "label: TODO DFI < 2 years", "TODO left in",
               "warning")],
     "statement-field": [("burkhard-meier-2025", "about_field: lung_metastasis_count",
@@ -151,7 +155,7 @@ def test_passing_fixture_the_bundled_rules_are_clean() -> None:
 
 
 def test_every_check_has_a_failing_fixture_and_documentation() -> None:
-    tested = set(FAILING) | {"fields-file", "field-meaning"}
+    tested = set(FAILING) | {"fields-file", "field-meaning", "read-error", "unit-table"}
     assert tested == set(CHECKS)
     for c in CHECKS.values():
         assert len(c.doc) > 30, c.id
@@ -161,7 +165,7 @@ def test_finding_line_points_at_the_broken_item(tmp_path: Path) -> None:
     path = _write(tmp_path, "slms", "value: 89.5", "value: 189.5")
     [finding] = [f for f in _findings(path) if f.check == "percent-range"]
     line = path.read_text().splitlines()[finding.line - 1]
-    assert line.strip() == "value: 189.5"  # the value's own line, not the estimate's first
+    assert line.strip() == "value: 189.5"  # the edited line itself
     assert finding.text().startswith(f"{path}:{finding.line}:")
     assert finding.text().endswith("[percent-range]")
 
@@ -201,3 +205,58 @@ def test_duplicate_rule_set_id_across_files(tmp_path: Path) -> None:
     found = [f for f in _findings(first, second) if f.check == "duplicate-id"]
     assert len(found) == 1 and f"also used by {first}" in found[0].message
 
+
+def test_five_different_problems_in_one_file_are_all_reported_in_one_run(
+        tmp_path: Path) -> None:
+    """Two duplicate keys, a schema error, a unit error, a logic error and a missing
+    provenance: one run reports each (a duplicate key no longer hides the rest)."""
+    path = _write(tmp_path, "burkhard-meier-2025", "value: 2, unit: cm}", "value: 2, unit: kg}")
+    text = path.read_text()
+    for old, new in (
+        ("short_name: Burkhard-Meier\n", "short_name: Burkhard-Meier\nshort_name: BM\n"),
+        ("title: ", "title: A second title\ntitle: "),
+        ("version: 1.0.0", "version: one"),
+        ('field: treatment_free_interval, op: ">", value: 12, unit: months}',
+         'all: [{field: treatment_free_interval, op: ">", value: 12, unit: months}, '
+         '{field: treatment_free_interval, op: "<", value: 6, unit: months}]}'),
+    ):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    lines = text.splitlines(keepends=True)
+    provenance = next(i for i, line in enumerate(lines) if line.startswith("    provenance:"))
+    path.write_text("".join(lines[:provenance] + lines[provenance + 1:]))
+    found = [f for f in _findings(path) if f.severity != "info"]
+    assert sorted((f.check, f.message) for f in found) == [
+        ("duplicate-key", "duplicate key 'short_name' (first defined on line 7)"),
+        ("duplicate-key", "duplicate key 'title' (first defined on line 9)"),
+        ("missing-provenance", "'diameter_over_2cm' has no provenance"),
+        ("schema", "version: 'one' does not match ^\\d+\\.\\d+\\.\\d+$"),
+        ("unit-dimension", "field 'lung_metastasis_max_diameter': threshold 2 kg: unit 'kg' "
+                           "is not a length unit; allowed: mm, cm, millimeter, millimeters, "
+                           "millimetre, millimetres, centimeter, centimeters, centimetre, "
+                           "centimetres"),
+        ("unsatisfiable", "factor 'tfi_over_12_months' can never hold: no value of its "
+                          "fields satisfies it"),
+    ]
+
+
+def test_an_unreadable_file_is_a_read_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("id: caf\xe9\n".encode("latin-1"))
+    [found] = _findings(path)
+    assert (found.check, found.severity) == ("read-error", "error")
+    assert found.message.startswith("not UTF-8 text")
+
+
+def test_unit_table_check(tmp_path: Path) -> None:
+    path = _write(tmp_path, "slms", "id: slms", "id: slms")
+    fields = tmp_path / "fields.yaml"
+    assert _findings(path) and not [f for f in _findings(path) if f.check == "unit-table"]
+    text = fields.read_text()
+    assert "month: 30.4375," in text
+    fields.write_text(text.replace("month: 30.4375,", "month: 30,", 1))
+    [found] = [f for f in _findings(path) if f.check == "unit-table"]
+    assert found.path == str(fields) and found.severity == "error"
+    assert found.message == ("the calendar units of duration disagree on the length of a "
+                             "month (month: 30 days per month; months, mo, mos, year, years, y, "
+                             "yr, yrs: 30.4375 days per month)")

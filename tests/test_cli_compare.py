@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from clirun import DEMO, EXAMPLES, ROOT, run
+from conftest import ROSTER, ROSTER_STUDIES
 
 from prognosis.cli.app import ExitCode
 
@@ -47,13 +48,12 @@ def test_table_marks_unknown_factor_and_gives_the_reason() -> None:
 
 
 def test_json_contract() -> None:
-    doc = compare_json(DEMO)
+    doc = compare_json(DEMO, *ROSTER_STUDIES)
     assert doc["patient"]["lung_metastasis_max_diameter"] == 17.0  # "1.7 cm" in mm
     assert doc["patient"]["disease_free_interval"] == pytest.approx(700.0625)  # 23 months
     assert doc["units"]["disease_free_interval"] == "days"
     assert "id" not in doc["patient"] and doc["patient_id"] == "example-lms-lung"
-    assert [r["rule_set"] for r in doc["results"]] == [
-        "slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022", "librizzi-2022"]
+    assert [r["rule_set"] for r in doc["results"]] == list(ROSTER)
     for result in doc["results"]:
         for key in ("rule_set", "title", "citation", "status", "reasons", "score",
                     "score_range", "group", "estimates", "factors", "caveats"):
@@ -93,7 +93,7 @@ def test_json_medians_are_months_with_null_horizon() -> None:
 
 
 def test_markdown_table() -> None:
-    code, out, _ = run("compare", str(DEMO), "--format", "markdown")
+    code, out, _ = run("compare", str(DEMO), *ROSTER_STUDIES, "--format", "markdown")
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "## Patient example-lms-lung: what five published studies observed"
@@ -226,7 +226,7 @@ def test_broken_rules_directory_is_reported_with_its_line(tmp_path: Path) -> Non
     assert "did you mean 'lung_metastasis_count'" in err
 
 
-def test_internal_error_exits_1_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_exits_70_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     from prognosis.engine import evaluate
 
     def boom(self: object, patient: object) -> None:
@@ -234,7 +234,7 @@ def test_internal_error_exits_1_without_traceback(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(evaluate.Comparator, "evaluate", boom)
     code, out, err = run("compare", str(DEMO))
-    assert code == ExitCode.ERROR
+    assert code == ExitCode.INTERNAL_ERROR == 70
     assert "internal error: RuntimeError: simulated bug" in err
     assert "Traceback" not in err and out == ""
 
@@ -244,3 +244,11 @@ def test_help_and_version() -> None:
     assert code == 0 and "PATIENT is a YAML or JSON file" in out and "--format" in out
     code, out, _ = run("--version")
     assert code == 0 and "0.1.0" in out
+
+
+def test_exit_codes_are_unique_and_distinct() -> None:
+    """CI must tell "found problems" from "crashed": no two names share a value."""
+    assert (ExitCode.OK, ExitCode.FINDINGS, ExitCode.BAD_INPUT, ExitCode.REJECTED_ROWS,
+            ExitCode.INTERNAL_ERROR, ExitCode.INTERRUPTED) == (0, 1, 2, 3, 70, 130)
+    assert (ExitCode.HUNG_UP, ExitCode.TERMINATED) == (129, 143)
+    assert len(ExitCode.__members__) == len({int(code) for code in ExitCode})  # no aliases

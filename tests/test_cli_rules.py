@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROSTER
 from rich.console import Console
 
 from prognosis.cli.app import App
 from prognosis.cli.main import cli
-from prognosis.engine.loader import bundled_rules_dir
+from prognosis.engine.loader import RuleLibrary, bundled_rules_dir
 
 RULES = bundled_rules_dir()
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +49,12 @@ def _break(path: Path, old: str, new: str) -> None:
 
 def test_check_clean_rules_exit_0(rules: Path) -> None:
     code, out, err = run("rules", "check", str(rules), "--strict")
+    assert code == 0, out
+    # the cross-study notes, pinned over the roster's studies (a new study may add some)
+    code, out, err = run("rules", "check", "--strict", str(rules / "fields.yaml"),
+                         *(str(rules / f"{rule_set}.yaml") for rule_set in ROSTER))
     assert code == 0
-    assert "0 error(s), 0 warning(s), 2 info in 5 rule file(s)" in err
+    assert f"0 error(s), 0 warning(s), 2 info in {len(ROSTER)} rule file(s)" in err
     assert out.count("[field-meaning]") == 2
 
 
@@ -59,7 +64,9 @@ def test_check_collects_every_finding_across_files(rules: Path) -> None:
     code, out, _ = run("rules", "check", str(rules))
     assert code == 1
     lines = [line for line in out.splitlines() if ": error: " in line]
-    assert len(lines) == 2
+    # the slms typo also fails the example that asserts that estimate (89.5%)
+    assert sorted(line.rsplit("[", 1)[1] for line in lines) == [
+        "enum-value]", "examples]", "percent-range]"]
     assert any(line.startswith(f"{rules}/liu-2022.yaml:") and line.endswith("[enum-value]")
                for line in lines)
     assert any(line.startswith(f"{rules}/slms.yaml:") and line.endswith("[percent-range]")
@@ -129,12 +136,11 @@ def test_rules_test_invalid_file_exits_2(rules: Path) -> None:
 
 # --- list and show -----------------------------------------------------------------
 
-def test_list_shows_every_rule_set_with_lifecycle() -> None:
+def test_list_shows_every_rule_set_with_lifecycle(library: RuleLibrary) -> None:
     code, out, _ = run("rules", "list")
     assert code == 0
-    for rule_set in ("slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022",
-                     "librizzi-2022"):
-        assert rule_set in out
+    for rule_set in library.rule_sets:
+        assert rule_set.id in out
     assert "research v1.0.0" in out and "1124" in out
     assert "overall survival from" in out and "post relapse survival from" in out
 
@@ -192,13 +198,15 @@ def test_edit_valid_change_replaces_atomically_and_keeps_bak(rules: Path,
                                                               tmp_path: Path) -> None:
     path = rules / "slms.yaml"
     before = path.read_text()
-    editor = _editor(tmp_path, 'sed -i "s/value: 39.0/value: 39.5/" "$1"\n')
+    editor = _editor(tmp_path, 'sed -i "s/value: 39.0/value: 39.5/; '
+                     's/36 months: 39%/36 months: 39.5%/" "$1"\n')
     code, _, err = run("rules", "edit", "slms", "--rules", str(rules),
                        env={"EDITOR": editor, "VISUAL": ""})
     assert code == 0, err
     after = path.read_text()
     assert "value: 39.5" in after and after.startswith("# yaml-language-server")
-    assert after == before.replace("value: 39.0", "value: 39.5")  # comments, layout kept
+    assert after == before.replace("value: 39.0", "value: 39.5").replace(
+        "36 months: 39%", "36 months: 39.5%")  # comments, layout kept
     assert (rules / "slms.yaml.bak").read_text() == before
     assert not list(rules.glob(".slms.yaml.*.tmp"))
 
@@ -230,7 +238,7 @@ def test_edit_invalid_then_abort_leaves_original(rules: Path, tmp_path: Path) ->
 def test_edit_invalid_then_edit_again_then_valid(rules: Path, tmp_path: Path) -> None:
     counter = tmp_path / "count"
     editor = _editor(tmp_path, f'''if [ -f {counter} ]; then
-  sed -i "s/value: 189.5/value: 88.5/" "$1"
+  sed -i "s/value: 189.5/value: 88.5/; s/36 months: 89.5%/36 months: 88.5%/" "$1"
 else
   touch {counter}; sed -i "s/value: 89.5/value: 189.5/" "$1"
 fi
@@ -253,8 +261,9 @@ def test_edit_without_changes_and_unknown_id(rules: Path, tmp_path: Path) -> Non
 def test_edit_interrupted_leaves_original(rules: Path, tmp_path: Path) -> None:
     path = rules / "slms.yaml"
     before = path.read_text()
-    editor = _editor(tmp_path, 'sed -i "s/value: 39.0/value: 39.5/" "$1"\nkill -INT $PPID\n'
-                               'sleep 1\n')
+    editor = _editor(tmp_path, 'sed -i "s/value: 39.0/value: 39.5/; '
+                     's/36 months: 39%/36 months: 39.5%/" "$1"\nkill -INT $PPID\n'
+                     'sleep 1\n')
     code, _, err = run("rules", "edit", "slms", "--rules", str(rules),
                        env={"EDITOR": editor, "VISUAL": ""})
     assert path.read_text() == before
@@ -343,3 +352,74 @@ def test_rules_schema_needs_an_output_directory(tmp_path: Path,
     code, _, err = run("rules", "schema")
     assert code == 2 and "--output" in err
     assert list(tmp_path.iterdir()) == []
+
+
+P23 = ("id: p23\nhistology: leiomyosarcoma\nlung_metastasis_count: 2\n"
+       "lung_metastasis_max_diameter: 2.3 cm\nextrapulmonary_metastases: false\n")
+
+
+def _bm_over_2_5_cm(rules: Path, tmp_path: Path) -> tuple[Path, Path]:
+    new = tmp_path / "changed"
+    shutil.copytree(rules, new)
+    _break(new / "burkhard-meier-2025.yaml", "value: 2, unit: cm}", "value: 2.5, unit: cm}")
+    patient = tmp_path / "p23.yaml"
+    patient.write_text(P23)
+    return new, patient
+
+
+def test_diff_names_the_factor_a_cut_off_change_flips(rules: Path, tmp_path: Path) -> None:
+    """Burkhard-Meier's `> 2 cm` -> `> 2.5 cm`: the 2.3 cm patient loses diameter_over_2cm."""
+    new, patient = _bm_over_2_5_cm(rules, tmp_path)
+    code, out, _ = run("rules", "diff", str(rules), str(new), "--patients", str(patient))
+    assert code == 1
+    edited = new / "burkhard-meier-2025.yaml"
+    line = next(i for i, text in enumerate(edited.read_text().splitlines(), 1)
+                if "diameter_over_2cm" in text) + 2
+    assert f"{edited}:{line}: factors[diameter_over_2cm].when.value: 2 -> 2.5" in out
+    assert "value: 2.5, unit: cm}" in edited.read_text().splitlines()[line - 1]
+    assert f"burkhard-meier-2025: {patient}: factor diameter_over_2cm: true -> false" in out
+    assert "caveat" not in out  # only the factor's cut-off was edited, not the caveat's
+    changes = [line for line in out.splitlines() if line.startswith("burkhard-meier-2025: ")]
+    assert {line.split(": ", 2)[2] for line in changes} == {
+        "factor diameter_over_2cm: true -> false"}  # 2.1 cm and 2.5 cm examples, the 2.3 cm patient
+    assert out.splitlines()[-1] == (f"{len(changes)} change(s) for {len(changes)} patient(s); "
+                                    "1 change(s) in the rule files")
+
+
+def test_diff_reports_estimate_values_and_units(rules: Path, tmp_path: Path) -> None:
+    new = tmp_path / "changed"
+    shutil.copytree(rules, new)
+    text = (new / "abugideiri-2022.yaml").read_text()
+    assert "unit: years" in text
+    (new / "abugideiri-2022.yaml").write_text(text.replace("unit: years", "unit: months", 1))
+    code, out, _ = run("rules", "diff", str(rules), str(new), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    [edit] = report["rule_file_changes"]
+    assert (edit["before"], edit["after"], edit["what"].endswith(".unit")) == (
+        "years", "months", True)
+    changed = {(c["what"].split(" (")[0], c["before"] / c["after"])
+               for c in report["patient_changes"] if c["what"].startswith("estimate")}
+    assert changed and all(ratio == pytest.approx(12) for _, ratio in changed)
+
+
+def test_diff_markdown_for_a_pull_request(rules: Path, tmp_path: Path) -> None:
+    new, patient = _bm_over_2_5_cm(rules, tmp_path)
+    code, out, _ = run("rules", "diff", str(rules), str(new), "--patients", str(patient),
+                       "--format", "markdown")
+    assert code == 1
+    assert out.startswith("## Rule diff\n\n**")
+    assert "patient(s); 1 change(s) in the rule files**" in out.splitlines()[2]
+    assert "| `burkhard-meier-2025.yaml:" in out and "| `factors[diameter_over_2cm].when." \
+        "value` | 2 | 2.5 |" in out
+    assert f"| burkhard-meier-2025 | {patient} | factor diameter_over_2cm | true | false |" in out
+
+
+def test_diff_of_text_only_edits_exits_0(rules: Path, tmp_path: Path) -> None:
+    new = tmp_path / "changed"
+    shutil.copytree(rules, new)
+    _break(new / "slms.yaml", "short_name: SLMS", "short_name: S.L.M.S.")
+    code, out, _ = run("rules", "diff", str(rules), str(new))
+    assert code == 0
+    assert out.splitlines() == [f"{new / 'slms.yaml'}:7: short_name: SLMS -> S.L.M.S.",
+                                "0 change(s) for 0 patient(s); 1 change(s) in the rule files"]

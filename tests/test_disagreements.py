@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from clirun import DEMO, EXAMPLES, run, run_json
+from conftest import ROSTER, ROSTER_STUDIES
 
 from prognosis.engine.loader import bundled_rules_dir
 
@@ -18,7 +19,7 @@ QUOTE = 'the size of resected lung metastases "might be a more relevant prognost
 
 @pytest.fixture(scope="module")
 def demo() -> dict[str, Any]:
-    return run_json("compare", str(DEMO), "--format", "json")
+    return run_json("compare", str(DEMO), *ROSTER_STUDIES, "--format", "json")
 
 
 def of_kind(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -104,12 +105,13 @@ def test_estimates_from_different_origins_cannot_be_ranked(demo: dict[str, Any])
      "relapse"),
 ])
 def test_time_origins_are_named(path: Path, fragment: str) -> None:
-    doc = run_json("compare", str(path), "--format", "json")
+    doc = run_json("compare", str(path), *ROSTER_STUDIES, "--format", "json")
     assert any(fragment in d["message"] for d in of_kind(doc, "different_endpoint"))
 
 
 def test_nodule_size_and_primary_size_are_different_quantities() -> None:
-    doc = run_json("compare", str(EXAMPLES / "synchronous-extremity-sts.json"), "--format", "json")
+    doc = run_json("compare", str(EXAMPLES / "synchronous-extremity-sts.json"),
+                   *ROSTER_STUDIES, "--format", "json")
     [d] = of_kind(doc, "different_quantity")
     assert {d["field"], *(s["rule_set"] for s in d["studies"])} == {
         "lung_metastasis_max_diameter", "slms", "abugideiri-2022"}
@@ -131,14 +133,15 @@ def test_populations_that_differ(demo: dict[str, Any]) -> None:
 
 def test_no_flag_when_both_studies_count_the_size_against_the_patient() -> None:
     patient = DEMO.read_text().replace("1.7 cm", "25 mm")
-    doc = run_json("compare", "-", "--format", "json", stdin=patient)
+    doc = run_json("compare", "-", *ROSTER_STUDIES, "--format", "json", stdin=patient)
     [d] = of_kind(doc, "threshold")
     assert d["flagged"] is False
     assert [s["present"] for s in d["studies"]] == [True, True]
 
 
 def test_a_single_applicable_study_has_no_disagreement() -> None:
-    doc = run_json("compare", str(EXAMPLES / "lms-bone-metastases.yaml"), "--format", "json")
+    doc = run_json("compare", str(EXAMPLES / "lms-bone-metastases.yaml"),
+                   *ROSTER_STUDIES, "--format", "json")
     assert doc["disagreements"] == []
 
 
@@ -148,7 +151,7 @@ def test_results_are_exactly_the_per_rule_set_contract(demo: dict[str, Any]) -> 
     from prognosis.engine.patient import read_patient_file
 
     library = load_library()
-    results = Comparator(library.rule_sets).evaluate(read_patient_file(str(DEMO),
+    results = Comparator(library.select(ROSTER)).evaluate(read_patient_file(str(DEMO),
                                                                        library.fields))
     assert demo["results"] == [r.to_dict() for r in results]
 
@@ -161,7 +164,7 @@ def test_statements_come_from_the_rule_set_not_from_code(tmp_path: Path) -> None
     start = text.index("statements:")
     end = text.index("limitations:", start)
     bm.write_text(text[:start] + "statements: []\n\n" + text[end:])
-    doc = run_json("compare", str(DEMO), "--format", "json", "--rules", str(rules))
+    doc = run_json("compare", str(DEMO), *ROSTER_STUDIES, "--format", "json", "--rules", str(rules))
     assert of_kind(doc, "statement") == []
 
 

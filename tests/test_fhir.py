@@ -13,6 +13,7 @@ from typing import Any
 import fhir.resources
 import pytest
 from clirun import DEMO, EXAMPLES, run, run_json
+from conftest import ROSTER_STUDIES
 from fhir.resources.bundle import Bundle
 from fhir.resources.patient import Patient
 from fhir.resources.riskassessment import RiskAssessment
@@ -32,7 +33,8 @@ def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def bundle_for(path: str | Path, stdin: str | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = run_json("compare", str(path), "--format", "fhir", stdin=stdin)
+    data: dict[str, Any] = run_json("compare", str(path), *ROSTER_STUDIES, "--format", "fhir",
+                                    stdin=stdin)
     Bundle.parse_obj(data)  # raises on anything FHIR R4 does not allow
     assert data["type"] in BUNDLE_TYPE
     [patient] = [e for e in data["entry"] if e["resource"]["resourceType"] == "Patient"]

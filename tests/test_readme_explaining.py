@@ -4,6 +4,7 @@ tool prints: every line of its example blocks appears in the real output."""
 from __future__ import annotations
 
 from clirun import DEMO, ROOT, run
+from conftest import ROSTER_STUDIES
 
 SECTION = (ROOT / "README.md").read_text().split(
     "## Explaining a comparison", 1)[1].split("\n## ", 1)[0]
@@ -17,7 +18,7 @@ def _output() -> str:
     outputs = []
     for args in (["compare", str(DEMO)], ["explain", str(DEMO)],
                  ["compare", str(DEMO), "--what-if", "disease_free_interval=25 months"]):
-        code, out, err = run(*args)
+        code, out, err = run(*args, *ROSTER_STUDIES)
         assert code == 0, err
         outputs.append(out)
     return _flat("\n".join(outputs))

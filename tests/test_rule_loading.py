@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROSTER
 
 from prognosis.engine.errors import InputError, Problem, RuleSetError
 from prognosis.engine.loader import (
@@ -18,7 +19,6 @@ from prognosis.engine.loader import (
 from prognosis.engine.model import Atom, RuleSet
 from prognosis.engine.yamlio import parse_yaml
 
-ORDER = ["slms", "burkhard-meier-2025", "liu-2022", "abugideiri-2022", "librizzi-2022"]
 COUNT_ATOM = 'when: {field: lung_metastasis_count, op: ">=", value: 6}'
 SIZE_ATOM = "value: 15, unit: mm}"
 
@@ -51,12 +51,29 @@ def atoms_by_field(rs: RuleSet) -> dict[str, list[Atom]]:
     return found
 
 
-def test_bundled_library_has_five_rule_sets_in_order(library: RuleLibrary) -> None:
-    assert [rs.id for rs in library.rule_sets] == ORDER
-    assert [rs.model for rs in library.rule_sets] == ["score", "signals", "group", "group",
-                                                      "signals"]
-    assert {rs.id: rs.max_score() for rs in library.rule_sets}["slms"] == 3
+def test_the_roster_is_the_golden_list(library: RuleLibrary) -> None:
+    """The one place that names every bundled study: a new study is added here."""
+    assert tuple(rs.id for rs in library.rule_sets) == ROSTER
     assert all(len(rs.sha256) == 64 for rs in library.rule_sets)
+    assert {rs.id: rs.max_score() for rs in library.rule_sets}["slms"] == 3
+
+
+def test_display_order_comes_from_the_rule_files(rules_copy: Path,
+                                                 library: RuleLibrary) -> None:
+    """display_order first; studies without one follow by citation year, then id."""
+    first, second = library.rule_sets[0], library.rule_sets[1]
+    for rs, order in ((first, second.display_order), (second, first.display_order)):
+        edit(rules_copy / f"{rs.id}.yaml", f"display_order: {rs.display_order}\n",
+             f"display_order: {order}\n")
+    ids = [rs.id for rs in load_library(rules_copy).rule_sets]
+    assert ids[:2] == [second.id, first.id]
+    for rs in library.rule_sets:  # none has an order now: by year, then id
+        path = rules_copy / f"{rs.id}.yaml"
+        path.write_text("\n".join(line for line in path.read_text().splitlines()
+                                  if not line.startswith("display_order:")) + "\n")
+    ids = [rs.id for rs in load_library(rules_copy).rule_sets]
+    assert ids == [rs.id for rs in sorted(library.rule_sets,
+                                          key=lambda r: (r.citation.year, r.id))]
 
 
 def test_select_keeps_the_order_asked_and_rejects_unknown_ids(library: RuleLibrary) -> None:
@@ -189,7 +206,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_a_copied_library_loads_like_the_bundled_one(rules_copy: Path,
                                                      library: RuleLibrary) -> None:
     copy = load_library(rules_copy)
-    assert [rs.id for rs in copy.rule_sets] == ORDER
+    assert [rs.id for rs in copy.rule_sets] == [rs.id for rs in library.rule_sets]
     assert [rs.sha256 for rs in copy.rule_sets] == [rs.sha256 for rs in library.rule_sets]
 
 

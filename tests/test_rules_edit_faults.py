@@ -19,7 +19,8 @@ from prognosis.cli.app import ExitCode
 from prognosis.engine.loader import bundled_rules_dir
 
 PROGNOSIS = str(Path(sys.executable).with_name("prognosis"))
-CHANGE = 'sed -i "s/value: 39.0/value: 39.5/" "$1"\n'
+# the estimate and the example that asserts it change together (rules test would see one)
+CHANGE = 'sed -i "s/value: 39.0/value: 39.5/; s/36 months: 39%/36 months: 39.5%/" "$1"\n'
 
 
 @pytest.fixture

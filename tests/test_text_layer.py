@@ -23,6 +23,7 @@ SHOWING = [
     "cli/forest.py", "engine/explain.py", "engine/fhir.py", "engine/disagreements.py",
     "engine/near_cutoffs.py", "engine/what_if.py", "engine/results.py", "engine/evaluate.py",
     "engine/options.py", "engine/comparison.py", "engine/document.py",
+    "cli/board/view.py", "cli/board/app.py", "cli/board/form.py",
     "cli/export.py", "cli/report_html.py",
 ]
 FORMAT_SPEC = re.compile(r"\{[^{}:]*:[<>^]?[+ -]?\d*(?:\.\d+)?[gfe%]\}")

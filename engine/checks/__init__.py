@@ -6,7 +6,15 @@ that print as `path:line:col: severity: message [check-id]`. Importing this
 package registers every check.
 """
 
-from . import comparison, content, loading, logic, numbers  # noqa: F401 - registers checks
+from . import (  # noqa: F401 - registers checks
+    comparison,
+    content,
+    loading,
+    logic,
+    numbers,
+    suppress,
+    units,
+)
 from .base import CHECKS, Check, Finding, run_checks
 
 __all__ = ["CHECKS", "Check", "Finding", "run_checks"]

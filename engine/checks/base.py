@@ -38,6 +38,7 @@ class RuleFile:
 
     path: str
     data: Any = None  # MarkedDict when it parsed
+    text: str = ""  # as read (for inline suppressions)
     rule_set: RuleSet | None = None  # None when loading found problems
     problems: list[Problem] = field(default_factory=list)
 
@@ -110,16 +111,24 @@ def finding(rf: RuleFile | str, line: int | None, message: str, check_id: str,
     return Finding(path, line, col, severity or CHECKS[check_id].severity, message, check_id)
 
 
-def run_checks(library: Library, only: Sequence[str] = ()) -> list[Finding]:
-    """Every finding of every (selected) check, sorted by file and line."""
+def run_checks(library: Library, only: Sequence[str] | None = None) -> list[Finding]:
+    """Every finding of every (selected) check, sorted by file and line, less those an
+    inline `# prognosis: ignore[check-id] reason` suppresses."""
+    from . import suppress
+
     found: list[Finding] = []
+    ran = {c.id for c in CHECKS.values() if only is None or c.id in only}
     for c in CHECKS.values():
-        if only and c.id not in only:
+        if c.id not in ran:
             continue
         if c.scope == "library":
             found.extend(c.run(library))
         else:
             for rf in library.files:
                 found.extend(c.run(rf, library))
-    return sorted(set(found), key=lambda f: (f.path, f.line or 0, f.col or 0, f.check,
-                                             f.message))
+    found = suppress.apply(sorted(set(found), key=_order), library, ran)
+    return sorted(set(found), key=_order)
+
+
+def _order(f: Finding) -> tuple[str, int, int, str, str]:
+    return (f.path, f.line or 0, f.col or 0, f.check, f.message)

@@ -5,12 +5,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, Problem
 from ..fields import FieldDictionary, build_fields
 from ..loader import FIELDS_FILE, build_rule_set, bundled_rules_dir, rule_files
-from ..yamlio import parse_yaml, read_text
+from ..model import RuleSet
+from ..yamlio import MarkedDict, parse_yaml, parse_yaml_keeping_duplicates, read_text
 from .base import Library, RuleFile
+
+# The lists whose items are built one by one: an item with a problem of its own is
+# left out of the rule set the later checks see, so one wrong value is reported once,
+# not again as every logic check and example it upsets.
+_ITEMS = (("factors",), ("groups",), ("estimates",), ("reference_estimates",), ("caveats",),
+          ("population", "conditions"))
 
 
 def _fields(path: Path) -> tuple[FieldDictionary | None, list[Problem]]:
@@ -56,19 +64,79 @@ def collect(paths: Sequence[Path]) -> Library:
 def _rule_file(path: Path, fields: FieldDictionary | None) -> RuleFile:
     rf = RuleFile(str(path))
     try:
-        text = read_text(str(path))
-        rf.data = parse_yaml(text, str(path))
+        text = rf.text = read_text(str(path))
+        rf.data, rf.problems = parse_yaml_keeping_duplicates(text, str(path))
     except InputError as exc:
         rf.problems = exc.problems
         return rf
     if rf.data is None:
-        rf.problems = [Problem(str(path), "file is empty", code="schema")]
+        rf.problems.append(Problem(str(path), "file is empty", code="schema"))
         return rf
     if fields is None:
         return rf  # reported by the fields-file check
-    try:
-        rf.rule_set = build_rule_set(rf.data, fields, str(path),
-                                     hashlib.sha256(text.encode()).hexdigest())
-    except InputError as exc:
-        rf.problems = exc.problems
+    rf.rule_set, problems = check_rule_set(rf.data, fields, str(path),
+                                           hashlib.sha256(text.encode()).hexdigest())
+    rf.problems += problems
     return rf
+
+
+def check_rule_set(data: Any, fields: FieldDictionary, source: str, sha256: str
+                   ) -> tuple[RuleSet | None, list[Problem]]:
+    """Every problem of a rule file at once, and the rule set later checks look at.
+
+    Structural issues (schema) are reported, and the parts they concern are replaced
+    by stand-ins or left out (Spec.repair); the rest is built, so its units, fields,
+    logic and provenance are checked in the same run. Items with a problem of their
+    own (a unit that does not fit, an unknown field) are reported and then left out."""
+    from ..ruleformat import RULE_SET
+    from ..schema import Unrepairable
+
+    problems: list[Problem] = []
+    try:
+        return build_rule_set(data, fields, source, sha256), []
+    except InputError as exc:
+        problems += exc.problems
+    if any(p.code == "schema" for p in problems):
+        try:
+            data = RULE_SET.repair(data)
+        except Unrepairable:
+            return None, problems
+        try:
+            return build_rule_set(data, fields, source, sha256), problems
+        except InputError as exc:
+            problems += exc.problems
+    lines = {p.line for p in problems if p.code != "schema" and p.line is not None}
+    try:
+        return build_rule_set(_without_items_at(data, lines), fields, source, sha256), problems
+    except InputError:
+        return None, problems
+
+
+def _without_items_at(data: Any, lines: set[int]) -> Any:
+    """`data` without the list items (of _ITEMS) whose lines hold one of `lines`."""
+    if not isinstance(data, MarkedDict):
+        return data
+    pruned = _copy(data)
+    for path in _ITEMS:
+        parent: Any = pruned
+        for key in path[:-1]:
+            parent[key] = _copy(parent[key]) if isinstance(parent.get(key), dict) else \
+                parent.get(key)
+            parent = parent[key]
+        if not isinstance(parent, MarkedDict) or not isinstance(parent.get(path[-1]), list):
+            continue
+        items = parent[path[-1]]
+        key_line = parent.mark_of(path[-1])[0] or 0
+        after = [line for line, _ in parent.key_marks.values() if line > key_line]
+        end = min(after) if after else 10**9
+        starts = [getattr(item, "line", None) or key_line for item in items] + [end]
+        parent[path[-1]] = [item for i, item in enumerate(items)
+                            if not any(starts[i] <= line < starts[i + 1] for line in lines)]
+    return pruned
+
+
+def _copy(node: Any) -> Any:
+    copy = MarkedDict(node)
+    copy.line, copy.col = node.line, node.col
+    copy.key_marks = dict(node.key_marks)
+    return copy

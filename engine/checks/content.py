@@ -100,9 +100,10 @@ def todo(rf: RuleFile, lib: Library) -> Iterator[Finding]:
 @check("examples", "error")
 def examples(rf: RuleFile, lib: Library) -> Iterator[Finding]:
     """The rule set has no example patients, or an example does not give its expected
-    result (status, score, score range, group, factor and caveat verdicts)."""
+    result (status, score, score range, group, factor and caveat verdicts). Examples run
+    once the file has no other error (a broken part would fail them for its own reason)."""
     rs = rf.rule_set
-    if rs is None or lib.fields is None:
+    if rs is None or lib.fields is None or rf.problems:
         return
     if not rs.examples:
         yield finding(rf, rf.line_of("examples"), "no example patients: add at least one per "

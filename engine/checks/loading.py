@@ -19,6 +19,12 @@ def _from_loader(rf: RuleFile, code: str) -> Iterator[Finding]:
             yield finding(rf, p.line, message, code, col=p.col)
 
 
+@check("read-error", "error")
+def read_error(rf: RuleFile, lib: Library) -> Iterator[Finding]:
+    """The file cannot be read: missing, a directory, not UTF-8 text, no permission."""
+    yield from _from_loader(rf, "read-error")
+
+
 @check("yaml-syntax", "error")
 def yaml_syntax(rf: RuleFile, lib: Library) -> Iterator[Finding]:
     """The file is not valid YAML (reported at the line where parsing failed), or uses a tag."""
@@ -34,7 +40,8 @@ def input_limit(rf: RuleFile, lib: Library) -> Iterator[Finding]:
 
 @check("duplicate-key", "error")
 def duplicate_key(rf: RuleFile, lib: Library) -> Iterator[Finding]:
-    """A mapping repeats a key; YAML would silently keep only the last value."""
+    """A mapping repeats a key; YAML would silently keep only the last value. Every
+    repetition is reported, and the rest of the file is still checked."""
     yield from _from_loader(rf, "duplicate-key")
 
 

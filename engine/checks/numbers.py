@@ -36,17 +36,22 @@ def _number(value: Any) -> bool:
 @check("percent-range", "error")
 def percent_range(rf: RuleFile, lib: Library) -> Iterator[Finding]:
     """A survival percentage outside 0-100, or a median survival that is not positive."""
-    for line, e in _estimates(rf):
-        value = e.get("value") if isinstance(e, dict) else None
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            continue
-        at = e.mark_of("value")[0] if hasattr(e, "mark_of") else line  # the value's own line
-        if e.get("statistic") == "survival_percent" and not 0 <= value <= 100:
-            yield finding(rf, at or line, f"survival percentage {value:g} is outside 0-100",
-                          "percent-range")
-        if e.get("statistic") == "median_months" and value <= 0:
-            yield finding(rf, at or line, f"median survival {value:g} is not positive",
-                          "percent-range")
+    data = rf.data if isinstance(rf.data, dict) else {}
+    for section in ("estimates", "reference_estimates"):
+        for i, e in enumerate(data.get(section) or []):
+            yield from _percent_range(rf, rf.line_of(section, i, "value"), e)
+
+
+def _percent_range(rf: RuleFile, line: int | None, e: Any) -> Iterator[Finding]:
+    """(At the line of the estimate's value, so a suppression can sit beside it.)"""
+    value = e.get("value") if isinstance(e, dict) else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return
+    if e.get("statistic") == "survival_percent" and not 0 <= value <= 100:
+        yield finding(rf, line, f"survival percentage {value:g} is outside 0-100",
+                      "percent-range")
+    if e.get("statistic") == "median_months" and value <= 0:
+        yield finding(rf, line, f"median survival {value:g} is not positive", "percent-range")
 
 
 @check("effect-values", "error")

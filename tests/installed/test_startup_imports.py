@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "lung-metastases-lms.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lung-metastases-lms.yaml"
 SCRIPT = """
 import json, sys
 sys.argv = ["prognosis", "compare", sys.argv[1]]
@@ -32,6 +32,7 @@ FORBIDDEN = {
     "importlib.resources", "prognosis.engine.schema", "prognosis.engine.ruleformat",
     "prognosis.engine.checks", "prognosis.cli.rules_group", "prognosis.cli.rules_edit",
     "pandas", "pyarrow", "lifelines", "matplotlib", "dask",
+    "textual", "prognosis.cli.board",  # `prognosis board` only
 }
 
 

@@ -1,0 +1,145 @@
+"""Start-up and per-keystroke benchmark of `prognosis board` (a benchmark, not a test).
+
+Window up: a fresh interpreter imports the board, loads the rules, builds the app
+and runs it headless (Textual's pilot, 80x24) until the first frame is drawn; the
+figure is the wall time from the interpreter's start to that frame (the median of
+several runs; the bare interpreter's start is printed beside it).
+Per keystroke: the worked patient is open and one character is typed into the
+largest-nodule field, alternately making it invalid and valid again; the update
+figure is the board's own work for the key (engine, comparison view, field
+messages) plus Textual's layout and paint that follow it. The pilot's wall time
+from key press to idle screen is printed too; it includes the pilot's own waits.
+Goals (issue 16): window up <= 1 s, each update <= 50 ms, on this machine.
+
+Run: .venv/bin/python bench/board.py [--runs N] [--keys N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "lung-metastases-lms.yaml"
+UP_GOAL, KEY_GOAL = 1.0, 0.050
+STARTUP = """
+import time
+start = time.perf_counter()
+import asyncio
+from prognosis.cli.board.app import BoardApp
+from prognosis.cli.board.session import Session
+
+async def main():
+    session = Session.start()
+    session.open({example!r})
+    app = BoardApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        print(time.perf_counter() - start)
+
+asyncio.run(main())
+"""
+
+
+def window_up(runs: int) -> tuple[float, float]:
+    """(median seconds to the first frame, median bare interpreter start), each
+    including the interpreter's own start."""
+    ups, bare = [], []
+    for _ in range(runs + 1):  # the first run warms .pyc files and the rule cache
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", STARTUP.format(example=str(EXAMPLE))],
+                             check=True, capture_output=True, text=True).stdout
+        inside = float(out.strip().splitlines()[-1])
+        interpreter = time.perf_counter() - start - inside  # start before our first line
+        ups.append(inside + max(interpreter, 0.0))
+    return statistics.median(ups[1:]), statistics.median(bare[1:])
+
+
+def keystrokes(keys: int) -> tuple[list[float], list[float], list[float]]:
+    """Per key press: (seconds to an idle screen as Textual's pilot waits for it, seconds of
+    the board's own work (engine and view), seconds of Textual's layout and paint)."""
+    from textual.screen import Screen
+
+    from prognosis.cli.board.app import BoardApp
+    from prognosis.cli.board.session import Session
+
+    drawing: list[float] = []
+    for name in ("_refresh_layout", "_compositor_refresh"):
+        original = getattr(Screen, name)
+
+        def timed(self: Screen[object], *args: object, __original: object = original,
+                  **kwargs: object) -> object:
+            start = time.perf_counter()
+            value = __original(self, *args, **kwargs)  # type: ignore[operator]
+            drawing.append(time.perf_counter() - start)
+            return value
+
+        setattr(Screen, name, timed)
+
+    session = Session.start()
+    session.open(str(EXAMPLE))
+    app = BoardApp(session)
+    own: list[float] = []
+    changed = app._changed
+
+    def timed_changed(widget_id: str | None) -> None:  # the engine and the view's redraw
+        start = time.perf_counter()
+        changed(widget_id)
+        own.append(time.perf_counter() - start)
+
+    total: list[float] = []
+    paint: list[float] = []
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            app.query_one("#in-lung_metastasis_max_diameter").focus()
+            await pilot.press("end")
+            for i in range(keys):
+                key = "x" if i % 2 == 0 else "backspace"  # invalid, then valid again
+                drawing.clear()
+                start = time.perf_counter()
+                await pilot.press(key)
+                await pilot.pause()
+                total.append(time.perf_counter() - start)
+                paint.append(sum(drawing))
+
+    app._changed = timed_changed  # type: ignore[method-assign]
+    asyncio.run(main())
+    return total, own[-keys:], paint
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keys", type=int, default=40)
+    args = parser.parse_args()
+    up, bare = window_up(args.runs)
+    print(f"window up (80x24, worked patient open), median of {args.runs}: "
+          f"{up * 1000:7.1f} ms  (goal <= {UP_GOAL * 1000:.0f} ms; bare interpreter "
+          f"{bare * 1000:.1f} ms)")
+    total, own, paint = keystrokes(args.keys)
+    update = [a + b for a, b in zip(own, paint, strict=True)]
+    print(f"per key press ({args.keys}, into the largest-nodule field, alternately invalid "
+          "and valid; 120x40):")
+    for name, values in (("update (work + drawing)", update), ("  board's own work", own),
+                         ("  Textual layout+paint", paint),
+                         ("pilot's key-to-idle", total)):
+        goal = f"  (goal <= {KEY_GOAL * 1000:.0f} ms)" if name.startswith("update") else ""
+        print(f"{name:25} median {statistics.median(values) * 1000:6.1f} ms, "
+              f"p90 {sorted(values)[int(0.9 * len(values))] * 1000:6.1f} ms, max "
+              f"{max(values) * 1000:6.1f} ms{goal}")
+    print("(pilot's key-to-idle includes the test pilot's own waits: a two-widget Textual "
+          "app measures about 100 ms the same way)")
+
+
+if __name__ == "__main__":
+    main()

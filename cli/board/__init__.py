@@ -1,0 +1,1 @@
+"""`prognosis board`."""

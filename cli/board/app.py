@@ -1,0 +1,333 @@
+"""The Textual app of `prognosis board`: the form on the left, the comparison on the right.
+
+Keyboard first: Tab walks the form in fields.yaml order, then the comparison
+(scroll it with the arrows); the shortcuts are listed in the footer and work
+from any field. Every change of the form recomputes the comparison; an invalid
+value is marked on its field with the engine's own message while the last valid
+comparison stays on screen. Colour only helps: NO_COLOR gives the same text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from prognosis.engine.errors import InputError
+from prognosis.engine.fields import FieldDef
+
+from . import form
+from .choice import Picker
+from .session import Session
+from .view import comparison_view, laid_out, what_if_view
+
+CSS = """
+#form { width: 40; min-width: 30; border-right: solid $primary-darken-2; }
+#form.hidden { display: none; }
+#right { width: 1fr; }
+#result { padding: 0 1; scrollbar-gutter: stable; }
+#form Input { border: none; height: 1; padding: 0 1; background: $boost; }
+#form Input:focus { background: $primary 40%; }
+.field { height: auto; margin: 0 1 0 0; }
+.field .name { color: $text-muted; }
+.field .help { display: none; color: $text-muted; }
+.field:focus-within .help { display: block; }
+.field.invalid .name { color: $error; }
+.quantity { height: auto; }
+.quantity Input { width: 1fr; }
+.quantity Picker { width: 10; margin-left: 1; }
+#status { height: auto; max-height: 4; padding: 0 1; background: $boost; }
+#status.invalid { color: $error; text-style: bold; }
+PathScreen, ConfirmQuit { align: center middle; }
+#dialog { width: 70; max-width: 100%; height: auto; border: thick $primary; padding: 1 2;
+          background: $surface; }
+#dialog Horizontal { height: auto; }
+"""
+
+
+class PathScreen(ModalScreen[str | None]):
+    """Asks for a file name: Enter accepts, Escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, prompt: str, value: str = "") -> None:
+        super().__init__()
+        self.prompt, self.value = prompt, value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.prompt)
+            yield Input(value=self.value, id="path")
+            yield Label("Enter: accept   Escape: cancel", classes="help")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmQuit(ModalScreen[str]):
+    """Unsaved changes: save, discard or stay."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "choose('save')", "Save"), Binding("d", "choose('discard')", "Discard"),
+        Binding("escape", "choose('cancel')", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("The patient has unsaved changes.")
+            with Horizontal():
+                yield Button("Save (s)", id="save", variant="primary")
+                yield Button("Discard (d)", id="discard", variant="error")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "cancel")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+def _field_widgets(fdef: FieldDef, entry: form.FieldEntry) -> ComposeResult:
+    name = fdef.name
+    kind = form.kind_of(fdef)
+    yield Static(field_title(fdef), classes="name", id=f"name-{name}", markup=False)
+    if kind == "choice":
+        options = [(c.label, c.value) for c in form.choices(fdef, entry.choice)]
+        yield Picker(options, form.absent_label(fdef), entry.choice, id=f"in-{name}")
+    elif kind == "quantity":
+        with Horizontal(classes="quantity"):
+            yield Input(value=entry.text, placeholder="number", id=f"in-{name}")
+            yield Picker([(u, u) for u in form.units(fdef)], "unit?", entry.unit,
+                         id=f"unit-{name}")
+    else:
+        placeholder = {"date": "YYYY-MM-DD", "int": "a whole number",
+                       "number": f"a number in {fdef.unit}" if fdef.unit else "a number",
+                       }.get(fdef.type, "")
+        yield Input(value=entry.text, placeholder=placeholder, id=f"in-{name}")
+    yield Static(form.help_text(fdef), classes="help", markup=False)
+
+
+def field_title(fdef: FieldDef, messages: list[str] | tuple[str, ...] = ()) -> Text:
+    """The field's name, then the engine's messages about its value (in the error colour)."""
+    title = Text(f"{fdef.name} (treatment)" if fdef.treatment else fdef.name)
+    for message in messages:
+        title.append("\n" + message, style="bold red")
+    return title
+
+
+class BoardApp(App[None]):
+    TITLE = "prognosis board"
+    CSS = CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+o", "open", "Open", priority=True),
+        Binding("ctrl+r", "export", "Report", priority=True),
+        Binding("f2", "what_if", "What-if", priority=True),
+        Binding("f3", "wide", "Wide", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, session: Session, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self._loading = False
+        self.errors: dict[str, tuple[str, ...]] = {}  # the messages shown on each field
+        self._shown: object = None  # what the comparison pane shows
+
+    # Layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with VerticalScroll(id="form"):
+                for fdef in form.form_fields(self.session.fields):
+                    entry = self.session.entries.get(fdef.name, form.FieldEntry())
+                    with Vertical(classes="field", id=f"f-{fdef.name}"):
+                        yield from _field_widgets(fdef, entry)
+            with Vertical(id="right"):
+                yield Static(id="status", markup=False)
+                with VerticalScroll(id="result"):
+                    yield Static(id="comparison")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show)  # the comparison is drawn for the pane's width
+
+    # Reading the form --------------------------------------------------------------------
+
+    def _value(self, selector: str) -> str:
+        widget = self.query_one(selector)
+        assert isinstance(widget, Input | Picker)
+        return widget.value
+
+    def entry(self, fdef: FieldDef) -> form.FieldEntry:
+        kind = form.kind_of(fdef)
+        if kind == "choice":
+            return form.FieldEntry(choice=self._value(f"#in-{fdef.name}"))
+        if kind == "quantity":
+            return form.FieldEntry(text=self._value(f"#in-{fdef.name}"),
+                                   unit=self._value(f"#unit-{fdef.name}"))
+        return form.FieldEntry(text=self._value(f"#in-{fdef.name}"))
+
+    def _changed(self, widget_id: str | None) -> None:
+        if self._loading or not widget_id or "-" not in widget_id:
+            return
+        name = widget_id.split("-", 1)[1]
+        if name not in self.session.fields.fields:
+            return
+        self.session.set_entry(name, self.entry(self.session.fields[name]))
+        self.show()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._changed(event.input.id)
+
+    def on_picker_changed(self, event: Picker.Changed) -> None:
+        self._changed(event.picker.id)
+
+    # Drawing -----------------------------------------------------------------------------
+
+    def show(self) -> None:
+        """The comparison (or what-if), the fields' errors and the status line."""
+        session = self.session
+        by_field = session.problems_by_field()
+        for fdef in form.form_fields(session.fields):
+            messages = tuple(by_field.pop(fdef.name, []))
+            if messages != self.errors.get(fdef.name, ()):  # touch only what changes
+                self.errors[fdef.name] = messages
+                self.query_one(f"#f-{fdef.name}").set_class(bool(messages), "invalid")
+                self.query_one(f"#name-{fdef.name}", Static).update(
+                    field_title(fdef, messages))
+        status = self.query_one("#status", Static)
+        other = [f"{name + ': ' if name else ''}{m}" for name, ms in by_field.items()
+                 for m in ms]
+        if session.problems:
+            status.update("\n".join(["Invalid input (marked on its field); the comparison "
+                                     "shown is the last valid one.", *other]))
+        elif session.baseline is not None:
+            status.update("What-if: the pinned patient against the form. F2 ends it.")
+        else:
+            status.update("Live: every change recomputes. F2: what-if.")
+        status.set_class(bool(session.problems), "invalid")
+        comparison = self.query_one("#comparison", Static)
+        # The text is laid out for the pane's inner width (padding and scroll bar off),
+        # so Textual never wraps its lines a second time.
+        width = self.query_one("#result").scrollable_content_region.width
+        key = (session.comparison, session.baseline, width)
+        if key == self._shown:
+            pass  # unchanged (invalid input keeps the last valid comparison)
+        elif session.comparison is None:
+            comparison.update("")
+        elif session.baseline is not None:
+            comparison.update(what_if_view(session.baseline, session.comparison, width))
+        else:
+            comparison.update(laid_out(comparison_view(session.comparison), width))
+        self._shown = key
+        shown = os.path.basename(session.path) if session.path else "new patient"
+        self.sub_title = shown + (" (unsaved)" if session.dirty else "")
+
+    def load(self) -> None:
+        """Put the session's entries into the widgets (after opening a file)."""
+        self._loading = True
+        try:
+            for fdef in form.form_fields(self.session.fields):
+                entry = self.session.entries.get(fdef.name, form.FieldEntry())
+                kind = form.kind_of(fdef)
+                if kind == "choice":
+                    picker = self.query_one(f"#in-{fdef.name}", Picker)
+                    picker.set_options([(c.label, c.value)
+                                        for c in form.choices(fdef, entry.choice)])
+                    picker.value = entry.choice
+                else:
+                    self.query_one(f"#in-{fdef.name}", Input).value = entry.text
+                if kind == "quantity":
+                    self.query_one(f"#unit-{fdef.name}", Picker).value = entry.unit
+        finally:
+            self.call_after_refresh(self._loaded)
+
+    def _loaded(self) -> None:
+        self._loading = False
+        self.show()
+
+    # Actions -----------------------------------------------------------------------------
+
+    def _with_file(self, path: str | None, act: Callable[[str], object], done: str) -> bool:
+        """Run a file action; its problems (the engine's words) become a notification."""
+        if not path:
+            return False
+        try:
+            act(path)
+        except InputError as exc:
+            self.notify("\n".join(str(p) for p in exc.problems), severity="error", timeout=10)
+            return False
+        if done:
+            self.notify(f"{done} {path}")
+        return True
+
+    def action_open(self) -> None:
+        ignored: list[str] = []
+
+        def opened(path: str | None) -> None:
+            if self._with_file(path, lambda p: ignored.extend(self.session.open(p)), ""):
+                self.load()
+                if ignored:
+                    self.notify("not fields, left out: " + ", ".join(ignored),
+                                severity="warning")
+
+        self.push_screen(PathScreen("Open a patient file (YAML or JSON):"), opened)
+
+    def action_save(self) -> None:
+        self.push_screen(PathScreen("Save the patient as (YAML):", self.session.path or
+                                    "patient.yaml"), self._save_to)
+
+    def _save_to(self, path: str | None, then_quit: bool = False) -> None:
+        if self._with_file(path, self.session.save, "saved to"):
+            self.show()
+            if then_quit:
+                self.exit()
+
+    def action_export(self) -> None:
+        def export(path: str | None) -> None:
+            self._with_file(path, self.session.export, "report written to")
+
+        from ..export import KINDS
+
+        self.push_screen(PathScreen(f"Export the report ({', '.join(KINDS)}: the extension "
+                                    "chooses):", "report.html"), export)
+
+    def action_what_if(self) -> None:
+        if self.session.baseline is None:
+            self.session.pin()
+        else:
+            self.session.unpin()
+        self.show()
+
+    def action_wide(self) -> None:
+        self.query_one("#form").toggle_class("hidden")
+        self.call_after_refresh(self.show)
+
+    async def action_quit(self) -> None:
+        if not self.session.dirty:
+            self.exit()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "discard":
+                self.exit()
+            elif choice == "save":
+                self.push_screen(PathScreen("Save the patient as (YAML):",
+                                            self.session.path or "patient.yaml"),
+                                 lambda path: self._save_to(path, then_quit=True))
+
+        self.push_screen(ConfirmQuit(), chosen)

@@ -1,0 +1,76 @@
+"""The board's right-hand side: the comparison as the terminal blocks show it.
+
+Nothing is worded here: the study blocks (cli/render_table.study_block over
+cli/study_rows), the panels (cli/render_panels) and the what-if view
+(cli/what_if) are the ones `prognosis compare` prints, so the board and the
+command read the same.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console, RenderableType
+from rich.text import Text
+
+from prognosis.engine.comparison import Comparison
+from prognosis.engine.document import DISCLAIMER
+from prognosis.engine.what_if import input_changes
+
+from .. import formatting as fmt
+from ..render_panels import rich_panels
+from ..render_table import LEGEND, STATUS_STYLE, comparison_blocks
+from ..study_rows import study_title
+from ..what_if import render_what_if
+
+
+def comparison_view(comparison: Comparison) -> list[RenderableType]:
+    """Heading, a block per study, the panels, the inputs as understood, the sources."""
+    patient, results, units = comparison.patient, comparison.results, comparison.units()
+    parts: list[RenderableType] = [Text(fmt.heading(patient.id, results), style="bold")]
+    parts += glance(comparison)
+    parts.append(Text(""))
+    parts += comparison_blocks(results, units, patient.notes)
+    parts.append(Text(LEGEND, style="dim"))
+    parts += rich_panels(patient, units, comparison.disagreements, comparison.near_cutoffs)
+    inputs = comparison.inputs()
+    if inputs:
+        parts += [Text(""), Text("Inputs, as given (= as understood)", style="bold"),
+                  *(Text(f"  {line}") for line in inputs)]
+    parts += [Text(""), Text("Sources:", style="bold")]
+    parts += [Text(f"  {r.short_name}: {r.citation}", style="dim") for r in results]
+    parts.append(Text(DISCLAIMER, style="italic"))
+    return parts
+
+
+def glance(comparison: Comparison) -> list[Text]:
+    """One line per study: whether it applies (the blocks below say the rest)."""
+    lines = []
+    for r in comparison.results:
+        line = Text(f"  {study_title(r)}: ", style="bold")
+        line.append(fmt.applies_text(r, brief=True), style=STATUS_STYLE[r.status])
+        lines.append(line)
+    return lines
+
+
+def _console(width: int) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(file=out, width=max(width, 20), force_terminal=True,
+                   color_system="truecolor", highlight=False, emoji=False), out
+
+
+def laid_out(parts: list[RenderableType], width: int) -> Text:
+    """The parts drawn once at the pane's width, as styled text: Textual then lays out
+    lines, not a tree of tables, on every keystroke (the board re-draws on resize)."""
+    console, out = _console(width)
+    for part in parts:
+        console.print(part)
+    return Text.from_ansi(out.getvalue().rstrip("\n"))
+
+
+def what_if_view(original: Comparison, changed: Comparison, width: int) -> Text:
+    """`compare --what-if`'s side-by-side view of the pinned and the current patient."""
+    console, out = _console(width)
+    render_what_if(console, original, changed, input_changes(original.patient,
+                                                             changed.patient), ())
+    return Text.from_ansi(out.getvalue().rstrip("\n"))

@@ -1,0 +1,58 @@
+"""Drive `prognosis board` headless (shared by the board's tests and bench/board.py)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from prognosis.cli.board import form
+from prognosis.cli.board.app import BoardApp
+from prognosis.cli.board.choice import Picker
+
+
+def shown(app: BoardApp, width: int = 100) -> str:
+    """The comparison pane's text, as a reader sees it (no colour)."""
+    out = io.StringIO()
+    Console(file=out, width=width, no_color=True, highlight=False).print(
+        app.query_one("#comparison", Static).content)
+    return out.getvalue()
+
+
+async def pick(pilot: Pilot[Any], selector: str, value: str) -> None:
+    """Choose `value` with the keyboard: Right / Left step through the values ("" is the
+    blank: unknown, or undecided for a treatment)."""
+    picker = pilot.app.query_one(selector, Picker)
+    values = [v for _, v in picker.options]
+    picker.focus()
+    steps = values.index(value) - values.index(picker.value)
+    await pilot.press(*(["right"] * steps if steps > 0 else ["left"] * -steps))
+    await pilot.pause()
+
+
+async def type_into(pilot: Pilot[Any], selector: str, text: str) -> None:
+    widget = pilot.app.query_one(selector, Input)
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+async def describe(pilot: Pilot[Any], data: dict[str, Any]) -> None:
+    """Enter a patient from an empty form the way a person would: type numbers, dates and
+    text; pick enums, yes / no and units."""
+    app = pilot.app
+    assert isinstance(app, BoardApp)
+    for name, raw in data.items():
+        fdef = app.session.fields[name]
+        entry = form.entry_for(fdef, raw)
+        kind = form.kind_of(fdef)
+        if kind == "choice":
+            await pick(pilot, f"#in-{name}", entry.choice)
+            continue
+        await type_into(pilot, f"#in-{name}", entry.text)
+        if kind == "quantity" and entry.unit:
+            await pick(pilot, f"#unit-{name}", entry.unit)
