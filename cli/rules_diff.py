@@ -66,8 +66,8 @@ def diff_command(app: App, old: Path, new: Path, patient_files: tuple[Path, ...]
                  for name, raw in examples.items()] + patients
         old_engine, new_engine = Comparator([old_rs]), Comparator([new_rs])
         for name, patient in cases:
-            a = patient_view(old_engine.evaluate(patient)[0].to_dict())
-            b = patient_view(new_engine.evaluate(patient)[0].to_dict())
+            a = patient_view(old_engine.evaluate(patient)[0])
+            b = patient_view(new_engine.evaluate(patient)[0])
             changes += [{"rule_set": rule_set_id, "patient": name, "what": what,
                          "before": x, "after": y} for what, x, y in view_changes(a, b)]
     report = {"rule_sets_removed": removed, "rule_sets_added": added,

@@ -69,28 +69,26 @@ def _show(value: Any) -> str:
 def compare_expectation(result: Result, expect: dict[str, Any]
                         ) -> tuple[tuple[str, Any, Any], ...]:
     differences: list[tuple[str, Any, Any]] = []
+    view = result.comparable()  # what a reader sees change, one list for every comparison
     for key in KEYS:
-        if key in expect:
-            actual = getattr(result, key)
-            actual = list(actual) if isinstance(actual, tuple) else actual
-            if actual != expect[key]:
-                differences.append((key, expect[key], actual))
+        if key in expect and view[key] != expect[key]:
+            differences.append((key, expect[key], view[key]))
     for key, actual in (("estimates", [estimate_text(e) for e in result.estimates]),
                         ("reference_estimates",
                          [estimate_text(e) for e in result.reference_estimates]),
                         ("effects", effect_texts(result))):
         if key in expect and list(expect[key] or []) != actual:
             differences.append((key, expect[key], actual))
-    verdicts = {"factors": {f.id: f.present for f in result.factors},
-                "caveats": {c.id: c.present for c in result.caveats}}
-    for kind, known in verdicts.items():
+    for kind in ("factors", "caveats"):
+        known = view[kind]
         for item, want in (expect.get(kind) or {}).items():
             if item not in known:
                 differences.append((f"{kind}.{item}", want, "no such id"))
             elif known[item] != want:
                 differences.append((f"{kind}.{item}", want, known[item]))
     if "conditional_on" in expect:
-        actual_if = {a.field: a.value for a in result.conditional_on}
+        actual_if = {k: v == "true" for k, v in
+                     (a.split("=", 1) for a in view["conditional_on"])}
         if actual_if != dict(expect["conditional_on"] or {}):
             differences.append(("conditional_on", dict(expect["conditional_on"] or {}),
                                 actual_if))
@@ -101,9 +99,8 @@ def compare_expectation(result: Result, expect: dict[str, Any]
 
 def _option_differences(result: Result, wanted: list[Any]) -> list[tuple[str, Any, Any]]:
     """Options in order; each expected option names only what it checks."""
-    actual = [{"assumes": {a.field: a.value for a in o.assumes}, "status": o.status,
-               "score": o.score, "group": o.group, "subgroup": o.subgroup}
-              for o in result.options]
+    actual = [{key: o[key] for key in ("assumes", "status", "score", "group", "subgroup")}
+              for o in result.comparable()["options"]]
     if len(actual) != len(wanted):
         return [("options", f"{len(wanted)} option(s)", f"{len(actual)}: " + "; ".join(
             _option_text(o) for o in actual))]

@@ -256,6 +256,8 @@ class Result:
             "status": self.status, "score": self.score,
             "score_range": list(self.score_range) if self.score_range else None,
             "group": self.group, "subgroup": self.subgroup,
+            "possible_groups": list(self.possible_groups),
+            "population": {p.id: p.holds for p in self.population},
             "conditional_on": [f"{a.field}={str(a.value).lower()}" for a in self.conditional_on],
             "options": [{"assumes": {a.field: a.value for a in o.assumes}, "status": o.status,
                          "score": o.score, "group": o.group, "subgroup": o.subgroup,

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .results import Result
 from .yamlio import MarkedDict
 
 # Text that explains rather than decides (shown by `compare`, but not a result).
@@ -33,22 +34,22 @@ def _estimate_key(e: dict[str, Any]) -> str:
     return f"estimate '{e.get('label')}' ({e.get('endpoint')}, {when}, for {selector}{scope})"
 
 
-def patient_view(result: dict[str, Any]) -> dict[str, Any]:
-    """`Result.to_dict()` reduced to what reaches the patient, as path -> value."""
-    view: dict[str, Any] = {key: result.get(key) for key in
+def patient_view(result: Result) -> dict[str, Any]:
+    """What reaches the patient (Result.comparable, the one list every comparison of two
+    results uses), flattened to path -> value."""
+    seen = result.comparable()
+    view: dict[str, Any] = {key: seen[key] for key in
                             ("status", "score", "score_range", "group", "subgroup",
-                             "possible_groups")}
-    for item in result.get("population_conditions") or []:
-        view[f"population {item.get('id')}"] = item.get("holds")
-    for item in result.get("factors") or []:
-        view[f"factor {item['id']}"] = item.get("present")
-    for item in result.get("caveats") or []:
-        view[f"caveat {item['id']}"] = item.get("present")
-    for e in result.get("estimates") or []:
+                             "possible_groups", "conditional_on")}
+    for kind, label in (("population", "population"), ("factors", "factor"),
+                        ("caveats", "caveat")):
+        for item, verdict in seen[kind].items():
+            view[f"{label} {item}"] = verdict
+    for e in seen["estimates"]:
         view[_estimate_key(e)] = e.get("value")
-    for e in result.get("candidate_estimates") or []:
+    for e in seen["candidate_estimates"]:
         view[f"candidate {_estimate_key(e)}"] = e.get("value")
-    for i, option in enumerate(result.get("options") or []):
+    for i, option in enumerate(seen["options"]):
         for path, value in _leaves(option, f"option {i + 1}"):
             view[path] = value
     return view

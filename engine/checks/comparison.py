@@ -32,10 +32,39 @@ def population_aspect(lib: Library) -> Iterator[Finding]:
     for rf, rs in lib.rule_sets():
         for i, aspect in enumerate(rs.admitted):
             declared[aspect.about].append((rf, i))
+    # A file checked on its own (as pre-commit passes it) is compared with the rule sets
+    # beside it too, or every aspect it shares with them would look unshared.
+    elsewhere = _sibling_aspects({rf.path for rf in lib.files})
     for about, places in declared.items():
-        if len({rf.path for rf, _ in places}) == 1:
+        if len({rf.path for rf, _ in places}) == 1 and not elsewhere.get(about, set()) - {
+                places[0][0].path}:
             rf, i = places[0]
             known = ", ".join(sorted(a for a in declared if a != about)) or "none"
             yield finding(rf, rf.line_of("population", "admitted", i),
                           f"population aspect '{about}' is declared by no other rule set "
                           f"(others: {known})", "population-aspect")
+
+
+def _sibling_aspects(paths: set[str]) -> dict[str, set[str]]:
+    """aspect -> the rule files beside the checked ones that declare it (read leniently:
+    a sibling that does not parse declares nothing here; checking it is its own job)."""
+    import os
+
+    from ..yamlio import parse_yaml, read_text
+
+    found: dict[str, set[str]] = defaultdict(set)
+    directories = {os.path.dirname(os.path.abspath(p)) for p in paths}
+    checked = {os.path.abspath(p) for p in paths}
+    for directory in directories:
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if not name.endswith(".yaml") or name == "fields.yaml" or path in checked:
+                continue
+            try:
+                data = parse_yaml(read_text(path), path)
+                admitted = data["population"].get("admitted") or []
+                for entry in admitted:
+                    found[str(entry["about"])].add(path)
+            except Exception:
+                continue
+    return found
