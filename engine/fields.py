@@ -217,9 +217,9 @@ class FieldDef:
                              f"{self.dimension.example()}")
         return f"{raw} {unit}"
 
-    def unit_given(self, raw: Any, unit: str | None = None) -> str | None:
-        """The unit a length or duration was written in ("1.7 cm" -> "cm"), folded to the
-        spelling fields.yaml declares; None for other fields."""
+    def _written(self, raw: Any, unit: str | None) -> tuple[str, str] | None:
+        """(number, unit) as a length or duration was written, or None (no unit, not a
+        quantity, or not valid)."""
         if self.dimension is None:
             return None
         try:
@@ -229,8 +229,15 @@ class FieldDef:
         match = _WITH_UNIT.match(text) if isinstance(text, str) else None
         if not match or match.group(2) is None:
             return None
-        written = match.group(2)
-        return written if written in self.dimension.factors else written.lower()
+        return match.group(1), match.group(2)
+
+    def unit_given(self, raw: Any, unit: str | None = None) -> str | None:
+        """The unit a length or duration was written in ("1.7 cm" -> "cm"), folded to the
+        spelling fields.yaml declares; None for other fields."""
+        written = self._written(raw, unit)
+        if written is None or self.dimension is None:
+            return None
+        return written[1] if written[1] in self.dimension.factors else written[1].lower()
 
     def from_canonical(self, value: float, unit: str) -> float:
         """A canonical value (or distance) in another unit of the field's dimension."""
@@ -242,16 +249,10 @@ class FieldDef:
     def calendar_months(self, raw: Any, unit: str | None = None) -> float | None:
         """The value in months when it was given in a calendar unit (months, years), so
         that it is compared with a cut-off stated in months or years in those units."""
-        if self.dimension is None or not self.dimension.calendar:
+        written = self._written(raw, unit)
+        if written is None or self.dimension is None or not self.dimension.calendar:
             return None
-        try:
-            text = self._with_unit(raw, unit)
-        except ValueError:
-            return None
-        match = _WITH_UNIT.match(text) if isinstance(text, str) else None
-        if not match or match.group(2) is None:
-            return None
-        return self.dimension.months(float(match.group(1)), match.group(2))
+        return self.dimension.months(float(written[0]), written[1])
 
     def _coerce_enum(self, raw: Any) -> str:
         if isinstance(raw, str):
