@@ -28,6 +28,7 @@ from prognosis.engine.what_if import (
 
 from . import formatting as fmt
 from .app import App
+from .render_panels import hanging
 from .study_rows import study_rows
 
 MARK = "* "  # a changed line (also visible without colour)
@@ -40,7 +41,8 @@ def aligned(before: Result, after: Result, units: dict[str, str]
     old = {row.label: list(row.lines) for row in study_rows(before, units)}
     new = {row.label: list(row.lines) for row in study_rows(after, units)}
     if old.get("Warnings") == new.get("Warnings") and "Warnings" in old:
-        old["Warnings"] = new["Warnings"] = ["(the study's warnings, unchanged)"]
+        # Said once, under both sides (shared_warnings), not twice side by side.
+        old["Warnings"] = new["Warnings"] = ["(the same on both sides: listed below)"]
     labels = list(dict.fromkeys([*old, *new]))
     out: list[tuple[str, str | None, str | None]] = []
     for label in labels:
@@ -53,6 +55,13 @@ def aligned(before: Result, after: Result, units: dict[str, str]
                             right[k] if k < len(right) else None))
                 first = False
     return out
+
+
+def shared_warnings(before: Result, after: Result, units: dict[str, str]) -> list[str]:
+    """The study's warnings when the what-if leaves them as they were (else [])."""
+    old = [r.lines for r in study_rows(before, units) if r.label == "Warnings"]
+    new = [r.lines for r in study_rows(after, units) if r.label == "Warnings"]
+    return list(old[0]) if old and old == new else []
 
 
 def _cells(label: str, left: str | None, right: str | None) -> tuple[Text, Text, Text]:
@@ -94,6 +103,11 @@ def render_what_if(console: Console, original: Comparison, changed: Comparison,
         for label, left, right in aligned(a, b, units):
             side.add_row(*_cells(label, left, right))
         console.print(side)
+        warnings = shared_warnings(a, b, units)
+        if warnings:
+            console.print(Text(f"{a.short_name}'s own warnings (both sides):", style="dim"))
+            for line in warnings:
+                console.print(hanging(f"- {line}"))
     console.print(Text(f"{MARK.strip()} changed by the what-if", style="dim"))
     changes = result_changes(original.results, changed.results)
     console.print(Text("Changes", style="bold"))
@@ -128,6 +142,10 @@ def render_what_if_markdown(original: Comparison, changed: Comparison,
                 shown = f"**{right}**" if right is not None else "**(no longer shown)**"
             out.append(f"| {label} | {(left or '').replace('|', '/')} | "
                        f"{shown.replace('|', '/')} |")
+        warnings = shared_warnings(a, b, units)
+        if warnings:
+            out += ["", f"{a.short_name}'s own warnings (both sides):", ""]
+            out += [f"- {line}" for line in warnings]
     out += ["", "**Changes**", ""]
     out += [f"- {c['rule_set']}: {c['key']}: {_value(c['from'])} -> {_value(c['to'])}"
             for c in result_changes(original.results, changed.results)] or ["- none"]

@@ -129,3 +129,12 @@ def test_markdown_bolds_what_changed() -> None:
     assert "| lung_metastasis_max_diameter | 1.7 cm (17 mm) | **14 mm** |" in out
     assert "**score 2 of 3**" in out
     assert "- slms: score: 3 -> 2" in out
+
+
+def test_a_what_if_keeps_the_studies_warnings_beside_their_figures() -> None:
+    code, out, _ = run("compare", str(DEMO), "--what-if", "disease_free_interval=25 months")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "SLMS's own warnings (both sides):" in flat
+    assert ('- figure: with a score of 2 or more the authors write that the indication for '
+            'metastasectomy "should be carefully considered"') in flat
