@@ -134,14 +134,17 @@ def _section(title: str, lines: Sequence[str]) -> list[RenderableType]:
 
 
 def hanging(line: str) -> RenderableType:
-    """An entry "! text..." whose wrapped lines continue under the text, not the mark."""
+    """An entry "! text..." whose wrapped lines continue under the text, not the mark
+    (words whole, numbers with their units)."""
+    from .wrap import Wrapped
+
     mark, _, rest = line.partition(" ")
     if not rest:
         return Text(line)
     grid = Table.grid()
     grid.add_column(width=len(mark) + 1, no_wrap=True)
     grid.add_column(ratio=1)
-    grid.add_row(Text(mark), Text(rest))
+    grid.add_row(Text(mark), Wrapped(rest))
     return grid
 
 

@@ -21,6 +21,7 @@ from prognosis.engine.results import Result
 
 from . import formatting as fmt
 from .study_rows import study_rows, study_subtitle, study_title
+from .wrap import Wrapped
 
 LEGEND = "+ present   - absent   ? unknown (not given)"
 
@@ -50,9 +51,10 @@ def study_block(r: Result, units: Mapping[str, str] | None = None,
 
 
 def _line(line: str, style: str) -> RenderableType:
-    """A line of a row; an indented one keeps its indent when it wraps (hanging indent)."""
+    """A line of a row: words whole, numbers with their units; an indented one keeps its
+    indent when it wraps (hanging indent)."""
     indent = len(line) - len(line.lstrip(" "))
-    text = Text(line.lstrip(" "), style=style)
+    text = Wrapped(line.lstrip(" "), style=style)
     return Padding(text, (0, 0, 0, indent)) if indent else text
 
 
@@ -68,7 +70,8 @@ def render_table(console: Console, patient: Patient, results: Sequence[Result],
     console.print(Text(fmt.heading(patient.id, results), style="bold"))
     if inputs:
         console.print(Group(Text("Inputs, as given (= as understood)", style="bold"),
-                            *(Padding(Text(line), (0, 0, 0, 2)) for line in inputs), Text("")))
+                            *(Padding(Wrapped(line), (0, 0, 0, 2)) for line in inputs),
+                            Text("")))
     console.print(Group(*comparison_blocks(results, units, patient.notes)))
     parts: list[RenderableType] = [Text(LEGEND, style="dim")]
     parts += panels

@@ -9,6 +9,7 @@ cohort), which treatment choice it assumes, and the study's own warnings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -90,6 +91,17 @@ def stated_value(value: Any) -> str:
 def stated(op: str, value: Any, unit: str | None) -> str:
     """A cut-off as the paper states it: "< 2 years", ">= 15 mm", "in [a, b]"."""
     return f"{op} {stated_value(value)}" + (f" {unit}" if unit else "")
+
+
+_UNIT_AFTER_NUMBER = re.compile(
+    r"(\d) (mm|cm|days?|weeks?|months?|years?|mo|y|U/L)(?=[\s,;.)\]]|$)")
+
+
+def glue_units(line: str) -> str:
+    """A number and its unit joined by a no-break space, so a terminal never wraps between
+    them ("0.3 / cm"). For text shown on a terminal only: piped and saved text keeps plain
+    spaces, so it can be searched as written."""
+    return _UNIT_AFTER_NUMBER.sub("\\1\u00a0\\2", line)
 
 
 def as_given(raw: Any, value: Any, unit: str | None) -> str:

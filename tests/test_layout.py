@@ -88,3 +88,31 @@ def test_a_study_whose_applicability_is_unknown_shows_what_it_needs_and_no_figur
         "SP+C (no radiotherapy, no metastasectomy)",
         "SP + chemotherapy and/or radiotherapy, no metastasectomy", "SP alone"]
     assert "Figures" not in block and "%" not in block
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_on_a_terminal_a_number_never_parts_from_its_unit(width: int) -> None:
+    """"0.3 / cm" at 80 columns: a number and its unit stay on one line (cli/wrap.py), on a
+    terminal and piped alike, and are printed with a plain space."""
+    import itertools
+    import re
+
+    from prognosis.cli.render_panels import rich_panels
+
+    library = load_library()
+    raw, source = read_patient_data(str(EXAMPLES / "lung-metastases-lms.yaml"))
+    patient = normalise(raw, library.fields, source)
+    comparison = compare_patient(Comparator(library.rule_sets), patient, library.fields,
+                                 margins_for(library.fields))
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=True, color_system=None)
+    panels = rich_panels(patient, comparison.units(), comparison.disagreements,
+                         comparison.near_cutoffs)
+    render_table(console, patient, comparison.results, panels, comparison.inputs(),
+                 comparison.units())
+    lines = buffer.getvalue().splitlines()
+    parted = [(a.rstrip(), b.lstrip()) for a, b in itertools.pairwise(lines)
+              if re.search(r"\d$", a.rstrip())
+              and re.match(r"(mm|cm|days?|months?|years?|mo)\b", b.lstrip())]
+    assert parted == []
+    assert "\u00a0" not in buffer.getvalue()
