@@ -27,6 +27,7 @@ from prognosis.engine.report import created_at, report_metadata
 
 from . import formatting as fmt
 from .app import App
+from .files import replaced_whole
 from .render_markdown import render_markdown
 from .render_panels import markdown_panels, rich_panels
 from .render_table import LEGEND, comparison_blocks
@@ -137,15 +138,6 @@ def write_report(app: App, comparison: Comparison, path: str, agreements: bool =
         raise InputError([Problem("--export", f"{path}: the file name must end in "
                                   + ", ".join(KINDS) + " (the format follows the extension)")])
     data = render_report(comparison, kind, created_at(), path, agreements)
-    temporary = os.path.join(os.path.dirname(os.path.abspath(path)),
-                             f".{os.path.basename(path)}.part-{os.getpid()}")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise InputError([Problem(path, f"cannot write the report: {exc.strerror}")]) from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with replaced_whole(path, "the report") as temporary, open(temporary, "wb") as handle:
+        handle.write(data)
     app.err.print(Text(f"report written to {path}"), highlight=False, soft_wrap=True)

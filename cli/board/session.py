@@ -9,11 +9,8 @@ the engine's problems back to be shown on their fields.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +24,7 @@ from prognosis.engine.loader import load_library
 from prognosis.engine.near_cutoffs import margins_for
 from prognosis.engine.patient import normalise, read_patient_data
 
+from ..files import replaced_whole
 from .form import FieldEntry, entries_from, raw_patient
 
 SOURCE = "<board>"
@@ -120,9 +118,7 @@ class Session:
             raise InputError([Problem(path, "nothing to export: the form has no valid "
                                       "patient yet")])
         quiet = App(out=Console(file=io.StringIO()), err=Console(file=io.StringIO()))
-        comparison = self.comparison
-        with replaced_whole(path) as temporary:
-            write_report(quiet, comparison, temporary)
+        write_report(quiet, self.comparison, path)  # written whole or not at all
 
     # What-if -----------------------------------------------------------------------------
 
@@ -132,24 +128,3 @@ class Session:
 
     def unpin(self) -> None:
         self.baseline = None
-
-
-@contextlib.contextmanager
-def replaced_whole(path: str) -> Iterator[str]:
-    """A temporary file beside `path` (same extension) to write, renamed over `path` when
-    the writing succeeded and removed otherwise: nothing is ever written half-way."""
-    directory = os.path.dirname(os.path.abspath(path))
-    stem, ext = os.path.splitext(os.path.basename(path))
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{stem}-", suffix=ext, dir=directory)
-    except OSError as exc:
-        raise InputError([Problem(path, f"cannot write: {exc.strerror}")]) from None
-    os.close(handle)
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise InputError([Problem(path, f"cannot write: {exc.strerror}")]) from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
