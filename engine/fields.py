@@ -14,12 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from difflib import get_close_matches
-from typing import Any
+from typing import Any, Literal, TypeAlias, get_args
 
 from .errors import Problem, RuleSetError
 from .yamlio import MarkedDict
 
-FIELD_TYPES = ("text", "enum", "bool", "int", "quantity", "number", "date", "derived")
+FieldType: TypeAlias = Literal["text", "enum", "bool", "int", "quantity", "number", "date",
+                               "derived"]
+FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 ROUND_DIGITS = 9  # conversions and ratios are rounded so 0.6/0.3 is 2.0, not 1.999...
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -57,7 +59,7 @@ def _whole(raw: Any, value: float) -> int | None:
     return int(value) if value.is_integer() else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Dimension:
     name: str
     canonical: str
@@ -94,10 +96,13 @@ class Dimension:
             return math.inf
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FieldDef:
+    """A field of fields.yaml; its attributes are bound to the file's keys in
+    `fields_file_spec` (engine/binding.py)."""
+
     name: str
-    type: str
+    type: FieldType
     description: str
     values: tuple[str, ...] = ()
     aliases: Mapping[str, str] | None = None
@@ -443,6 +448,11 @@ def fields_file_spec() -> Any:
     from .schema import Any_, Bool, Enum, ListOf, MapOf, Num, Obj, Str
 
     FIELD_SPEC = Obj(
+        builds="FieldDef",
+        # read by build_fields' own steps: a dimension's name becomes the Dimension, a
+        # synonym's note is kept apart, a margin is read with its unit, options by choice
+        attrs={"aliases": None, "dimension": None, "margin": None, "options": None},
+        computed=("name", "aliases", "alias_notes", "dimension", "margin", "options"),
         required={"type": Enum(FIELD_TYPES), "description": Str()},
         optional={
             "values": ListOf(Str(), min_items=1),
@@ -489,7 +499,8 @@ def fields_file_spec() -> Any:
             "units": MapOf(Obj(required={"canonical": Str(), "factors": MapOf(Num())},
                                optional={"calendar": MapOf(Num(), description=(
                                    "Calendar units and their length in months: values given "
-                                   "in them are compared in months"))})),
+                                   "in them are compared in months"))},
+                               builds="Dimension", computed=("name",))),
             "fields": MapOf(FIELD_SPEC),
         },
         description="The field dictionary of the prognosis comparator.",
@@ -499,15 +510,18 @@ def fields_file_spec() -> Any:
 
 def build_fields(data: Any, source: str) -> FieldDictionary:
     """Validate a loaded fields.yaml and build the dictionary (all problems at once)."""
+    from .binding import Binder
+
     file_spec = fields_file_spec()
+    binder = Binder({"FieldDef": FieldDef, "Dimension": Dimension})
     problems = [Problem(source, f"{i.path}: {i.message}" if i.path else i.message,
                         line=i.line, col=i.col)
                 for i in file_spec.check(data, "", (1, 1))]
     if problems:
         raise RuleSetError(problems)
-    dimensions = {name: Dimension(name, spec["canonical"], dict(spec["factors"]),
-                                  dict(spec["calendar"]) if spec.get("calendar") else None)
-                  for name, spec in data["units"].items()}
+    units_spec, one_field = file_spec.required["units"].value, file_spec.required["fields"].value
+    dimensions: dict[str, Dimension] = {name: binder.build(units_spec, spec, name=name)
+                                        for name, spec in data["units"].items()}
     fields: dict[str, FieldDef] = {}
     for name, spec in data["fields"].items():
         line = data["fields"].mark_of(name)[0] if isinstance(data["fields"], MarkedDict) else None
@@ -542,8 +556,7 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
                 bad(f"alias '{alias}' points at '{target}', which is not among the values")
             if alias != enum_key(alias):
                 bad(f"alias '{alias}' must be written folded, as '{enum_key(alias)}'")
-        not_covered = dict(spec.get("not_covered") or {})
-        for entity in not_covered:
+        for entity in spec.get("not_covered") or {}:
             if entity in spec.get("values", []) or entity in aliases:
                 bad(f"'{entity}' is both a value (or synonym) and not covered")
         options = spec.get("options")
@@ -552,27 +565,10 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
         if options is not None and (not spec.get("treatment")
                                     or set(map(str, options)) != {"True", "False"}):
             bad("options name the two choices of a treatment field: {true: ..., false: ...}")
-        fields[name] = FieldDef(
-            name=name, type=spec["type"], description=spec["description"],
-            values=tuple(spec.get("values", ())), aliases=aliases or None,
-            dimension=dimension, unit=spec.get("unit"), min=spec.get("min"),
-            max=spec.get("max"), exclusive_min=bool(spec.get("exclusive_min", False)),
-            implies=dict(spec["implies"]) if spec.get("implies") else None,
-            implies_if_false=dict(spec["implies_if_false"])
-            if spec.get("implies_if_false") else None,
-            implies_at_least=dict(spec["implies_at_least"])
-            if spec.get("implies_at_least") else None,
-            implies_if_given=dict(spec["implies_if_given"])
-            if spec.get("implies_if_given") else None,
-            ratio=(spec["ratio"][0], spec["ratio"][1]) if spec.get("ratio") else None,
-            measures=spec.get("measures"),
-            interval=(spec["interval"][0], spec["interval"][1]) if spec.get("interval") else None,
-            distinct_from=tuple(spec.get("distinct_from") or ()),
-            column_aliases=tuple(spec.get("column_aliases") or ()),
-            treatment=bool(spec.get("treatment", False)),
-            options={k == "True" or k is True: v for k, v in options.items()} if options else None,
-            alias_notes=alias_notes or None, not_covered=not_covered or None,
-        )
+        fields[name] = binder.build(
+            one_field, spec, name=name, aliases=aliases or None, alias_notes=alias_notes or None,
+            dimension=dimension, margin=None,
+            options={k == "True" or k is True: v for k, v in options.items()} if options else None)
         if "margin" in spec:
             try:
                 margin = fields[name].amount(spec["margin"])

@@ -10,12 +10,22 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from . import model as m
 from .errors import InputError, Problem, RuleSetError
 from .fields import FieldDictionary, build_fields
+from .ruleformat import (
+    ATOM,
+    CASE_MIX,
+    CONDITION,
+    ESTIMATE,
+    EXAMPLE,
+    FACTOR,
+    OBSERVED_RANGE,
+    RULE_SET,
+)
 from .yamlio import MarkedDict, parse_yaml, read_text
 
 if TYPE_CHECKING:
@@ -137,8 +147,6 @@ def load_rule_set(path: str | os.PathLike[str], fields: FieldDictionary) -> m.Ru
 
 
 def build_rule_set(data: Any, fields: FieldDictionary, source: str, sha256: str) -> m.RuleSet:
-    from .ruleformat import RULE_SET
-
     if data is None:
         raise RuleSetError([Problem(source, "file is empty")])
     issues = list(RULE_SET.check(data, "", (1, 1)))
@@ -157,13 +165,24 @@ def _line(node: Any) -> int | None:
 
 
 class _Builder:
-    """Turns a structurally valid document into a RuleSet, collecting problems."""
+    """Turns a structurally valid document into a RuleSet, collecting problems.
+
+    Every object is built through the format's declaration (engine/binding.py): the
+    methods here are the steps for what is more than a key's value (thresholds in the
+    field's unit, a median in months, a factor's role, the case mix's conditions)."""
 
     def __init__(self, fields: FieldDictionary, source: str) -> None:
+        from .binding import Binder
+
         self.fields = fields
         self.source = source
         self.problems: list[Problem] = []
         self._atom_keys: dict[tuple[Any, ...], str] = {}
+        self.model = "score"
+        self.binder = Binder(vars(m), {
+            "Atom": self.atom, "Estimate": self.estimate, "Factor": self.factor,
+            "ObservedRange": self.observed_range,
+            "Example": lambda node: self.binder.build(EXAMPLE, node, line=_line(node))})
 
     def bad(self, node: Any, message: str, field: str | None = None,
             code: str = "consistency") -> None:
@@ -172,13 +191,8 @@ class _Builder:
 
     # -- conditions ---------------------------------------------------------
     def condition(self, node: Any) -> m.Condition:
-        if "all" in node:
-            return m.AllOf(tuple(self.condition(n) for n in node["all"]))
-        if "any" in node:
-            return m.AnyOf(tuple(self.condition(n) for n in node["any"]))
-        if "not" in node:
-            return m.Not(self.condition(node["not"]))
-        return self.atom(node)
+        condition: m.Condition = self.binder.convert(CONDITION, node)
+        return condition
 
     def atom(self, node: Any) -> m.Atom:
         name, op, stated, unit = node["field"], node["op"], node["value"], node.get("unit")
@@ -204,7 +218,9 @@ class _Builder:
         key_value = value if not isinstance(value, list) else tuple(value)
         identity = (name, op, key_value, months)
         key = self._atom_keys.setdefault(identity, f"a{len(self._atom_keys)}")
-        return m.Atom(key, name, op, key_value, canonical_unit, stated, unit, months, same_as)
+        atom: m.Atom = self.binder.build(ATOM, node, key=key, value=key_value,
+                                         unit=canonical_unit, months=months, same_as=same_as)
+        return atom
 
     def _calendar(self, node: Any, fdef: Any, value: float, stated: Any, unit: str | None
                   ) -> tuple[float, float | None, tuple[float, str] | None]:
@@ -310,15 +326,6 @@ class _Builder:
         return value
 
     # -- parts --------------------------------------------------------------
-    def effect(self, node: Any, label: str | None = None) -> m.Effect:
-        ci = node.get("ci")
-        return m.Effect(
-            measure=node["measure"], value=float(node["value"]),
-            ci=(float(ci[0]), float(ci[1])) if ci else None, p=node.get("p"),
-            outcome=node.get("outcome"), analysis=node.get("analysis"),
-            reference=node.get("reference"), provenance=node.get("provenance", ""),
-            label=label or node.get("label"))
-
     def estimate(self, node: Any) -> m.Estimate:
         selector_node = node["for"]
         if len(selector_node) != 1:
@@ -344,16 +351,13 @@ class _Builder:
         if scope not in fitting:
             self.bad(node, f"an estimate 'for: {{{kind}: ...}}' has scope "
                      f"{' or '.join(fitting) or '?'}, not '{scope}'", code="estimate-scope")
-        return m.Estimate(
-            scope=cast(m.Scope, scope),
-            selector=m.Selector(cast(m.SelectorKind, kind), value),
-            series=node.get("series", "main"),
-            endpoint=node["endpoint"], origin=node["origin"],
-            horizon_months=node["horizon_months"], statistic=statistic, value=value_c,
-            stated_value=stated, stated_unit=unit, label=node["label"],
-            method=node.get("method"), note=node.get("note"), provenance=node.get("provenance", ""))
+        estimate: m.Estimate = self.binder.build(
+            ESTIMATE, node, selector=m.Selector(cast(m.SelectorKind, kind), value),
+            value=value_c, stated_unit=unit)
+        return estimate
 
-    def factor(self, node: Any, model: str) -> m.Factor:
+    def factor(self, node: Any) -> m.Factor:
+        model = self.model
         points = node.get("points")
         role = node.get("role") or ("score" if points is not None else "signal")
         if role == "score" and points is None:
@@ -362,19 +366,8 @@ class _Builder:
             self.bad(node, f"factor '{node['id']}' has points but role '{role}'")
         if points is not None and model != "score":
             self.bad(node, f"factor '{node['id']}' has points but the model is '{model}'")
-        return m.Factor(
-            id=node["id"], label=node["label"], when=self.condition(node["when"]),
-            direction=node["direction"], role=cast(m.Role, role), points=points,
-            variable=node.get("variable"), stated_as=node.get("stated_as"),
-            effects=tuple(self.effect(e) for e in node.get("effects", [])),
-            provenance=node.get("provenance", ""))
-
-    def group(self, node: Any) -> m.Group:
-        return m.Group(
-            id=node["id"], label=node["label"], when=self.condition(node["when"]),
-            parent=node.get("parent"), reference=bool(node.get("reference", False)),
-            effects=tuple(self.effect(e) for e in node.get("effects", [])),
-            provenance=node.get("provenance", ""))
+        factor: m.Factor = self.binder.build(FACTOR, node, role=role)
+        return factor
 
     def case_mix(self, items: Any, factors: tuple[m.Factor, ...],
                  groups: tuple[m.Group, ...]) -> tuple[m.CaseMix, ...]:
@@ -400,9 +393,7 @@ class _Builder:
                 self.bad(node, f"case_mix '{node['id']}': count {node['count']} of "
                          f"{node['of']} is not a share (need 0 <= count <= of, of >= 1)")
                 continue
-            out.append(m.CaseMix(node["id"], node["label"], when, int(node["count"]),
-                                 int(node["of"]), node.get("provenance", ""),
-                                 node.get("note")))
+            out.append(self.binder.build(CASE_MIX, node, when=when))
         return tuple(out)
 
     def observed_range(self, node: Any) -> m.ObservedRange:
@@ -414,7 +405,7 @@ class _Builder:
             extra = f" (did you mean '{hint}'?)" if hint else ""
             self.bad(node, f"observed range of '{name}': not a numeric field of "
                      f"fields.yaml{extra}", name, code="unknown-field")
-            return m.ObservedRange(name, low, high, low, high, unit, node["provenance"])
+            return self._range(node, low, high)
         if fdef.dimension is not None:
             if unit is None:
                 self.bad(node, f"observed range of '{name}' needs a unit", name,
@@ -423,15 +414,18 @@ class _Builder:
                 try:
                     low_c, high_c = (fdef.dimension.convert(low, unit),
                                      fdef.dimension.convert(high, unit))
-                    return m.ObservedRange(name, low_c, high_c, low, high, unit,
-                                           node["provenance"])
+                    return self._range(node, low_c, high_c)
                 except ValueError as exc:
                     self.bad(node, f"observed range of '{name}': {exc}", name,
                              code="unit-dimension")
         if low > high:
             self.bad(node, f"observed range of '{name}': min {low:g} is above max {high:g}",
                      name)
-        return m.ObservedRange(name, low, high, low, high, unit, node["provenance"])
+        return self._range(node, low, high)
+
+    def _range(self, node: Any, low: float, high: float) -> m.ObservedRange:
+        observed: m.ObservedRange = self.binder.build(OBSERVED_RANGE, node, min=low, max=high)
+        return observed
 
     def treatments(self, conditions: list[m.Condition]) -> tuple[m.Treatment, ...]:
         """The treatment decisions (fields.yaml `treatment: true`) the conditions read."""
@@ -452,54 +446,15 @@ class _Builder:
         if d["id"] != stem:
             self.bad(d, f"rule set id '{d['id']}' differs from its file name '{stem}.yaml'",
                      code="id-filename")
-        model = d["model"]
-        factors = tuple(self.factor(f, model) for f in d["factors"])
-        groups = tuple(self.group(g) for g in d.get("groups", []))
-
-        def text(key: str, src: Any = d) -> tuple[m.TextItem, ...]:
-            return tuple(m.TextItem(t["text"], t.get("provenance", "")) for t in src.get(key, []))
-
-        cit = d["citation"]
-        population = tuple(m.PopulationCondition(c["id"], self.condition(c["when"]),
-                                                 c["reason"], c.get("provenance", ""))
-                           for c in d["population"]["conditions"])
-        caveats = tuple(m.Caveat(c["id"], self.condition(c["when"]) if "when" in c else None,
-                                 c["message"], c.get("provenance", "")) for c in d["caveats"])
-        conditions = [c.when for c in population] + [f.when for f in factors]
-        conditions += [g.when for g in groups] + [c.when for c in caveats if c.when]
-        rule_set = m.RuleSet(
-            id=d["id"], version=d["version"], status=d["status"], reviewed=d["reviewed"],
-            short_name=d["short_name"], title=d["title"],
-            citation=m.Citation(cit["authors"], cit["title"], cit["journal"], cit["year"],
-                                cit.get("doi"), cit.get("volume"), cit.get("note")),
-            cohort_n=d["cohort"]["n"], cohort_source=d["cohort"]["source"],
-            cohort_provenance=d["cohort"].get("provenance", ""),
-            population_summary=d["population"]["summary"],
-            population=population,
-            conditions_of_use=text("conditions_of_use", d["population"]),
-            model=model, factors=factors, groups=groups,
-            estimates=tuple(self.estimate(e) for e in d["estimates"]),
-            reference_estimates=tuple(self.estimate(e) for e in d.get("reference_estimates", [])),
-            caveats=caveats,
-            limitations=text("limitations"), conflicts=text("conflicts"),
-            performance=tuple(m.Performance(p["measure"], float(p["value"]),
-                                            p.get("provenance", ""), p.get("statistic"),
-                                            p.get("horizon_months"))
-                              for p in d.get("performance", [])),
-            reported_effects=tuple(self.effect(e) for e in d.get("reported_effects", [])),
-            statements=tuple(m.Statement(s["about_field"], s["quote"], s.get("note"),
-                                         s.get("provenance", "")) for s in d.get("statements", [])),
-            examples=tuple(m.Example(e["name"], e["patient"], e["expect"], _line(e))
-                           for e in d["examples"]),
-            source=self.source, sha256=sha256,
-            admitted=tuple(m.Admitted(a["about"], a["admitted"], a["text"],
-                                      a.get("provenance", ""))
-                           for a in d["population"].get("admitted", [])),
-            observed_ranges=tuple(self.observed_range(r)
-                                  for r in d["cohort"].get("observed_ranges", [])),
-            treatments=self.treatments(conditions),
-            case_mix=self.case_mix(d.get("case_mix", []), factors, groups),
-            display_order=d.get("display_order"))
+        self.model = d["model"]
+        rule_set: m.RuleSet = self.binder.build(RULE_SET, d, source=self.source, sha256=sha256,
+                                                treatments=(), case_mix=())
+        conditions = [c.when for c in rule_set.population] + [f.when for f in rule_set.factors]
+        conditions += [g.when for g in rule_set.groups]
+        conditions += [c.when for c in rule_set.caveats if c.when]
+        rule_set = replace(
+            rule_set, treatments=self.treatments(conditions),
+            case_mix=self.case_mix(d.get("case_mix", []), rule_set.factors, rule_set.groups))
         self.consistency(d, rule_set)
         return rule_set
 

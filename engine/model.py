@@ -15,23 +15,35 @@ from typing import Any, Literal, TypeAlias
 Scalar: TypeAlias = float | int | bool | str
 Threshold: TypeAlias = Scalar | tuple[str, ...]
 Truth: TypeAlias = bool | None
+# The closed sets of the rule format, declared here once: engine/ruleformat.py takes the
+# allowed values of its enums from these (typing.get_args), so the validator, the JSON
+# Schema and the dataclasses cannot disagree.
+Operator: TypeAlias = Literal["<", "<=", ">", ">=", "==", "!=", "in", "not_in"]
+Direction: TypeAlias = Literal["adverse", "favourable", "not_significant", "reference"]
+Role: TypeAlias = Literal["score", "signal", "covariate"]
+Model: TypeAlias = Literal["score", "group", "signals"]
+RuleStatus: TypeAlias = Literal["draft", "research", "validated", "retired"]
+Statistic: TypeAlias = Literal["survival_percent", "median_months"]
+EstimateUnit: TypeAlias = Literal["percent", "months", "years"]
+Measure: TypeAlias = Literal["HR", "OR", "RR"]
+PerformanceStatistic: TypeAlias = Literal["auc", "harrell_c", "logrank_p"]
 SelectorKind: TypeAlias = Literal["score", "group", "factor", "population", "cohort"]
 Scope: TypeAlias = Literal["score", "group", "subgroup", "histology", "cohort"]
 PATIENT_SCOPES: tuple[Scope, ...] = ("score", "group", "subgroup")  # the patient's own figures
-Role: TypeAlias = Literal["score", "signal", "covariate"]
+ExpectedStatus: TypeAlias = Literal["complete", "incomplete", "not_applicable"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Atom:
     """One comparison `field op value`, decided by durable_rules."""
 
     key: str  # unique within the rule set; shared by identical comparisons
     field: str
-    op: str
+    op: Operator
     value: Threshold  # in the field's canonical unit
     unit: str | None  # the field's canonical unit, if any
     stated_value: Any  # as written in the rule file
-    stated_unit: str | None
+    stated_unit: str | None = None
     # The threshold in months, for a duration given in months or years (None: the field
     # has no calendar units); `same_as` is the paper's equivalence as written, if any.
     months: float | None = None
@@ -78,42 +90,42 @@ def atoms_of(condition: Condition) -> tuple[Atom, ...]:
     return tuple(a for item in condition.items for a in atoms_of(item))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Effect:
-    measure: str
+    measure: Measure
     value: float
-    ci: tuple[float, float] | None
-    p: float | str | None
-    outcome: str | None
-    analysis: str | None
-    reference: str | None
-    provenance: str
+    ci: tuple[float, float] | None = None
+    p: float | str | None = None
+    outcome: str | None = None
+    analysis: str | None = None
+    reference: str | None = None
+    provenance: str = ""
     label: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Factor:
     id: str
     label: str
     when: Condition
-    direction: str
+    direction: Direction
     role: Role
-    points: int | None
-    variable: str | None
-    stated_as: str | None
-    effects: tuple[Effect, ...]
-    provenance: str
+    points: int | None = None
+    variable: str | None = None
+    stated_as: str | None = None
+    effects: tuple[Effect, ...] = ()
+    provenance: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Group:
     id: str
     label: str
     when: Condition
-    parent: str | None
-    effects: tuple[Effect, ...]
-    reference: bool
-    provenance: str
+    parent: str | None = None
+    effects: tuple[Effect, ...] = ()
+    reference: bool = False
+    provenance: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,25 +137,25 @@ class Selector:
         return {self.kind: self.value}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Estimate:
     selector: Selector
-    series: str
     endpoint: str
     origin: str
     horizon_months: int | None
-    statistic: str
+    statistic: Statistic
     value: float  # percent, or months for medians
     stated_value: float
-    stated_unit: str
+    stated_unit: EstimateUnit
     label: str
-    method: str | None
-    note: str | None
-    provenance: str
-    scope: Scope = "cohort"
+    scope: Scope
+    series: str = "main"
+    method: str | None = None
+    note: str | None = None
+    provenance: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ObservedRange:
     """The range of a measure in a study's cohort (canonical unit), as the paper reports it."""
 
@@ -152,8 +164,8 @@ class ObservedRange:
     max: float
     stated_min: float
     stated_max: float
-    stated_unit: str | None
     provenance: str
+    stated_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,29 +178,29 @@ class Treatment:
     implies: tuple[tuple[bool, str, bool], ...] = ()  # (when value, then field, is value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Caveat:
     id: str
-    when: Condition | None
     message: str
-    provenance: str
+    when: Condition | None = None
+    provenance: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PopulationCondition:
     id: str
     when: Condition
     reason: str
-    provenance: str
+    provenance: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TextItem:
     text: str
-    provenance: str
+    provenance: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Admitted:
     """Whether a study's cohort included patients with some feature (a population aspect
     such as extrapulmonary disease or incomplete resection), as the paper reports it."""
@@ -196,27 +208,27 @@ class Admitted:
     about: str  # the aspect: a patient field name, or another id (incomplete_resection)
     admitted: bool | None  # None: the paper does not say
     text: str
-    provenance: str
+    provenance: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Statement:
     about_field: str
     quote: str
-    note: str | None
-    provenance: str
+    note: str | None = None
+    provenance: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Performance:
     measure: str
     value: float
-    provenance: str
-    statistic: str | None = None  # auc | harrell_c | logrank_p: what validate compares with
+    provenance: str = ""
+    statistic: PerformanceStatistic | None = None  # what validate compares the value with
     horizon_months: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CaseMix:
     """A published distribution: `count` of `of` patients of the study had `when` (a factor,
     a group or a condition on patient fields). `prognosis validate` sets the local share
@@ -227,19 +239,19 @@ class CaseMix:
     when: Condition
     count: int
     of: int
-    provenance: str
+    provenance: str = ""
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Citation:
     authors: str
     title: str
     journal: str
     year: int
-    doi: str | None
-    volume: str | None
-    note: str | None
+    doi: str | None = None
+    volume: str | None = None
+    note: str | None = None
 
     def short_authors(self) -> str:
         names = [n.strip() for n in self.authors.split(",") if n.strip()]
@@ -257,7 +269,7 @@ class Citation:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Example:
     name: str
     patient: Mapping[str, Any]
@@ -265,36 +277,39 @@ class Example:
     line: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RuleSet:
+    """A loaded rule set; its attributes are bound to the file's keys in
+    engine/ruleformat.py (RULE_SET), where `cohort` and `population` are flattened."""
+
     id: str
     version: str
-    status: str
+    status: RuleStatus
     reviewed: dt.date
     short_name: str
     title: str
     citation: Citation
     cohort_n: int
     cohort_source: str
-    cohort_provenance: str
     population_summary: str
     population: tuple[PopulationCondition, ...]
-    conditions_of_use: tuple[TextItem, ...]
-    model: Literal["score", "group", "signals"]
+    model: Model
     factors: tuple[Factor, ...]
-    groups: tuple[Group, ...]
     estimates: tuple[Estimate, ...]
-    reference_estimates: tuple[Estimate, ...]
     caveats: tuple[Caveat, ...]
-    limitations: tuple[TextItem, ...]
-    conflicts: tuple[TextItem, ...]
-    performance: tuple[Performance, ...]
-    reported_effects: tuple[Effect, ...]
-    statements: tuple[Statement, ...]
     examples: tuple[Example, ...]
     source: str
     sha256: str
-    admitted: tuple[Admitted, ...] = ()  # population.admitted (declared last: has a default)
+    cohort_provenance: str = ""
+    conditions_of_use: tuple[TextItem, ...] = ()
+    groups: tuple[Group, ...] = ()
+    reference_estimates: tuple[Estimate, ...] = ()
+    limitations: tuple[TextItem, ...] = ()
+    conflicts: tuple[TextItem, ...] = ()
+    performance: tuple[Performance, ...] = ()
+    reported_effects: tuple[Effect, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    admitted: tuple[Admitted, ...] = ()  # population.admitted
     observed_ranges: tuple[ObservedRange, ...] = ()
     treatments: tuple[Treatment, ...] = ()  # treatment fields its conditions read
     case_mix: tuple[CaseMix, ...] = ()  # the published distribution of characteristics

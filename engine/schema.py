@@ -304,6 +304,19 @@ class Obj(Spec):
     optional: Mapping[str, Spec] = field(default_factory=dict)
     description: str = ""
     name: str | None = None  # a $defs name, for JSON Schema
+    # What the object becomes once loaded (see engine/binding.py): the frozen dataclass it
+    # builds, which attribute each key fills (the key's own name unless renamed here; None:
+    # read by a builder step, not kept as written), and the dataclass's attributes that are
+    # no key of the file (worked out by the loader). `flatten`: a nested object whose keys
+    # fill attributes of the object around it.
+    builds: str | None = None
+    attrs: Mapping[str, str | None] = field(default_factory=dict)
+    computed: tuple[str, ...] = ()
+    flatten: bool = False
+
+    def attribute(self, key: str) -> str | None:
+        """The attribute a key of this object fills (None: a builder step reads it)."""
+        return self.attrs.get(key, key)
 
     def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
         if not isinstance(value, dict):
@@ -390,9 +403,12 @@ class Ref(Spec):
         self._resolve = resolve
         self.description = description
 
-    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+    def resolve(self) -> Spec:
         spec: Spec = self._resolve()
-        yield from spec.check(value, path, where)
+        return spec
+
+    def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
+        yield from self.resolve().check(value, path, where)
 
     def placeholder(self) -> Any:
         return self._resolve().placeholder()

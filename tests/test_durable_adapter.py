@@ -15,7 +15,8 @@ from prognosis.engine.model import Atom
 
 
 def atom(key: str, op: str, value: object, field: str = "x") -> Atom:
-    return Atom(key, field, op, value, None, value, None)  # type: ignore[arg-type]
+    return Atom(key=key, field=field, op=op, value=value, unit=None,  # type: ignore[arg-type]
+                stated_value=value)
 
 
 @pytest.mark.parametrize(("op", "value", "expected"), [

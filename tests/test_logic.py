@@ -14,8 +14,8 @@ import pytest
 from prognosis.engine.logic import truth
 from prognosis.engine.model import AllOf, AnyOf, Atom, Not, Truth
 
-A = Atom("a", "f", ">", 1.0, None, 1, None)
-B = Atom("b", "g", ">", 1.0, None, 1, None)
+A = Atom(key="a", field="f", op=">", value=1.0, unit=None, stated_value=1)
+B = Atom(key="b", field="g", op=">", value=1.0, unit=None, stated_value=1)
 VALUES: tuple[Truth, ...] = (True, False, None)
 
 

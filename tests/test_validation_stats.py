@@ -179,8 +179,9 @@ def test_net_benefit_by_hand() -> None:
 
 
 def _item(count: int, of: int) -> CaseMix:
-    atom = Atom("a0", "histology", "==", "leiomyosarcoma", None, "leiomyosarcoma", None)
-    return CaseMix("lms", "LMS", atom, count, of, "Table 2")
+    atom = Atom(key="a0", field="histology", op="==", value="leiomyosarcoma", unit=None,
+                stated_value="leiomyosarcoma")
+    return CaseMix(id="lms", label="LMS", when=atom, count=count, of=of, provenance="Table 2")
 
 
 def test_case_mix_standardized_difference_by_hand() -> None:
