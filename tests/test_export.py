@@ -205,7 +205,8 @@ def test_html_panels_sources_and_rule_sets(tmp_path: Path, library: RuleLibrary,
     assert "https://doi.org/10.1245/s10434-025-17450-2" in links
     rule_sets = page.find("section", id="rule-sets").text()
     for rs in comparison.rule_sets:
-        assert f"{rs.id} 1.0.0 research 2026-11-23 sha256 {sha(rs.id)}" in rule_sets
+        assert (f"{rs.id} {rs.version} {rs.status} {rs.reviewed.isoformat()} sha256 "
+                f"{sha(rs.id)}") in rule_sets
     assert f"Created {CREATED} by prognosis-comparator {VERSION}" in page.find("header").text()
 
 
@@ -233,7 +234,11 @@ def test_agreements_only_with_all_and_marked(tmp_path: Path, name: str) -> None:
 
 
 def test_html_summary_says_whether_each_study_applies(tmp_path: Path) -> None:
-    html, _ = export(tmp_path, "report.html")
+    """One row per study asked for (the studies are named: the rows pin what each says of
+    this patient, so a study added to rules/ does not change them)."""
+    html, _ = export(tmp_path, "report.html", "--study", "slms", "--study", "burkhard-meier-2025",
+                     "--study", "liu-2022", "--study", "abugideiri-2022",
+                     "--study", "librizzi-2022")
     summary = parse(html).find("table", **{"class": "summary"})
     rows = [[c.text() for c in tr.iter() if c.tag in ("th", "td")]
             for tr in summary.find("tbody").iter("tr")]
@@ -420,6 +425,6 @@ def test_compare_json_names_rule_set_hashes_and_tool(library: RuleLibrary) -> No
 
     doc = run_json("compare", str(DEMO), "--format", "json")
     assert [r["id"] for r in doc["rule_sets"]] == [rs.id for rs in library.rule_sets]
-    for r in doc["rule_sets"]:
-        assert (r["version"], r["status"], r["sha256"]) == ("1.0.0", "research", sha(r["id"]))
+    for r, rs in zip(doc["rule_sets"], library.rule_sets, strict=True):
+        assert (r["version"], r["status"], r["sha256"]) == (rs.version, rs.status, sha(rs.id))
     assert doc["tool"] == {"name": "prognosis-comparator", "version": VERSION}
