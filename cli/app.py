@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, unique
@@ -27,6 +28,7 @@ class ExitCode(IntEnum):
     # A bug, never the user's input. 3 is taken by cohorts' rejected rows, so this is
     # EX_SOFTWARE of sysexits.h (70), the conventional "internal software error".
     INTERNAL_ERROR = 70
+    PIPE_CLOSED = 141  # the reader of stdout went away (`| head`): SIGPIPE (128 + 13)
     HUNG_UP = 129  # SIGHUP (128 + 1): temporary files removed, nothing half-written
     INTERRUPTED = 130  # SIGINT / Ctrl-C (128 + 2), as shells report it
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -67,12 +69,21 @@ def install_signal_handlers() -> None:
     watch()
 
 
+class _Console(Console):
+    """rich's Console, except that a closed pipe is raised to the command's handler (exit
+    PIPE_CLOSED) instead of rich's own SystemExit(1), which reads as "findings"."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def _console(stderr: bool) -> Console:
     # Piped output gets 100 columns (rich would otherwise use 80) unless COLUMNS says.
     width = None if os.environ.get("COLUMNS") else 100
-    console = Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
+    console = _Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
     if not console.is_terminal and width:
-        console = Console(stderr=stderr, highlight=False, width=width, emoji=False)
+        console = _Console(stderr=stderr, highlight=False, width=width, emoji=False)
     return console
 
 
@@ -92,6 +103,17 @@ def cells(*values: object) -> list[Text]:
     return [v if isinstance(v, Text) else Text(str(v)) for v in values]
 
 
+def _quiet_stdout() -> None:
+    """After the reader of stdout has gone: point stdout at /dev/null, so that nothing
+    more (the interpreter's last flush included) fails or prints a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test runner)
+        pass
+
+
 def reports_errors(command: F) -> F:
     """Turn bad input into a message on stderr and exit 2; bugs into exit 70, no traceback."""
 
@@ -100,7 +122,12 @@ def reports_errors(command: F) -> F:
         ctx = click.get_current_context()
         app: App = ctx.ensure_object(App)
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe is found here, not at the interpreter's exit
+            return result
+        except BrokenPipeError:
+            _quiet_stdout()
+            ctx.exit(ExitCode.PIPE_CLOSED)
         except InputError as exc:
             for problem in exc.problems[:SHOWN_PROBLEMS]:
                 app.err.print(Text(f"error: {problem}"), highlight=False, soft_wrap=True)

@@ -40,6 +40,14 @@ def main() -> None:
     install_signal_handlers()
     try:
         code = cli.main(prog_name="prognosis", standalone_mode=False)
+    except SystemExit:
+        # click exits 1 when its help or usage text meets a closed pipe, after wrapping
+        # stdout in its _PacifyFlushWrapper: that is a closed pipe, not findings
+        if "PacifyFlushWrapper" in type(sys.stdout).__name__:
+            from .app import ExitCode
+
+            sys.exit(ExitCode.PIPE_CLOSED)
+        raise
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
