@@ -1,8 +1,9 @@
 """The comparison as a FHIR R4 Bundle (type collection): a Patient and RiskAssessments.
 
 Built from the comparison's results (structure in, plain data out), with its
-words from the text layer. The Bundle holds one Patient resource and one
-RiskAssessment per applicable study; each RiskAssessment references that
+words from the text layer. The Bundle holds one Patient resource, one
+RiskAssessment per applicable study and, when a study does not apply, an
+OperationOutcome with one issue per such study saying why; each RiskAssessment references that
 Patient, has an id unique per patient and rule set, a status (final when
 complete, preliminary when incomplete), method (rule set id and version) and
 basis (the citation, with its DOI).
@@ -165,6 +166,23 @@ def _assessment_id(patient_fhir_id: str, rule_set: str) -> str:
     return "ra-" + uuid.uuid5(NAMESPACE, candidate).hex
 
 
+def _left_out(patient_fhir_id: str, excluded: Sequence[Result]) -> dict[str, Any]:
+    """An OperationOutcome naming each study that does not apply and why: where a reader
+    finds the reasons even when no study applies (and so no RiskAssessment carries them)."""
+    issues = [{"severity": "information", "code": "informational",
+               "details": {"coding": [{"system": SYSTEM, "version": r.version,
+                                       "code": r.rule_set, "display": r.title}],
+                           "text": f"{r.short_name} {r.year} does not apply to this patient: "
+                                   + "; ".join(r.reasons)}}
+              for r in excluded]
+    resource_id = f"{patient_fhir_id}-not-applicable"
+    if not _FHIR_ID.match(resource_id):
+        resource_id = "oo-" + uuid.uuid5(NAMESPACE, resource_id).hex
+    return {"fullUrl": f"urn:uuid:{uuid.uuid5(NAMESPACE, 'OperationOutcome/' + resource_id)}",
+            "resource": {"resourceType": "OperationOutcome", "id": resource_id,
+                         "issue": issues}}
+
+
 def fhir_bundle(comparison: Comparison, created: str) -> dict[str, Any]:
     """A FHIR R4 Bundle (collection) from a comparison; `created` is an ISO instant."""
     from .document import DISCLAIMER
@@ -205,6 +223,8 @@ def fhir_bundle(comparison: Comparison, created: str) -> dict[str, Any]:
         name = f"{patient.id or 'patient'}/{r.rule_set}/{r.version}"
         entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(NAMESPACE, name)}",
                         "resource": resource})
+    if excluded:
+        entries.append(_left_out(fhir_id, excluded))
     bundle: dict[str, Any] = {"resourceType": "Bundle"}
     bundle_id = f"prognosis-{fhir_id}"
     if _FHIR_ID.match(bundle_id):

@@ -15,6 +15,7 @@ import pytest
 from clirun import DEMO, EXAMPLES, run, run_json
 from conftest import ROSTER_STUDIES
 from fhir.resources.bundle import Bundle
+from fhir.resources.operationoutcome import OperationOutcome
 from fhir.resources.patient import Patient
 from fhir.resources.riskassessment import RiskAssessment
 
@@ -43,6 +44,9 @@ def bundle_for(path: str | Path, stdin: str | None = None) -> dict[str, Any]:
     assert len(set(ids)) == len(ids)  # unique per patient and rule set
     for entry in data["entry"]:
         if entry["resource"]["resourceType"] == "Patient":
+            continue
+        if entry["resource"]["resourceType"] == "OperationOutcome":
+            OperationOutcome.parse_obj(entry["resource"])
             continue
         RiskAssessment.parse_obj(entry["resource"])
         assert entry["resource"]["status"] in OBSERVATION_STATUS
@@ -141,10 +145,27 @@ def test_medians_and_two_horizons() -> None:
     assert "Treatment group: pulmonary metastasectomy + chemotherapy." in notes(liu)
 
 
+def left_out(bundle: dict[str, Any]) -> dict[str, str]:
+    """The OperationOutcome's issues: rule set id -> why it does not apply."""
+    [outcome] = [e["resource"] for e in bundle["entry"]
+                 if e["resource"]["resourceType"] == "OperationOutcome"]
+    assert {(i["severity"], i["code"]) for i in outcome["issue"]} == {
+        ("information", "informational")}
+    return {i["details"]["coding"][0]["code"]: i["details"]["text"] for i in outcome["issue"]}
+
+
 def test_patient_without_an_id_and_no_applicable_study() -> None:
+    """No study applies: no RiskAssessment, and the OperationOutcome says why for each."""
     bundle = bundle_for("-", stdin="histology: osteosarcoma\nmetastasis_timing: synchronous\n"
                         "lung_metastasis_count: 0\n")
-    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient"]
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == [
+        "Patient", "OperationOutcome"]
+    why = left_out(bundle)
+    assert why["slms"] == ("SLMS 2021 does not apply to this patient: the SLMS describes "
+                           "patients with pulmonary metastases (the cohort had 1-19) "
+                           "(lung_metastasis_count is 0)")
+    assert why["liu-2022"].startswith("Liu 2022 does not apply to this patient: ")
+    assert len(why) == len(ROSTER_STUDIES) // 2
     bundle = bundle_for("-", stdin="lung_metastasis_count: 2\n")
     assert assessments(bundle)["slms"]["subject"]["display"] == "patient (no id given)"
 
