@@ -16,16 +16,6 @@ from typing import TYPE_CHECKING, Any, cast
 from . import model as m
 from .errors import InputError, Problem, RuleSetError
 from .fields import FieldDictionary, build_fields
-from .ruleformat import (
-    ATOM,
-    CASE_MIX,
-    CONDITION,
-    ESTIMATE,
-    EXAMPLE,
-    FACTOR,
-    OBSERVED_RANGE,
-    RULE_SET,
-)
 from .yamlio import MarkedDict, parse_yaml, read_text
 
 if TYPE_CHECKING:
@@ -147,6 +137,8 @@ def load_rule_set(path: str | os.PathLike[str], fields: FieldDictionary) -> m.Ru
 
 
 def build_rule_set(data: Any, fields: FieldDictionary, source: str, sha256: str) -> m.RuleSet:
+    from .ruleformat import RULE_SET  # only on a cache miss: compare's start-up skips it
+
     if data is None:
         raise RuleSetError([Problem(source, "file is empty")])
     issues = list(RULE_SET.check(data, "", (1, 1)))
@@ -172,8 +164,10 @@ class _Builder:
     field's unit, a median in months, a factor's role, the case mix's conditions)."""
 
     def __init__(self, fields: FieldDictionary, source: str) -> None:
+        from . import ruleformat
         from .binding import Binder
 
+        self.format = ruleformat  # the declaration every object is built from
         self.fields = fields
         self.source = source
         self.problems: list[Problem] = []
@@ -182,7 +176,8 @@ class _Builder:
         self.binder = Binder(vars(m), {
             "Atom": self.atom, "Estimate": self.estimate, "Factor": self.factor,
             "ObservedRange": self.observed_range,
-            "Example": lambda node: self.binder.build(EXAMPLE, node, line=_line(node))})
+            "Example": lambda node: self.binder.build(self.format.EXAMPLE, node,
+                                                      line=_line(node))})
 
     def bad(self, node: Any, message: str, field: str | None = None,
             code: str = "consistency") -> None:
@@ -191,7 +186,7 @@ class _Builder:
 
     # -- conditions ---------------------------------------------------------
     def condition(self, node: Any) -> m.Condition:
-        condition: m.Condition = self.binder.convert(CONDITION, node)
+        condition: m.Condition = self.binder.convert(self.format.CONDITION, node)
         return condition
 
     def atom(self, node: Any) -> m.Atom:
@@ -218,7 +213,7 @@ class _Builder:
         key_value = value if not isinstance(value, list) else tuple(value)
         identity = (name, op, key_value, months)
         key = self._atom_keys.setdefault(identity, f"a{len(self._atom_keys)}")
-        atom: m.Atom = self.binder.build(ATOM, node, key=key, value=key_value,
+        atom: m.Atom = self.binder.build(self.format.ATOM, node, key=key, value=key_value,
                                          unit=canonical_unit, months=months, same_as=same_as)
         return atom
 
@@ -352,7 +347,7 @@ class _Builder:
             self.bad(node, f"an estimate 'for: {{{kind}: ...}}' has scope "
                      f"{' or '.join(fitting) or '?'}, not '{scope}'", code="estimate-scope")
         estimate: m.Estimate = self.binder.build(
-            ESTIMATE, node, selector=m.Selector(cast(m.SelectorKind, kind), value),
+            self.format.ESTIMATE, node, selector=m.Selector(cast(m.SelectorKind, kind), value),
             value=value_c, stated_unit=unit)
         return estimate
 
@@ -366,7 +361,7 @@ class _Builder:
             self.bad(node, f"factor '{node['id']}' has points but role '{role}'")
         if points is not None and model != "score":
             self.bad(node, f"factor '{node['id']}' has points but the model is '{model}'")
-        factor: m.Factor = self.binder.build(FACTOR, node, role=role)
+        factor: m.Factor = self.binder.build(self.format.FACTOR, node, role=role)
         return factor
 
     def case_mix(self, items: Any, factors: tuple[m.Factor, ...],
@@ -393,7 +388,7 @@ class _Builder:
                 self.bad(node, f"case_mix '{node['id']}': count {node['count']} of "
                          f"{node['of']} is not a share (need 0 <= count <= of, of >= 1)")
                 continue
-            out.append(self.binder.build(CASE_MIX, node, when=when))
+            out.append(self.binder.build(self.format.CASE_MIX, node, when=when))
         return tuple(out)
 
     def observed_range(self, node: Any) -> m.ObservedRange:
@@ -424,7 +419,8 @@ class _Builder:
         return self._range(node, low, high)
 
     def _range(self, node: Any, low: float, high: float) -> m.ObservedRange:
-        observed: m.ObservedRange = self.binder.build(OBSERVED_RANGE, node, min=low, max=high)
+        observed: m.ObservedRange = self.binder.build(self.format.OBSERVED_RANGE, node,
+                                                      min=low, max=high)
         return observed
 
     def treatments(self, conditions: list[m.Condition]) -> tuple[m.Treatment, ...]:
@@ -447,8 +443,8 @@ class _Builder:
             self.bad(d, f"rule set id '{d['id']}' differs from its file name '{stem}.yaml'",
                      code="id-filename")
         self.model = d["model"]
-        rule_set: m.RuleSet = self.binder.build(RULE_SET, d, source=self.source, sha256=sha256,
-                                                treatments=(), case_mix=())
+        rule_set: m.RuleSet = self.binder.build(self.format.RULE_SET, d, source=self.source,
+                                                sha256=sha256, treatments=(), case_mix=())
         conditions = [c.when for c in rule_set.population] + [f.when for f in rule_set.factors]
         conditions += [g.when for g in rule_set.groups]
         conditions += [c.when for c in rule_set.caveats if c.when]
