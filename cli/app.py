@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,12 +80,45 @@ class _Console(Console):
         raise BrokenPipeError
 
 
+class _Unpadded(io.TextIOBase):
+    """Standard output or error without the spaces rich pads each line to its width with,
+    for piped output: a file or a diff of it carries no trailing whitespace."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._pending = ""  # spaces at the end of the last write: padding if a newline follows
+
+    @property
+    def _stream(self) -> Any:
+        return sys.stderr if self._stderr else sys.stdout  # as it is now (tests swap it)
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+    def write(self, text: str) -> int:
+        joined = self._pending + text
+        body = joined.rstrip(" ")
+        self._pending = joined[len(body):]
+        self._stream.write(re.sub(r" +\n", "\n", body))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(self._stream.isatty())
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+
 def _console(stderr: bool) -> Console:
     # Piped output gets 100 columns (rich would otherwise use 80) unless COLUMNS says.
     width = None if os.environ.get("COLUMNS") else 100
     console = _Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
-    if not console.is_terminal and width:
-        console = _Console(stderr=stderr, highlight=False, width=width, emoji=False)
+    if not console.is_terminal:
+        console = _Console(file=_Unpadded(stderr), highlight=False, width=width, emoji=False)
     return console
 
 
