@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, unique
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 import click
 from rich.console import Console
@@ -118,7 +118,8 @@ def _console(stderr: bool) -> Console:
     width = None if os.environ.get("COLUMNS") else 100
     console = _Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
     if not console.is_terminal:
-        console = _Console(file=_Unpadded(stderr), highlight=False, width=width, emoji=False)
+        console = _Console(file=cast(IO[str], _Unpadded(stderr)), highlight=False, width=width,
+                           emoji=False)
     return console
 
 
