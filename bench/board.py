@@ -72,15 +72,20 @@ def keystrokes(keys: int) -> tuple[list[float], list[float], list[float]]:
     from prognosis.cli.board.session import Session
 
     drawing: list[float] = []
+    depth = [0]  # _refresh_layout calls _compositor_refresh: time only the outer call
     for name in ("_refresh_layout", "_compositor_refresh"):
         original = getattr(Screen, name)
 
         def timed(self: Screen[object], *args: object, __original: object = original,
                   **kwargs: object) -> object:
             start = time.perf_counter()
-            value = __original(self, *args, **kwargs)  # type: ignore[operator]
-            drawing.append(time.perf_counter() - start)
-            return value
+            depth[0] += 1
+            try:
+                return __original(self, *args, **kwargs)  # type: ignore[operator]
+            finally:
+                depth[0] -= 1
+                if depth[0] == 0:
+                    drawing.append(time.perf_counter() - start)
 
         setattr(Screen, name, timed)
 
