@@ -187,7 +187,10 @@ class BoardApp(App[None]):
         name = widget_id.split("-", 1)[1]
         if name not in self.session.fields.fields:
             return
-        self.session.set_entry(name, self.entry(self.session.fields[name]))
+        entry = self.entry(self.session.fields[name])
+        if entry == self.session.entries.get(name, form.FieldEntry()):
+            return  # a widget announcing the value it was given (on mount, after a load)
+        self.session.set_entry(name, entry)
         self.show()
 
     def on_input_changed(self, event: Input.Changed) -> None:
