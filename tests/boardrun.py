@@ -7,18 +7,19 @@ from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from prognosis.cli.board import form
 from prognosis.cli.board.app import BoardApp
 from prognosis.cli.board.choice import Picker
+from prognosis.cli.board.pane import TextPane
 
 
 def shown(app: BoardApp, width: int = 100) -> str:
     """The comparison pane's text, as a reader sees it (no colour)."""
     out = io.StringIO()
     Console(file=out, width=width, no_color=True, highlight=False).print(
-        app.query_one("#comparison", Static).content)
+        app.query_one("#comparison", TextPane).text)
     return out.getvalue()
 
 

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from prognosis.cli.board.app import BoardApp, ConfirmQuit, PathScreen
+from prognosis.cli.board.pane import TextPane
 from prognosis.cli.board.session import Session
 from prognosis.engine.loader import load_library
 
@@ -276,10 +277,11 @@ def test_the_comparison_is_laid_out_for_the_pane_so_no_line_wraps_twice(
     session.open(str(DEMO))
 
     async def script(pilot: Pilot[Any], app: BoardApp) -> None:
-        width = app.query_one("#result").scrollable_content_region.width
-        text = app.query_one("#comparison", Static).content
+        pane = app.query_one("#comparison", TextPane)
+        width = pane.scrollable_content_region.width
+        text = pane.text
         lines = str(text).split("\n")
         assert len(lines) > 40 and max(cell_len(line) for line in lines) <= width
-        assert app.query_one("#comparison").virtual_size.height == len(lines)
+        assert pane.virtual_size.height == len(lines)
 
     drive(script, session, size)

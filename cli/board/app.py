@@ -25,6 +25,7 @@ from prognosis.engine.fields import FieldDef
 
 from . import form
 from .choice import Picker
+from .pane import TextPane
 from .session import Session
 from .view import comparison_view, laid_out, what_if_view
 
@@ -32,7 +33,7 @@ CSS = """
 #form { width: 40; min-width: 30; border-right: solid $primary-darken-2; }
 #form.hidden { display: none; }
 #right { width: 1fr; }
-#result { padding: 0 1; scrollbar-gutter: stable; }
+#comparison { padding: 0 1; scrollbar-gutter: stable; }
 #form Input { border: none; height: 1; padding: 0 1; background: $boost; }
 #form Input:focus { background: $primary 40%; }
 .field { height: auto; margin: 0 1 0 0; }
@@ -155,8 +156,7 @@ class BoardApp(App[None]):
                         yield from _field_widgets(fdef, entry)
             with Vertical(id="right"):
                 yield Static(id="status", markup=False)
-                with VerticalScroll(id="result"):
-                    yield Static(id="comparison")
+                yield TextPane(id="comparison")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -223,15 +223,15 @@ class BoardApp(App[None]):
         else:
             status.update("Live: every change recomputes. F2: what-if.")
         status.set_class(bool(session.problems), "invalid")
-        comparison = self.query_one("#comparison", Static)
+        comparison = self.query_one("#comparison", TextPane)
         # The text is laid out for the pane's inner width (padding and scroll bar off),
         # so Textual never wraps its lines a second time.
-        width = self.query_one("#result").scrollable_content_region.width
+        width = comparison.scrollable_content_region.width
         key = (session.comparison, session.baseline, width)
         if key == self._shown:
             pass  # unchanged (invalid input keeps the last valid comparison)
         elif session.comparison is None:
-            comparison.update("")
+            comparison.update(Text())
         elif session.baseline is not None:
             comparison.update(what_if_view(session.baseline, session.comparison, width))
         else:
