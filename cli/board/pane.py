@@ -23,6 +23,7 @@ class TextPane(ScrollView, can_focus=True):
         self._text = Text()
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}  # drawn lines, by line number
+        self._sized: tuple[Size, ...] = ()  # the sizes of the last layout
 
     @property
     def text(self) -> Text:
@@ -37,6 +38,18 @@ class TextPane(ScrollView, can_focus=True):
         if size != self.virtual_size:
             self.virtual_size = size  # the scroll range: Textual lays the screen out again
         self.refresh()
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        """Textual hands a scroll view its viewport as `virtual_size`, and ScrollView compares
+        that with the size of the text: they differ whenever there is more to scroll, so every
+        layout of the screen (each key) repainted the scroll bar and the lines beside it. Only
+        a change of the pane's sizes or of its text's is passed on."""
+        sized = (size, virtual_size, container_size, self.virtual_size)
+        if sized == self._sized:
+            return False
+        self._sized = sized
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
