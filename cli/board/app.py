@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from prognosis.engine.errors import InputError
 from prognosis.engine.fields import FieldDef
@@ -30,6 +30,10 @@ from .session import Session
 from .view import comparison_view, laid_out, what_if_view
 
 CSS = """
+/* The title line is a plain Static: Textual's Header follows App.sub_title, and a change
+   of that repaints the whole screen (on every key that makes the patient unsaved). */
+#title { dock: top; height: 1; width: 100%; background: $panel; color: $foreground;
+         text-wrap: nowrap; text-overflow: ellipsis; content-align: center middle; }
 #form { width: 40; min-width: 30; border-right: solid $primary-darken-2; }
 #form.hidden { display: none; }
 #right { width: 1fr; }
@@ -44,7 +48,9 @@ CSS = """
 .quantity { height: auto; }
 .quantity Input { width: 1fr; }
 .quantity Picker { width: 10; margin-left: 1; }
-#status { height: auto; max-height: 4; padding: 0 1; background: $boost; }
+/* Two lines whether the input is valid or not: a status that changed height would move
+   the comparison below it, and Textual would paint the whole pane again. */
+#status { height: auto; min-height: 2; max-height: 4; padding: 0 1; background: $boost; }
 #status.invalid { color: $error; text-style: bold; }
 PathScreen, ConfirmQuit { align: center middle; }
 #dialog { width: 70; max-width: 100%; height: auto; border: thick $primary; padding: 1 2;
@@ -147,7 +153,7 @@ class BoardApp(App[None]):
     # Layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Static(id="title", markup=False)
         with Horizontal():
             with VerticalScroll(id="form"):
                 for fdef in form.form_fields(self.session.fields):
@@ -212,17 +218,16 @@ class BoardApp(App[None]):
                 self.query_one(f"#f-{fdef.name}").set_class(bool(messages), "invalid")
                 self.query_one(f"#name-{fdef.name}", Static).update(
                     field_title(fdef, messages))
-        status = self.query_one("#status", Static)
         other = [f"{name + ': ' if name else ''}{m}" for name, ms in by_field.items()
                  for m in ms]
         if session.problems:
-            status.update("\n".join(["Invalid input (marked on its field); the comparison "
-                                     "shown is the last valid one.", *other]))
+            status = "\n".join(["Invalid input, marked on its field: the last valid "
+                                "comparison is shown.", *other])
         elif session.baseline is not None:
-            status.update("What-if: the pinned patient against the form. F2 ends it.")
+            status = "What-if: the pinned patient against the form. F2 ends it."
         else:
-            status.update("Live: every change recomputes. F2: what-if.")
-        status.set_class(bool(session.problems), "invalid")
+            status = "Live: every change recomputes. F2: what-if."
+        self._update(self.query_one("#status", Static), status, bool(session.problems))
         comparison = self.query_one("#comparison", TextPane)
         # The text is laid out for the pane's inner width (padding and scroll bar off),
         # so Textual never wraps its lines a second time.
@@ -238,7 +243,16 @@ class BoardApp(App[None]):
             comparison.update(laid_out(comparison_view(session.comparison), width))
         self._shown = key
         shown = os.path.basename(session.path) if session.path else "new patient"
-        self.sub_title = shown + (" (unsaved)" if session.dirty else "")
+        heading = Text(self.TITLE)
+        heading.append(f" — {shown}{' (unsaved)' if session.dirty else ''}", style="dim")
+        self._update(self.query_one("#title", Static), heading)
+
+    def _update(self, widget: Static, content: str | Text, invalid: bool = False) -> None:
+        """Change a line's text only when it changes: Textual lays the screen out again on
+        every update of a Static."""
+        if widget.content != content:
+            widget.update(content)
+        widget.set_class(invalid, "invalid")
 
     def load(self) -> None:
         """Put the session's entries into the widgets (after opening a file)."""
