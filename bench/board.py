@@ -69,6 +69,7 @@ def keystrokes(keys: int) -> tuple[list[float], list[float], list[float]]:
     from textual.screen import Screen
 
     from prognosis.cli.board.app import BoardApp
+    from prognosis.cli.board.sections import SectionFields
     from prognosis.cli.board.session import Session
 
     drawing: list[float] = []
@@ -106,7 +107,9 @@ def keystrokes(keys: int) -> tuple[list[float], list[float], list[float]]:
     async def main() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            app.query_one("#in-lung_metastasis_max_diameter").focus()
+            name = "lung_metastasis_max_diameter"
+            await app.show_section(app.query_one(SectionFields).section_of[name])
+            app.query_one(f"#in-{name}").focus()
             await pilot.press("end")
             for i in range(keys):
                 key = "x" if i % 2 == 0 else "backspace"  # invalid, then valid again

@@ -285,3 +285,21 @@ def test_the_comparison_is_laid_out_for_the_pane_so_no_line_wraps_twice(
         assert pane.virtual_size.height == len(lines)
 
     drive(script, session, size)
+
+
+def test_f3_lays_the_comparison_out_again_for_the_whole_width() -> None:
+    from rich.cells import cell_len
+
+    session = Session.start()
+    session.open(str(DEMO))
+
+    async def script(pilot: Pilot[Any], app: BoardApp) -> None:
+        pane = app.query_one("#comparison", TextPane)
+        narrow = pane.scrollable_content_region.width
+        await pilot.press("f3")
+        await pilot.pause()
+        wide = pane.scrollable_content_region.width
+        longest = max(cell_len(line) for line in str(pane.text).split("\n"))
+        assert narrow < longest <= wide
+
+    drive(script, session, (80, 24))

@@ -11,12 +11,16 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 
 class TextPane(ScrollView, can_focus=True):
     DEFAULT_CSS = "TextPane { height: 1fr; }"
+
+    class Resized(Message):
+        """The pane changed size: its text is to be laid out for the new width."""
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -38,6 +42,9 @@ class TextPane(ScrollView, can_focus=True):
         if size != self.virtual_size:
             self.virtual_size = size  # the scroll range: Textual lays the screen out again
         self.refresh()
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
 
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
                       layout: bool = True) -> bool:
