@@ -15,13 +15,11 @@ from rich.text import Text
 
 from prognosis.engine.comparison import Comparison
 from prognosis.engine.document import DISCLAIMER
-from prognosis.engine.what_if import input_changes
 
 from .. import formatting as fmt
 from ..render_panels import rich_panels
 from ..render_table import LEGEND, STATUS_STYLE, comparison_blocks
 from ..study_rows import study_title
-from ..what_if import render_what_if
 
 
 def comparison_view(comparison: Comparison) -> list[RenderableType]:
@@ -70,6 +68,10 @@ def laid_out(parts: list[RenderableType], width: int) -> Text:
 
 def what_if_view(original: Comparison, changed: Comparison, width: int) -> Text:
     """`compare --what-if`'s side-by-side view of the pinned and the current patient."""
+    from prognosis.engine.what_if import input_changes  # F2 only: not at start-up
+
+    from ..what_if import render_what_if
+
     console, out = _console(width)
     render_what_if(console, original, changed, input_changes(original.patient,
                                                              changed.patient), ())
