@@ -110,11 +110,11 @@ def test_invalid_input_shows_the_engines_message_and_keeps_the_last_comparison(
         message = engine_message(name, app.session.raw()[name])
         assert app.session.comparison is before
         assert shown(app) == text_before
-        assert app.query_one(f"#f-{name}").has_class("invalid")
+        assert app.query_one(f"#name-{name}").has_class("invalid")
         assert app.errors[name] == (message,)
         assert str(app.query_one(f"#name-{name}", Static).content) == f"{name}\n{message}"
         await type_into(pilot, f"#in-{name}", "")  # cleared: unknown, valid again
-        assert not app.query_one(f"#f-{name}").has_class("invalid")
+        assert not app.query_one(f"#name-{name}").has_class("invalid")
         assert app.session.comparison is not before
 
     drive(script, session)

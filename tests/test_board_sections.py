@@ -114,7 +114,7 @@ def test_what_is_typed_survives_putting_its_section_away() -> None:
             await pilot.press("f4")
             await pilot.pause()
         assert app.query_one("#in-lung_metastasis_count", Input).value == "6x"
-        assert app.query_one("#f-lung_metastasis_count").has_class("invalid")
+        assert app.query_one("#name-lung_metastasis_count").has_class("invalid")
         assert "'6x'" in str(app.query_one("#name-lung_metastasis_count", Static).content)
 
     drive(script)
@@ -134,7 +134,7 @@ def test_a_problem_in_a_section_not_shown_is_said_in_the_status(tmp_path: Path) 
         assert "Metastases!" in str(app.query_one("#sections", Static).content)
         await pilot.press("f4")
         await pilot.pause()
-        assert app.query_one("#f-lung_metastasis_count").has_class("invalid")
+        assert app.query_one("#name-lung_metastasis_count").has_class("invalid")
         assert "lung_metastasis_count" not in str(app.query_one("#status", Static).content)
 
     drive(script, session)

@@ -36,7 +36,8 @@ def field_widgets(fdef: FieldDef, entry: form.FieldEntry,
                   messages: tuple[str, ...]) -> ComposeResult:
     name = fdef.name
     kind = form.kind_of(fdef)
-    yield Static(field_title(fdef, messages), classes="name", id=f"name-{name}", markup=False)
+    yield Static(field_title(fdef, messages), classes="name invalid" if messages else "name",
+                 id=f"name-{name}", markup=False)
     if kind == "choice":
         options = [(c.label, c.value) for c in form.choices(fdef, entry.choice)]
         yield Picker(options, form.absent_label(fdef), entry.choice, id=f"in-{name}")
@@ -93,7 +94,7 @@ class SectionFields(VerticalScroll, can_focus=False):
         for fdef in self.sections[self.index].fields:
             entry = self.session.entries.get(fdef.name, form.FieldEntry())
             messages = self.errors.get(fdef.name, ())
-            with Vertical(classes="field invalid" if messages else "field", id=f"f-{fdef.name}"):
+            with Vertical(classes="field", id=f"f-{fdef.name}"):
                 yield from field_widgets(fdef, entry, messages)
 
     async def show_section(self, index: int) -> None:
