@@ -37,7 +37,7 @@ def drive(script: Callable[[Pilot[Any], BoardApp], Awaitable[None]],
 
 
 def tab_order(fields: form.FieldDictionary) -> list[str]:
-    """Every input of the form, section by section, in fields.yaml order within each."""
+    """Every input of the form, section by section, each in the section's order."""
     order = []
     for section in form.sections(fields):
         for fdef in section.fields:

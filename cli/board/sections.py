@@ -74,8 +74,8 @@ def _field_of(widget: Widget, focused: bool) -> None:
 
 
 class SectionFields(VerticalScroll, can_focus=False):
-    """The fields of one section, in fields.yaml order (Tab walks them; the container itself
-    takes no focus, it scrolls to the focused field)."""
+    """The fields of one section, in the section's order (Tab walks them; the container
+    itself takes no focus, it scrolls to the focused field)."""
 
     def __init__(self, session: Session, errors: Mapping[str, tuple[str, ...]],
                  id: str | None = None) -> None:
