@@ -175,3 +175,18 @@ def test_opening_a_file_shows_its_values_in_the_section_on_screen() -> None:
         assert app.query_one("#in-id", Input).value == "example-lms-lung"
 
     drive(script)
+
+
+def test_the_footer_lists_the_same_keys_wherever_the_focus_is() -> None:
+    def keys(app: BoardApp) -> list[str]:
+        return [getattr(key, "description", "") for key in app.query("FooterKey")]
+
+    async def script(pilot: Pilot[Any], app: BoardApp) -> None:
+        listed = keys(app)
+        assert {"Save", "Open", "Report", "What-if", "Wide", "Section", "Quit"} <= set(listed)
+        for key in ("tab", "f4", "tab", "shift+tab"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert keys(app) == listed
+
+    drive(script)

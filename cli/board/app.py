@@ -21,13 +21,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from prognosis.engine.errors import InputError
 from prognosis.engine.fields import FieldDef
 
 from . import form
 from .choice import Picker
+from .footer import KeysFooter
 from .pane import TextPane
 from .sections import SectionFields, field_title, section_line
 from .session import Session
@@ -140,7 +141,7 @@ class BoardApp(App[None]):
             with Vertical(id="right"):
                 yield Static(id="status", markup=False)
                 yield TextPane(id="comparison")
-        yield Footer(compact=True)  # every key fits in 80 columns
+        yield KeysFooter(compact=True)  # every key fits in 80 columns
 
     def on_mount(self) -> None:
         self.show()
