@@ -7,24 +7,40 @@ from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from prognosis.cli.board import form
 from prognosis.cli.board.app import BoardApp
 from prognosis.cli.board.choice import Picker
+from prognosis.cli.board.pane import TextPane
+from prognosis.cli.board.sections import SectionFields
 
 
 def shown(app: BoardApp, width: int = 100) -> str:
     """The comparison pane's text, as a reader sees it (no colour)."""
     out = io.StringIO()
     Console(file=out, width=width, no_color=True, highlight=False).print(
-        app.query_one("#comparison", Static).content)
+        app.query_one("#comparison", TextPane).text)
     return out.getvalue()
+
+
+async def reach(pilot: Pilot[Any], selector: str) -> None:
+    """Show the section of the field of "#in-NAME" or "#unit-NAME" the way a person
+    would: F4 (next section) until the field is on screen."""
+    name = selector.split("-", 1)[1]
+    fields = pilot.app.query_one(SectionFields)
+    for _ in fields.sections:
+        if name in fields.names:
+            return
+        await pilot.press("f4")
+        await pilot.pause()
+    raise AssertionError(f"{name}: in no section of the form")
 
 
 async def pick(pilot: Pilot[Any], selector: str, value: str) -> None:
     """Choose `value` with the keyboard: Right / Left step through the values ("" is the
     blank: unknown, or undecided for a treatment)."""
+    await reach(pilot, selector)
     picker = pilot.app.query_one(selector, Picker)
     values = [v for _, v in picker.options]
     picker.focus()
@@ -34,6 +50,7 @@ async def pick(pilot: Pilot[Any], selector: str, value: str) -> None:
 
 
 async def type_into(pilot: Pilot[Any], selector: str, text: str) -> None:
+    await reach(pilot, selector)
     widget = pilot.app.query_one(selector, Input)
     widget.focus()
     widget.value = ""

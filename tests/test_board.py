@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from prognosis.cli.board.app import BoardApp, ConfirmQuit, PathScreen
+from prognosis.cli.board.pane import TextPane
 from prognosis.cli.board.session import Session
 from prognosis.engine.loader import load_library
 
@@ -109,11 +110,11 @@ def test_invalid_input_shows_the_engines_message_and_keeps_the_last_comparison(
         message = engine_message(name, app.session.raw()[name])
         assert app.session.comparison is before
         assert shown(app) == text_before
-        assert app.query_one(f"#f-{name}").has_class("invalid")
+        assert app.query_one(f"#name-{name}").has_class("invalid")
         assert app.errors[name] == (message,)
         assert str(app.query_one(f"#name-{name}", Static).content) == f"{name}\n{message}"
         await type_into(pilot, f"#in-{name}", "")  # cleared: unknown, valid again
-        assert not app.query_one(f"#f-{name}").has_class("invalid")
+        assert not app.query_one(f"#name-{name}").has_class("invalid")
         assert app.session.comparison is not before
 
     drive(script, session)
@@ -276,10 +277,29 @@ def test_the_comparison_is_laid_out_for_the_pane_so_no_line_wraps_twice(
     session.open(str(DEMO))
 
     async def script(pilot: Pilot[Any], app: BoardApp) -> None:
-        width = app.query_one("#result").scrollable_content_region.width
-        text = app.query_one("#comparison", Static).content
+        pane = app.query_one("#comparison", TextPane)
+        width = pane.scrollable_content_region.width
+        text = pane.text
         lines = str(text).split("\n")
         assert len(lines) > 40 and max(cell_len(line) for line in lines) <= width
-        assert app.query_one("#comparison").virtual_size.height == len(lines)
+        assert pane.virtual_size.height == len(lines)
 
     drive(script, session, size)
+
+
+def test_f3_lays_the_comparison_out_again_for_the_whole_width() -> None:
+    from rich.cells import cell_len
+
+    session = Session.start()
+    session.open(str(DEMO))
+
+    async def script(pilot: Pilot[Any], app: BoardApp) -> None:
+        pane = app.query_one("#comparison", TextPane)
+        narrow = pane.scrollable_content_region.width
+        await pilot.press("f3")
+        await pilot.pause()
+        wide = pane.scrollable_content_region.width
+        longest = max(cell_len(line) for line in str(pane.text).split("\n"))
+        assert narrow < longest <= wide
+
+    drive(script, session, (80, 24))

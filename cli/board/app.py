@@ -1,49 +1,65 @@
 """The Textual app of `prognosis board`: the form on the left, the comparison on the right.
 
-Keyboard first: Tab walks the form in fields.yaml order, then the comparison
-(scroll it with the arrows); the shortcuts are listed in the footer and work
-from any field. Every change of the form recomputes the comparison; an invalid
-value is marked on its field with the engine's own message while the last valid
-comparison stays on screen. Colour only helps: NO_COLOR gives the same text.
+Keyboard first: the form is in sections (only the shown one is on screen); Tab
+walks the fields, from a section's last field on into the next section, then the
+comparison (scroll it with the arrows); F4 shows the next section. The shortcuts
+are listed in the footer and work from any field. Every change of the form
+recomputes the comparison; an invalid value is marked on its field with the
+engine's own message while the last valid comparison stays on screen. Colour only
+helps: NO_COLOR gives the same text.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from prognosis.engine.errors import InputError
 from prognosis.engine.fields import FieldDef
 
 from . import form
 from .choice import Picker
+from .footer import KeysFooter
+from .pane import TextPane
+from .sections import SectionFields, field_title, section_line
 from .session import Session
 from .view import comparison_view, laid_out, what_if_view
 
 CSS = """
+/* The title line is a plain Static: Textual's Header follows App.sub_title, and a change
+   of that repaints the whole screen (on every key that makes the patient unsaved). */
+#title { dock: top; height: 1; width: 100%; background: $panel; color: $foreground;
+         text-wrap: nowrap; text-overflow: ellipsis; content-align: center middle; }
 #form { width: 40; min-width: 30; border-right: solid $primary-darken-2; }
+#sections { height: auto; background: $boost; }
 #form.hidden { display: none; }
 #right { width: 1fr; }
-#result { padding: 0 1; scrollbar-gutter: stable; }
+#comparison { padding: 0 1; scrollbar-gutter: stable; }
 #form Input { border: none; height: 1; padding: 0 1; background: $boost; }
 #form Input:focus { background: $primary 40%; }
 .field { height: auto; margin: 0 1 0 0; }
 .field .name { color: $text-muted; }
 .field .help { display: none; color: $text-muted; }
-.field:focus-within .help { display: block; }
-.field.invalid .name { color: $error; }
+.field.focused .help { display: block; }
+/* "invalid" on the name line alone: on the whole field, each change restyled its six
+   widgets (~4 ms a key). */
+.field .name.invalid { color: $error; }
 .quantity { height: auto; }
 .quantity Input { width: 1fr; }
 .quantity Picker { width: 10; margin-left: 1; }
-#status { height: auto; max-height: 4; padding: 0 1; background: $boost; }
+/* Two lines whether the input is valid or not: a status that changed height would move
+   the comparison below it, and Textual would paint the whole pane again. */
+#status { height: auto; min-height: 2; max-height: 6; padding: 0 1; background: $boost; }
 #status.invalid { color: $error; text-style: bold; }
 PathScreen, ConfirmQuit { align: center middle; }
 #dialog { width: 70; max-width: 100%; height: auto; border: thick $primary; padding: 1 2;
@@ -96,34 +112,6 @@ class ConfirmQuit(ModalScreen[str]):
         self.dismiss(choice)
 
 
-def _field_widgets(fdef: FieldDef, entry: form.FieldEntry) -> ComposeResult:
-    name = fdef.name
-    kind = form.kind_of(fdef)
-    yield Static(field_title(fdef), classes="name", id=f"name-{name}", markup=False)
-    if kind == "choice":
-        options = [(c.label, c.value) for c in form.choices(fdef, entry.choice)]
-        yield Picker(options, form.absent_label(fdef), entry.choice, id=f"in-{name}")
-    elif kind == "quantity":
-        with Horizontal(classes="quantity"):
-            yield Input(value=entry.text, placeholder="number", id=f"in-{name}")
-            yield Picker([(u, u) for u in form.units(fdef)], "unit?", entry.unit,
-                         id=f"unit-{name}")
-    else:
-        placeholder = {"date": "YYYY-MM-DD", "int": "a whole number",
-                       "number": f"a number in {fdef.unit}" if fdef.unit else "a number",
-                       }.get(fdef.type, "")
-        yield Input(value=entry.text, placeholder=placeholder, id=f"in-{name}")
-    yield Static(form.help_text(fdef), classes="help", markup=False)
-
-
-def field_title(fdef: FieldDef, messages: list[str] | tuple[str, ...] = ()) -> Text:
-    """The field's name, then the engine's messages about its value (in the error colour)."""
-    title = Text(f"{fdef.name} (treatment)" if fdef.treatment else fdef.name)
-    for message in messages:
-        title.append("\n" + message, style="bold red")
-    return title
-
-
 class BoardApp(App[None]):
     TITLE = "prognosis board"
     CSS = CSS
@@ -133,37 +121,42 @@ class BoardApp(App[None]):
         Binding("ctrl+r", "export", "Report", priority=True),
         Binding("f2", "what_if", "What-if", priority=True),
         Binding("f3", "wide", "Wide", priority=True),
+        Binding("f4", "next_section", "Section", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(self, session: Session, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session = session
-        self._loading = False
-        self.errors: dict[str, tuple[str, ...]] = {}  # the messages shown on each field
+        self.errors: dict[str, tuple[str, ...]] = {}  # the engine's messages on each field
         self._shown: object = None  # what the comparison pane shows
 
     # Layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Static(id="title", markup=False)
         with Horizontal():
-            with VerticalScroll(id="form"):
-                for fdef in form.form_fields(self.session.fields):
-                    entry = self.session.entries.get(fdef.name, form.FieldEntry())
-                    with Vertical(classes="field", id=f"f-{fdef.name}"):
-                        yield from _field_widgets(fdef, entry)
+            with Vertical(id="form"):
+                yield Static(id="sections", markup=False)
+                yield SectionFields(self.session, self.errors, id="fields")
             with Vertical(id="right"):
                 yield Static(id="status", markup=False)
-                with VerticalScroll(id="result"):
-                    yield Static(id="comparison")
-        yield Footer()
+                yield TextPane(id="comparison")
+        yield KeysFooter(compact=True)  # every key fits in 80 columns
 
+    # What start-up built (the rule library, Textual, the widgets: ~75,000 objects) is
+    # frozen after the first frame, out of the cycle collector's way: its full passes over
+    # them took 30-40 ms in the middle of a key press, every dozen keys or so. Unfrozen on
+    # leaving, so that a process running boards one after another (the tests) frees them.
     def on_mount(self) -> None:
         self.show()
+        self.call_after_refresh(gc.freeze)
 
-    def on_resize(self) -> None:
-        self.call_after_refresh(self.show)  # the comparison is drawn for the pane's width
+    def on_unmount(self) -> None:
+        gc.unfreeze()
+
+    def on_text_pane_resized(self) -> None:
+        self.show()  # the comparison is drawn for the pane's width (F3, a resized terminal)
 
     # Reading the form --------------------------------------------------------------------
 
@@ -182,12 +175,18 @@ class BoardApp(App[None]):
         return form.FieldEntry(text=self._value(f"#in-{fdef.name}"))
 
     def _changed(self, widget_id: str | None) -> None:
-        if self._loading or not widget_id or "-" not in widget_id:
+        if not widget_id or "-" not in widget_id:
             return
         name = widget_id.split("-", 1)[1]
         if name not in self.session.fields.fields:
             return
-        self.session.set_entry(name, self.entry(self.session.fields[name]))
+        try:
+            entry = self.entry(self.session.fields[name])
+        except NoMatches:
+            return  # its section was put away before the change arrived (it is in the session)
+        if entry == self.session.entries.get(name, form.FieldEntry()):
+            return  # a widget announcing the value it was given (on mount, after a load)
+        self.session.set_entry(name, entry)
         self.show()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -201,64 +200,117 @@ class BoardApp(App[None]):
     def show(self) -> None:
         """The comparison (or what-if), the fields' errors and the status line."""
         session = self.session
+        fields = self.query_one(SectionFields)
+        on_screen = fields.names
         by_field = session.problems_by_field()
+        elsewhere: list[str] = []  # about fields of the sections not shown
+        invalid: set[int] = set()
         for fdef in form.form_fields(session.fields):
             messages = tuple(by_field.pop(fdef.name, []))
+            if messages:
+                invalid.add(fields.section_of[fdef.name])
+                if fdef.name not in on_screen:
+                    section = fields.sections[fields.section_of[fdef.name]].title
+                    elsewhere += [f"{fdef.name} ({section}, F4): {m}" for m in messages]
             if messages != self.errors.get(fdef.name, ()):  # touch only what changes
                 self.errors[fdef.name] = messages
-                self.query_one(f"#f-{fdef.name}").set_class(bool(messages), "invalid")
-                self.query_one(f"#name-{fdef.name}", Static).update(
-                    field_title(fdef, messages))
-        status = self.query_one("#status", Static)
+                if fdef.name in on_screen:
+                    name = self.query_one(f"#name-{fdef.name}", Static)
+                    name.set_class(bool(messages), "invalid")
+                    name.update(field_title(fdef, messages))
+        self._update(self.query_one("#sections", Static),
+                     section_line(fields.sections, fields.index, invalid))
         other = [f"{name + ': ' if name else ''}{m}" for name, ms in by_field.items()
                  for m in ms]
         if session.problems:
-            status.update("\n".join(["Invalid input (marked on its field); the comparison "
-                                     "shown is the last valid one.", *other]))
+            status = "\n".join(["Invalid input, marked on its field: the last valid "
+                                "comparison is shown.", *elsewhere, *other])
         elif session.baseline is not None:
-            status.update("What-if: the pinned patient against the form. F2 ends it.")
+            status = "What-if: the pinned patient against the form. F2 ends it."
         else:
-            status.update("Live: every change recomputes. F2: what-if.")
-        status.set_class(bool(session.problems), "invalid")
-        comparison = self.query_one("#comparison", Static)
+            status = "Live: every change recomputes. F2: what-if."
+        self._update(self.query_one("#status", Static), status, bool(session.problems))
+        comparison = self.query_one("#comparison", TextPane)
         # The text is laid out for the pane's inner width (padding and scroll bar off),
         # so Textual never wraps its lines a second time.
-        width = self.query_one("#result").scrollable_content_region.width
+        width = comparison.scrollable_content_region.width
         key = (session.comparison, session.baseline, width)
-        if key == self._shown:
-            pass  # unchanged (invalid input keeps the last valid comparison)
+        if key == self._shown or not width:
+            pass  # unchanged (invalid input keeps the last valid comparison), or not laid out
+            #       yet (the pane's first size draws it)
         elif session.comparison is None:
-            comparison.update("")
+            comparison.update(Text())
         elif session.baseline is not None:
             comparison.update(what_if_view(session.baseline, session.comparison, width))
         else:
             comparison.update(laid_out(comparison_view(session.comparison), width))
         self._shown = key
         shown = os.path.basename(session.path) if session.path else "new patient"
-        self.sub_title = shown + (" (unsaved)" if session.dirty else "")
+        heading = Text(self.TITLE)
+        heading.append(f" — {shown}{' (unsaved)' if session.dirty else ''}", style="dim")
+        self._update(self.query_one("#title", Static), heading)
 
-    def load(self) -> None:
-        """Put the session's entries into the widgets (after opening a file)."""
-        self._loading = True
-        try:
-            for fdef in form.form_fields(self.session.fields):
-                entry = self.session.entries.get(fdef.name, form.FieldEntry())
-                kind = form.kind_of(fdef)
-                if kind == "choice":
-                    picker = self.query_one(f"#in-{fdef.name}", Picker)
-                    picker.set_options([(c.label, c.value)
-                                        for c in form.choices(fdef, entry.choice)])
-                    picker.value = entry.choice
-                else:
-                    self.query_one(f"#in-{fdef.name}", Input).value = entry.text
-                if kind == "quantity":
-                    self.query_one(f"#unit-{fdef.name}", Picker).value = entry.unit
-        finally:
-            self.call_after_refresh(self._loaded)
+    def _update(self, widget: Static, content: str | Text, invalid: bool = False) -> None:
+        """Change a line's text only when it changes: Textual lays the screen out again on
+        every update of a Static."""
+        if widget.content != content:
+            widget.update(content)
+        widget.set_class(invalid, "invalid")
 
-    def _loaded(self) -> None:
-        self._loading = False
+    async def load(self) -> None:
+        """Show the session's entries (after opening a file)."""
+        await self.query_one(SectionFields).recompose()
         self.show()
+
+    # Sections ----------------------------------------------------------------------------
+
+    async def show_section(self, index: int, focus: Literal["first", "last"] = "first") -> None:
+        """Show section `index`, its first (or last) input focused."""
+        fields = self.query_one(SectionFields)
+        if index != fields.index:
+            await fields.show_section(index)
+        inputs = fields.inputs()
+        if inputs:
+            (inputs[0] if focus == "first" else inputs[-1]).focus()
+        self.show()
+
+    def action_next_section(self) -> None:
+        if self.screen is not self.screen_stack[0]:
+            return  # a dialog is open
+        fields = self.query_one(SectionFields)
+        self.call_later(self.show_section, (fields.index + 1) % len(fields.sections))
+
+    def action_focus_next(self) -> None:
+        if not self._across_sections(1):
+            super().action_focus_next()
+
+    def action_focus_previous(self) -> None:
+        if not self._across_sections(-1):
+            super().action_focus_previous()
+
+    def _across_sections(self, step: int) -> bool:
+        """Tab from a section's last input shows the next section, Shift+Tab from its first
+        the previous one, so that Tab walks every field in order, then the comparison
+        (and from there on to the first section)."""
+        fields = self.query_one(SectionFields)
+        if self.screen is not self.screen_stack[0] or not fields.display \
+                or not self.query_one("#form").display:
+            return False
+        inputs, focused, last = fields.inputs(), self.focused, len(fields.sections) - 1
+        on_pane = focused is self.query_one("#comparison")
+        if not inputs:
+            return False
+        if step > 0 and focused is inputs[-1] and fields.index < last:
+            self.call_later(self.show_section, fields.index + 1, "first")
+        elif step > 0 and on_pane and fields.index > 0:
+            self.call_later(self.show_section, 0, "first")
+        elif step < 0 and focused is inputs[0] and fields.index > 0:
+            self.call_later(self.show_section, fields.index - 1, "last")
+        elif step < 0 and on_pane and fields.index < last:
+            self.call_later(self.show_section, last, "last")
+        else:
+            return False
+        return True
 
     # Actions -----------------------------------------------------------------------------
 
@@ -280,7 +332,7 @@ class BoardApp(App[None]):
 
         def opened(path: str | None) -> None:
             if self._with_file(path, lambda p: ignored.extend(self.session.open(p)), ""):
-                self.load()
+                self.call_later(self.load)
                 if ignored:
                     self.notify("not fields, left out: " + ", ".join(ignored),
                                 severity="warning")
@@ -315,7 +367,6 @@ class BoardApp(App[None]):
 
     def action_wide(self) -> None:
         self.query_one("#form").toggle_class("hidden")
-        self.call_after_refresh(self.show)
 
     async def action_quit(self) -> None:
         if not self.session.dirty:

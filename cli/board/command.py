@@ -22,8 +22,9 @@ def board(app: App, patient: str | None, rules_dir: str | None, studies: tuple[s
     """Describe a patient in a form and read the comparison as it changes.
 
     PATIENT (optional) is a YAML or JSON patient file to start from. Keys: Tab moves
-    between fields, Ctrl+S saves the patient as YAML, Ctrl+O opens one, Ctrl+R exports
-    the report, F2 pins the patient for a what-if, F3 widens the comparison, Ctrl+Q quits.
+    between fields (on into the next section), F4 shows the next section of the form,
+    Ctrl+S saves the patient as YAML, Ctrl+O opens one, Ctrl+R exports the report, F2
+    pins the patient for a what-if, F3 widens the comparison, Ctrl+Q quits.
     """
     from prognosis.engine.errors import InputError, Problem
 

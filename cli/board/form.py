@@ -95,6 +95,40 @@ def form_fields(fields: FieldDictionary) -> list[FieldDef]:
 
 
 @dataclass(frozen=True)
+class Section:
+    title: str
+    fields: tuple[FieldDef, ...]
+
+
+# The form's sections, as a tumour board goes through a patient; only the shown section's
+# fields are on screen (Textual lays out and paints every widget it holds on each key).
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Patient", ("id", "histology", "primary_site", "primary_tumor_size", "surgical_margins",
+                 "alkaline_phosphatase", "alkaline_phosphatase_uln")),
+    ("Metastases", ("metastasis_timing", "lung_metastasis_count",
+                    "lung_metastasis_max_diameter", "lung_lobes_involved",
+                    "extrapulmonary_metastases", "bone_metastases", "pathologic_fracture")),
+    ("Time", ("primary_resection_date", "lung_metastasis_diagnosis_date",
+              "disease_free_interval", "treatment_free_interval")),
+    ("Treatment", ("primary_surgery", "pulmonary_metastasectomy", "metastasectomy",
+                   "chemotherapy", "radiotherapy", "facility_type")),
+)
+OTHER = "Other"
+
+
+def sections(fields: FieldDictionary) -> list[Section]:
+    """Every input field in one section, in the order listed above; a field no section
+    names (another rules directory's fields.yaml) is under "Other", in fields.yaml order,
+    and a section with none of its fields is left out."""
+    given = {fdef.name: fdef for fdef in form_fields(fields)}
+    found = [Section(title, tuple(given[n] for n in names if n in given))
+             for title, names in SECTIONS]
+    placed = {name for _, names in SECTIONS for name in names}
+    found.append(Section(OTHER, tuple(f for n, f in given.items() if n not in placed)))
+    return [section for section in found if section.fields]
+
+
+@dataclass(frozen=True)
 class FieldEntry:
     """One field as entered: `text` typed (numbers, dates, text), `choice` picked (enum
     value, yes / no; "" for absent), `unit` picked beside a number ("" for none)."""

@@ -1,0 +1,76 @@
+"""A scrolling pane of text already laid out for its width, drawn a screen at a time.
+
+A Static holding the whole comparison (some 200 lines) makes Textual format every
+line and lay the screen out again on each update. This pane keeps the lines and
+draws only those in view; new text repaints it, and the screen is laid out again
+only when the number of lines (the scroll range) changes.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.text import Text
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class TextPane(ScrollView, can_focus=True):
+    DEFAULT_CSS = "TextPane { height: 1fr; }"
+
+    class Resized(Message):
+        """The pane changed size: its text is to be laid out for the new width."""
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self._lines: list[Text] = []
+        self._strips: dict[int, Strip] = {}  # drawn lines, by line number
+        self._sized: tuple[Size, ...] = ()  # the sizes of the last layout
+
+    @property
+    def text(self) -> Text:
+        """What the pane shows (its lines joined)."""
+        return self._text
+
+    def update(self, text: Text) -> None:
+        self._text = text
+        self._lines = list(text.split("\n", allow_blank=True)) if text.plain else []
+        self._strips.clear()
+        size = Size(max((line.cell_len for line in self._lines), default=0), len(self._lines))
+        if size != self.virtual_size:
+            self.virtual_size = size  # the scroll range: Textual lays the screen out again
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        """Textual hands a scroll view its viewport as `virtual_size`, and ScrollView compares
+        that with the size of the text: they differ whenever there is more to scroll, so every
+        layout of the screen (each key) repainted the scroll bar and the lines beside it. Only
+        a change of the pane's sizes or of its text's is passed on."""
+        sized = (size, virtual_size, container_size, self.virtual_size)
+        if sized == self._sized:
+            return False
+        self._sized = sized
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        number = scroll_y + y
+        if number >= len(self._lines):
+            return Strip.blank(width, style)
+        strip = self._strips.get(number)
+        if strip is None:
+            segments = Segment.apply_style(self._lines[number].render(self.app.console), style)
+            strip = self._strips[number] = Strip(segments)
+        return strip.crop_extend(scroll_x, scroll_x + width, style)
