@@ -3,7 +3,9 @@
 durable_rules is not thread-safe, so parallel work uses processes, each with
 its own scorer and engine; batches come back in input order, so the output
 rows keep the input's order. At most two batches per worker are in flight,
-so memory does not grow with the input.
+so memory does not grow with the input. In every case a thread reads (and
+factorises) the next batches and another writes the last ones while this
+one scores (pipeline.py): pyarrow releases the GIL while it parses and writes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import pyarrow as pa
 from ..errors import InputError, Problem
 from ..loader import load_library
 from .columns import output_columns
+from .pipeline import ReadAhead, WriteBehind
+from .raw import RawBatch
 from .reader import BATCH_ROWS, Chunk, CohortInput
 from .scorer import BatchOutcome, CohortScorer, Rejection
 from .writer import ErrorsSink, Sink, atomic_path, output_format, output_schema
@@ -88,9 +92,10 @@ def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
+def _process(chunk: Chunk, source: str, kind: str | None,
+             raw: RawBatch | None = None) -> Processed:
     assert _SCORER is not None, "worker not initialised"
-    outcome = _SCORER.score(chunk.raw(), source, JSON_MODES.get(kind))
+    outcome = _SCORER.score(raw or chunk.raw(), source, JSON_MODES.get(kind))
     payload = outcome.table if kind is not None else None
     slim = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
     return Processed(payload, slim, chunk.n)
@@ -154,8 +159,14 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
     own = parts.pop()  # the lightest share is scored here, beside reading and writing
     _init_worker(rules_dir, own)
     if not parts:
-        for chunk in chunks:
-            yield _rejected(chunk) if chunk.rejections else _process(chunk, source, kind)
+        # Read (and factorise) ahead in a thread while this one scores.
+        read: ReadAhead[tuple[Chunk, RawBatch | None]] = ReadAhead(
+            lambda: ((c, None if c.rejections else c.raw()) for c in chunks))
+        try:
+            for chunk, raw in read:
+                yield _rejected(chunk) if raw is None else _process(chunk, source, kind, raw)
+        finally:
+            read.close()
         return
     import multiprocessing
 
@@ -178,8 +189,9 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
                 pool.submit(os.getpid)  # start its process now, while signals wait
         pending: deque[tuple[list[Future[Processed]], Processed]] = deque()
         finished = False
+        ahead: ReadAhead[Chunk] = ReadAhead(lambda: chunks)
         try:
-            for chunk in chunks:
+            for chunk in ahead:
                 if chunk.rejections:  # rows the reader refused: nothing to score
                     pending.append(([], _rejected(chunk)))
                 else:
@@ -193,6 +205,7 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
                 yield _merge([*(f.result() for f in futures), mine], order)
             finished = True
         finally:
+            ahead.close()
             for futures, _ in pending:
                 for future in futures:
                     future.cancel()
@@ -226,6 +239,10 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
             sink = Sink(stack.enter_context(atomic_path(output)), kind, schema, columns,
                         selected, "full" if full else "compact")
             stack.callback(sink.close)
+            # Written in a thread while the next batch is scored; stopped (and waited for)
+            # before the sink is closed and its temporary file removed.
+            behind: WriteBehind[pa.Table | None] = WriteBehind(sink.write)
+            stack.callback(behind.close)
         if errors:
             errors_sink = ErrorsSink(stack.enter_context(atomic_path(errors)))
             stack.callback(errors_sink.close)
@@ -244,7 +261,7 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                                           f" (value {first.value!r})", field=first.field)])
             run.add(outcome, rows)
             if sink:
-                sink.write(done.payload)
+                behind.put(done.payload)
             if errors_sink:
                 errors_sink.write(outcome.rejections)
             if on_rejections and outcome.rejections:
@@ -253,6 +270,8 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                 on_table(done.payload)
             if on_batch:
                 on_batch(rows)
+        if sink:
+            behind.finish()
         from ..interrupts import check
 
         check()  # stopped by a signal: never commit an output read to an early end
