@@ -27,7 +27,7 @@ import pyarrow as pa
 from ..errors import InputError, Problem
 from ..fields import FieldDef, FieldDictionary
 from .raw import RawBatch, from_arrow, from_records
-from .scorer import Rejection
+from .rejections import Rejection
 
 FORMATS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".jsonl": "jsonl",
            ".ndjson": "jsonl"}

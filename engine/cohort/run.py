@@ -27,7 +27,8 @@ from .columns import output_columns
 from .pipeline import ReadAhead, WriteBehind
 from .raw import RawBatch
 from .reader import BATCH_ROWS, Chunk, CohortInput
-from .scorer import BatchOutcome, CohortScorer, Rejection
+from .rejections import Rejections
+from .scorer import BatchOutcome, CohortScorer
 from .writer import ErrorsSink, Sink, atomic_path, output_format, output_schema
 
 
@@ -43,8 +44,9 @@ class CohortRun:
 
     def add(self, outcome: BatchOutcome, rows: int) -> None:
         self.rows_read += rows
-        self.scored += rows - len({r.row for r in outcome.rejections})
-        self.rejected_rows += len({r.row for r in outcome.rejections})
+        rejected = outcome.rejections.distinct_rows()
+        self.scored += rows - rejected
+        self.rejected_rows += rejected
         for rs, counter in outcome.counts.items():
             self.counts.setdefault(rs, Counter()).update(counter)
 
@@ -103,7 +105,8 @@ def _process(chunk: Chunk, source: str, kind: str | None,
 
 def _rejected(chunk: Chunk) -> Processed:
     """Rows the reader rejected (ragged, undecodable, too long): counted, listed, not scored."""
-    return Processed(None, BatchOutcome(pa.table({}), list(chunk.rejections), {}), chunk.n)
+    return Processed(None, BatchOutcome(pa.table({}), Rejections.of(chunk.rejections), {}),
+                     chunk.n)
 
 
 def default_workers(full: bool = False) -> int:
@@ -218,7 +221,7 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                errors: str | None = None, strict: bool = False, workers: int = 1,
                full: bool = False,
                on_batch: Callable[[int], None] | None = None,
-               on_rejections: Callable[[Sequence[Rejection]], None] | None = None,
+               on_rejections: Callable[[Rejections], None] | None = None,
                on_table: Callable[[pa.Table], None] | None = None) -> CohortRun:
     """Score every row of `cohort`; write OUTPUT and ERRORS atomically.
 

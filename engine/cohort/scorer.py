@@ -59,6 +59,7 @@ from .columns import (
 from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .derive import Deriver
 from .raw import RawBatch, group_rows
+from .rejections import Problems, Rejections
 from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, evaluate
 from .vector import UNKNOWN as UNKNOWN_VERDICT
 
@@ -75,18 +76,10 @@ def json_column(rule_set_id: str) -> str:
     return f"{rule_set_id}.__json__"
 
 
-@dataclass(frozen=True)
-class Rejection:
-    row: int
-    field: str | None
-    value: str
-    message: str
-
-
 @dataclass
 class BatchOutcome:
     table: pa.Table  # the scored rows: row, id, kept columns, rule-set columns (+ JSON)
-    rejections: list[Rejection]
+    rejections: Rejections
     counts: dict[str, Counter[tuple[str, Any]]]  # rule set -> (status, score or group) -> n
 
 
@@ -210,8 +203,7 @@ class CohortScorer:
         rejected = np.zeros(batch.n, dtype=bool)
         for name in bad:
             rejected |= ids[name] == BAD
-        for row in problems:
-            rejected[row] = True
+        rejected[problems.rows()] = True
         rejections = self._rejections(batch, ids, bad, problems)
         keep = np.flatnonzero(~rejected)
         arrays: dict[str, pa.Array] = {
@@ -259,13 +251,13 @@ class CohortScorer:
         return ids, bad
 
     def _complete(self, ids: dict[str, np.ndarray], bad: Mapping[str, Any],
-                  source: str) -> dict[int, list[tuple[str | None, str]]]:
+                  source: str) -> Problems:
         """Apply implications (once per distinct combination), then derive fields."""
         n = len(next(iter(ids.values()))) if ids else 0
         clean = np.ones(n, dtype=bool)
         for name in bad:
             clean &= ids[name] != BAD
-        problems: dict[int, list[tuple[str | None, str]]] = {}
+        problems = Problems()
         reads = self._implication_fields
         if n and any(name in ids for name in reads):
             columns = [ids.get(name, np.full(n, UNKNOWN, dtype=np.int64)) for name in reads]
@@ -287,14 +279,14 @@ class CohortScorer:
                 new = per_combo[inverse]
                 ids[written] = np.where((new == -3) | ~clean, current, new)
             said = np.array([bool(issues) for _, issues in outputs])
-            for row in np.flatnonzero(said[inverse] & clean).tolist():
-                problems.setdefault(row, []).extend(outputs[inverse[row]][1])
+            rows = np.flatnonzero(said[inverse] & clean)
+            problems.add(rows, inverse[rows], [issues for _, issues in outputs])
         self._below_bounds(ids, clean, source, problems)
         self._deriver.derive(ids, clean, source, problems)
         return problems
 
     def _below_bounds(self, ids: Mapping[str, np.ndarray], clean: np.ndarray, source: str,
-                      problems: dict[int, list[tuple[str | None, str]]]) -> None:
+                      problems: Problems) -> None:
         """Rows that give a value below the bound another given value implies (a nodule of
         18 mm and 0 nodules), with lower_bounds' own message."""
         for target, pairs in self._bounded.items():
@@ -313,8 +305,7 @@ class CohortScorer:
                 said = [[(p.field, p.message) for p in lower_bounds(self._values(
                     {source_field: i, target: j}), {}, self.fields, source)]
                     for i, j in combos.tolist()]
-                for row, k in zip(rows.tolist(), inverse.tolist(), strict=True):
-                    problems.setdefault(row, []).extend(said[k])
+                problems.add(rows, inverse, said)
 
     def _numbers(self, name: str) -> np.ndarray:
         """Each converted value of a field as a number (NaN if it is none), then NaN for
@@ -336,43 +327,44 @@ class CohortScorer:
         return changed, [(p.field, p.message) for p in found]
 
     def _rejections(self, batch: RawBatch, ids: Mapping[str, np.ndarray],
-                    bad: Mapping[str, dict[int, str]],
-                    problems: Mapping[int, list[tuple[str | None, str]]]) -> list[Rejection]:
-        """One Rejection per (row, field, message), in row order, then column order. A
-        value is shown once per distinct raw value, not once per row."""
-        found: list[tuple[int, int, Rejection]] = []
+                    bad: Mapping[str, dict[int, str]], problems: Problems) -> Rejections:
+        """One rejection per (row, field, message), in row order, then column order, then
+        the row's other problems as found; column-wise. A value is shown and a message
+        looked up once per distinct raw value, not once per row."""
         order = {name: i for i, name in enumerate(batch.columns)}
-        first_row = batch.first_row
-        shown: dict[tuple[str, int], str] = {}
-
-        def shown_at(name: str, code: int) -> str:
-            text = shown.get((name, code))
-            if text is None:
-                text = shown[(name, code)] = shown_value(batch.columns[name].raw(code))
-            return text
-
-        for name, messages in bad.items():
-            rows = np.flatnonzero(ids[name] == BAD)
-            codes = batch.columns[name].codes[rows].tolist()
-            position = order[name]
-            for at, code in zip(rows.tolist(), codes, strict=True):
-                found.append((at, position, Rejection(first_row + at, name,
-                                                      shown_at(name, code), messages[code])))
-        last = len(order)
-        for at, items in problems.items():
-            seen: set[tuple[str | None, str]] = set()
-            for field_name, message in items:
-                if (field_name, message) in seen:
-                    continue
-                seen.add((field_name, message))
-                value = ""
-                if field_name is not None and field_name in batch.columns:
-                    code = int(batch.columns[field_name].codes[at])
-                    value = shown_at(field_name, code) if code >= 0 else ""
-                found.append((at, last, Rejection(first_row + at, field_name, value,
-                                                  message)))
-        found.sort(key=lambda item: (item[0], item[1]))
-        return [r for _, _, r in found]
+        rows, positions, fields, values, messages = [], [], [], [], []
+        for name, said in bad.items():
+            at = np.flatnonzero(ids[name] == BAD)
+            distinct, inverse = np.unique(batch.columns[name].codes[at], return_inverse=True)
+            codes = distinct.tolist()
+            rows.append(at)
+            positions.append(np.full(len(at), order[name], dtype=np.int64))
+            fields.append(_objects([name])[np.zeros(len(at), dtype=np.int64)])
+            values.append(_objects([shown_value(batch.columns[name].raw(c))
+                                    for c in codes])[inverse.reshape(-1)])
+            messages.append(_objects([said[c] for c in codes])[inverse.reshape(-1)])
+        at, named, said_messages = problems.entries()
+        if len(at):
+            rows.append(at)
+            positions.append(np.full(len(at), len(order), dtype=np.int64))
+            fields.append(named)
+            messages.append(said_messages)
+            shown = np.full(len(at), "", dtype=object)
+            for name in {f for f in named.tolist() if f is not None and f in batch.columns}:
+                mine = np.flatnonzero(named == name)
+                raw_codes = batch.columns[name].codes[at[mine]]
+                given = raw_codes >= 0
+                distinct, inverse = np.unique(raw_codes[given], return_inverse=True)
+                shown[mine[given]] = _objects([shown_value(batch.columns[name].raw(c))
+                                               for c in distinct.tolist()])[inverse.reshape(-1)]
+            values.append(shown)
+        if not rows:
+            return Rejections.empty()
+        row_all, position = np.concatenate(rows), np.concatenate(positions)
+        order_all = np.lexsort((position, row_all))  # stable: found order within a tie
+        return Rejections(batch.first_row + row_all[order_all],
+                          np.concatenate(fields)[order_all], np.concatenate(values)[order_all],
+                          np.concatenate(messages)[order_all])
 
     def _id_column(self, batch: RawBatch, ids: Mapping[str, np.ndarray],
                    keep: np.ndarray) -> pa.Array:
@@ -745,6 +737,12 @@ class CohortScorer:
                 state.full[exact[row]] = text
             texts.append(text)
         return pa.array(texts, pa.string())
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _number(value: Any) -> float:

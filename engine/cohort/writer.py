@@ -34,7 +34,8 @@ from ..evaluate import assemble
 from ..model import RuleSet
 from ..results import estimate_dict
 from .columns import Column, estimate_id
-from .scorer import ARROW_TYPES, JsonMode, Rejection, json_column
+from .rejections import Rejection
+from .scorer import ARROW_TYPES, JsonMode, json_column
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 COMPACT_FORMAT = "prognosis-cohort-compact/1"
