@@ -65,6 +65,7 @@ from .vector import UNKNOWN as UNKNOWN_VERDICT
 
 JsonMode = Literal["compact", "full"]
 COMPACT_ALWAYS = ("status", "reasons")  # compact rows leave out the other keys when null
+MEMO_LIMIT = 200_000  # pairs of values whose lower-bound problems are remembered
 JSON_CACHE = 4_096  # full JSON texts kept per rule set (each 5-15 kB)
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(),
                "bool": pa.bool_()}
@@ -187,6 +188,8 @@ class CohortScorer:
                                                       list[tuple[str | None, str]]]] = {}
         self._deriver = Deriver(fields, self._codecs)
         self._decisions: dict[tuple[str, str, Any], dict[str, Truth]] = {}
+        self._below_memo: dict[tuple[str, str, str, int, int],
+                               list[tuple[str | None, str]]] = {}
         self._numeric: dict[str, list[float]] = {}
 
     def _decider(self, rs: RuleSet, name: str) -> Callable[[Any], Mapping[str, Truth]]:
@@ -302,10 +305,21 @@ class CohortScorer:
                 if not len(rows):
                     continue
                 combos, _, inverse = group_rows([ids[source_field][rows], ids[target][rows]])
-                said = [[(p.field, p.message) for p in lower_bounds(self._values(
-                    {source_field: i, target: j}), {}, self.fields, source)]
-                    for i, j in combos.tolist()]
+                said = [self._below(source_field, target, i, j, source)
+                        for i, j in combos.tolist()]
                 problems.add(rows, inverse, said)
+
+    def _below(self, source_field: str, target: str, i: int, j: int, source: str
+               ) -> list[tuple[str | None, str]]:
+        """lower_bounds' problems for one pair of values (remembered between batches)."""
+        key = (source, source_field, target, i, j)
+        found = self._below_memo.get(key)
+        if found is None:
+            if len(self._below_memo) >= MEMO_LIMIT:
+                self._below_memo.clear()
+            found = self._below_memo[key] = [(p.field, p.message) for p in lower_bounds(
+                self._values({source_field: i, target: j}), {}, self.fields, source)]
+        return found
 
     def _numbers(self, name: str) -> np.ndarray:
         """Each converted value of a field as a number (NaN if it is none), then NaN for
@@ -386,9 +400,7 @@ class CohortScorer:
         unknown = np.full(n, UNKNOWN, dtype=np.int64)
         bounds: dict[str, np.ndarray] = {}
         for name, verdicts in state.fields.items():
-            table = verdicts.verdicts(ids.get(name, unknown), self._codecs[name].values)
-            for j, key in enumerate(verdicts.keys):
-                atoms[key] = np.ascontiguousarray(table[:, j])
+            atoms.update(verdicts.columns(ids.get(name, unknown), self._codecs[name].values))
             bound = self._bound(name, ids, n)
             if bound is None:
                 continue
@@ -497,7 +509,7 @@ class CohortScorer:
         n = len(columns[0]) if columns else 0
         if n == 0:
             return np.zeros(0, dtype=np.int64)
-        codes, first, inverse = group_rows([np.asarray(c, dtype=np.int64) for c in columns])
+        codes, first, inverse = group_rows([np.asarray(c) for c in columns])
         per_code = np.empty(len(first), dtype=np.int64)
         for i, (code, row) in enumerate(zip(map(tuple, codes.tolist()), first.tolist(),
                                             strict=True)):
@@ -556,9 +568,7 @@ class CohortScorer:
                                         dtype=np.int64), m)
             c_ids[name] = np.where(c_unknown[name], chosen, c_ids.get(name, missing))
             verdicts = state.fields[name]
-            table = verdicts.verdicts(c_ids[name], codec.values)
-            for j, key in enumerate(verdicts.keys):
-                c_atoms[key] = np.ascontiguousarray(table[:, j])
+            c_atoms.update(verdicts.columns(c_ids[name], codec.values))
             c_unknown[name] = np.zeros(m * p, dtype=bool)
         evaluated = evaluate(rs, c_atoms, m * p, c_unknown)
         outcomes = self._outcome_ids(state, evaluated, self._reason_ids(
