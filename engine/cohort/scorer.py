@@ -545,7 +545,7 @@ class CohortScorer:
         if not len(rows):
             return result, reasons, none
         m = len(rows)
-        sub_ids = {k: v[rows] for k, v in ids.items()}
+        sub_ids = {k: ids[k][rows] for k in state.reads if k in ids}  # what results read
         sub_atoms = {k: v[rows] for k, v in atoms.items()}
         sub_bounds = {k: v[rows] for k, v in bounds.items()}
         sub_unknown = {k: v[rows] for k, v in unknown.items()}
@@ -638,26 +638,39 @@ class CohortScorer:
         options = np.zeros(result.n, dtype=np.int64)
         groups = [g.id for g in rs.groups]
         local, distinct = pd.factorize(final)
-        for k, index in enumerate(distinct.tolist()):
-            r = state.decided[index]
+        decided = [state.decided[index] for index in distinct.tolist()]
+        # Per distinct decided result its fields, then every row at once.
+        per: dict[str, list[Any]] = {name: [] for name in (
+            "status", "has_range", "low", "high", "score", "group", "subgroup", "held",
+            "reasons")}
+        for index, r in zip(distinct.tolist(), decided, strict=True):
             assert r is not None
-            at = rows[local == k]
-            status[at] = STATUSES.index(r.status)
-            has_range[at] = r.score_range is not None
-            low[at], high[at] = r.score_range if r.score_range else (0, 0)
-            score[at] = r.score is not None
-            if r.score is not None:
-                low[at] = r.score
-            group[at] = groups.index(r.group) if r.group else NONE
-            subgroup[at] = groups.index(r.subgroup) if r.subgroup else NONE
-            held[at] = [e in r.estimates for e in rs.estimates]
+            per["status"].append(STATUSES.index(r.status))
+            per["has_range"].append(r.score_range is not None)
+            low_k, high_k = r.score_range if r.score_range else (0, 0)
+            per["low"].append(r.score if r.score is not None else low_k)
+            per["high"].append(high_k)
+            per["score"].append(r.score is not None)
+            per["group"].append(groups.index(r.group) if r.group else NONE)
+            per["subgroup"].append(groups.index(r.subgroup) if r.subgroup else NONE)
+            per["held"].append([e in r.estimates for e in rs.estimates])
             key = (-2, index)
             text = state.reasons.by_code.get(key)
             if text is None:
                 text = state.reasons.add(key, REASON_SEPARATOR.join(r.reasons) or None)
                 state.reason_lists.append(r.reasons)
-            reasons[at] = text
-            options[at] = index
+            per["reasons"].append(text)
+        status[rows] = np.array(per["status"], dtype=status.dtype)[local]
+        has_range[rows] = np.array(per["has_range"], dtype=bool)[local]
+        low[rows] = np.array(per["low"], dtype=low.dtype)[local]
+        high[rows] = np.array(per["high"], dtype=high.dtype)[local]
+        score[rows] = np.array(per["score"], dtype=bool)[local]
+        group[rows] = np.array(per["group"], dtype=group.dtype)[local]
+        subgroup[rows] = np.array(per["subgroup"], dtype=subgroup.dtype)[local]
+        held[rows] = np.array(per["held"], dtype=bool).reshape(len(decided),
+                                                                len(rs.estimates))[local]
+        reasons[rows] = np.array(per["reasons"], dtype=reasons.dtype)[local]
+        options[rows] = distinct[local]
         return replace(result, status=status, has_range=has_range, low=low, high=high,
                        score=score, group=group, subgroup=subgroup, held=held), reasons, options
 
