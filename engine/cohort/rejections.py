@@ -75,7 +75,12 @@ class Rejections(Sequence[Rejection]):
         return f"Rejections({list(self[:3])!r}{', ...' if len(self) > 3 else ''})"
 
     def distinct_rows(self) -> int:
-        return len(np.unique(self.rows))
+        """How many rows (a row with two problems has two rejections)."""
+        if len(self.rows) < 2:
+            return len(self.rows)
+        rows = self.rows if bool(np.all(self.rows[1:] >= self.rows[:-1])) \
+            else np.sort(self.rows)
+        return int(np.count_nonzero(rows[1:] != rows[:-1])) + 1
 
 
 class Problems:
