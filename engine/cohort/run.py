@@ -97,7 +97,8 @@ def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
 def _process(chunk: Chunk, source: str, kind: str | None,
              raw: RawBatch | None = None) -> Processed:
     assert _SCORER is not None, "worker not initialised"
-    outcome = _SCORER.score(raw or chunk.raw(), source, JSON_MODES.get(kind))
+    outcome = _SCORER.score(raw if raw is not None else chunk.raw(), source,
+                            JSON_MODES.get(kind))
     payload = outcome.table if kind is not None else None
     slim = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
     return Processed(payload, slim, chunk.n)
