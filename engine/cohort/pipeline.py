@@ -36,11 +36,14 @@ class _Failed:
 
 
 class ReadAhead(Generic[T]):
-    """The items of `make()`, produced in a thread at most `depth` ahead of the consumer."""
+    """The items of `make()`, produced in a thread at most `depth` ahead of the consumer:
+    with depth 1 the thread makes item N+1 while the consumer works on item N, and no
+    more (one batch more in memory than without the thread)."""
 
-    def __init__(self, make: Callable[[], Iterator[T]], depth: int = 2,
+    def __init__(self, make: Callable[[], Iterator[T]], depth: int = 1,
                  name: str = "cohort-reader") -> None:
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, depth))
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._room = threading.Semaphore(max(1, depth))  # released as items are taken
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(make,), name=name,
                                         daemon=True)
@@ -50,24 +53,26 @@ class ReadAhead(Generic[T]):
         try:
             items = make()
             try:
-                for item in items:
-                    if not self._put(item):
-                        return
+                while self._wait_for_room():
+                    try:
+                        item = next(items)
+                    except StopIteration:
+                        break
+                    self._queue.put(item)
+                else:
+                    return  # stopped
             finally:
                 close = getattr(items, "close", None)
                 if close is not None:
                     close()
-            self._put(_End())
+            self._queue.put(_End())
         except BaseException as exc:  # handed to the consumer as it is
-            self._put(_Failed(exc))
+            self._queue.put(_Failed(exc))
 
-    def _put(self, entry: Any) -> bool:
+    def _wait_for_room(self) -> bool:
         while not self._stop.is_set():
-            try:
-                self._queue.put(entry, timeout=_TICK)
+            if self._room.acquire(timeout=_TICK):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def __iter__(self) -> Iterator[T]:
@@ -82,6 +87,7 @@ class ReadAhead(Generic[T]):
                 return
             if isinstance(entry, _Failed):
                 raise entry.exc
+            self._room.release()
             yield entry
 
     def close(self) -> None:
@@ -94,12 +100,15 @@ class ReadAhead(Generic[T]):
 
 
 class WriteBehind(Generic[T]):
-    """`write(item)` for each item `put`, in order, in a thread, at most `depth` waiting."""
+    """`write(item)` for each item `put`, in order, in a thread. `put` waits while `depth`
+    items are not yet written: with depth 1 the thread writes item N while the caller
+    makes item N+1, and the caller hands N+1 over when N is written."""
 
-    def __init__(self, write: Callable[[T], None], depth: int = 2,
+    def __init__(self, write: Callable[[T], None], depth: int = 1,
                  name: str = "cohort-writer") -> None:
         self._write = write
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, depth))
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._room = threading.Semaphore(max(1, depth))  # released as items are written
         self._stop = threading.Event()
         self._failed: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -118,34 +127,29 @@ class WriteBehind(Generic[T]):
             except BaseException as exc:  # raised again in the caller
                 self._failed = exc
                 return
+            del entry  # written: its memory goes before the next is handed over
+            self._room.release()
 
     def _check(self) -> None:
         if self._failed is not None:
             raise self._failed
+        if not self._thread.is_alive():
+            raise RuntimeError("the writing thread ended without a word")
 
     def put(self, item: T) -> None:
-        while True:
+        while not self._room.acquire(timeout=_TICK):
             self._check()
-            if not self._thread.is_alive():
-                raise RuntimeError("the writing thread ended without a word")
-            try:
-                self._queue.put(item, timeout=_TICK)
-                return
-            except queue.Full:
-                continue
+        self._check()
+        self._queue.put(item)
 
     def finish(self) -> None:
         """Wait until everything put is written; raise what the thread raised."""
-        while self._thread.is_alive():
-            self._check()
-            try:
-                self._queue.put(_End(), timeout=_TICK)
-                break
-            except queue.Full:
-                continue
+        if self._thread.is_alive():
+            self._queue.put(_End())
         while self._thread.is_alive():
             self._thread.join(_TICK)
-        self._check()
+        if self._failed is not None:
+            raise self._failed
 
     def close(self) -> None:
         """Stop now (an error or an interrupt): what was not written yet is dropped."""

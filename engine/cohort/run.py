@@ -94,14 +94,16 @@ def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _process(chunk: Chunk, source: str, kind: str | None,
-             raw: RawBatch | None = None) -> Processed:
+def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
+    return _scored(chunk.raw(), chunk.n, source, kind)
+
+
+def _scored(raw: RawBatch, rows: int, source: str, kind: str | None) -> Processed:
     assert _SCORER is not None, "worker not initialised"
-    outcome = _SCORER.score(raw if raw is not None else chunk.raw(), source,
-                            JSON_MODES.get(kind))
+    outcome = _SCORER.score(raw, source, JSON_MODES.get(kind))
     payload = outcome.table if kind is not None else None
     slim = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
-    return Processed(payload, slim, chunk.n)
+    return Processed(payload, slim, rows)
 
 
 def _rejected(chunk: Chunk) -> Processed:
@@ -164,11 +166,16 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
     _init_worker(rules_dir, own)
     if not parts:
         # Read (and factorise) ahead in a thread while this one scores.
-        read: ReadAhead[tuple[Chunk, RawBatch | None]] = ReadAhead(
-            lambda: ((c, None if c.rejections else c.raw()) for c in chunks))
+        # A scored chunk's rows are dropped once factorised (the batch keeps what it needs).
+        read: ReadAhead[tuple[Chunk | int, RawBatch | None]] = ReadAhead(
+            lambda: ((c, None) if c.rejections else (c.n, c.raw()) for c in chunks))
         try:
             for chunk, raw in read:
-                yield _rejected(chunk) if raw is None else _process(chunk, source, kind, raw)
+                if isinstance(chunk, Chunk):
+                    yield _rejected(chunk)
+                else:
+                    assert raw is not None
+                    yield _scored(raw, chunk, source, kind)
         finally:
             read.close()
         return
