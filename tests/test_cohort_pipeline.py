@@ -110,3 +110,32 @@ def test_a_failing_reader_thread_leaves_nothing(tmp_path: Path,
     assert code == ExitCode.BAD_INPUT, err
     assert "truncated" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_parquet_output_types_read_back_as_declared(tmp_path: Path) -> None:
+    """Text results are written to Parquet as dictionaries without the Arrow schema (less
+    memory); kept columns whose type needs that schema keep the old way."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({
+        "id": ["a", "b"], "histology": ["leiomyosarcoma", "lms"], "lung_metastasis_count": [1, 2],
+        "k_int": pa.array([1, None], pa.int64()), "k_date": pa.array(
+            [datetime.date(2020, 1, 1), None], pa.date32()),
+        "k_large": pa.array(["x", None], pa.large_string()),
+        "k_ts": pa.array([datetime.datetime(2020, 1, 1), None], pa.timestamp("ms", tz="UTC"))}),
+        source)
+    for keep in (["k_int", "k_date"], ["k_int", "k_large", "k_ts"]):
+        target = tmp_path / "out.parquet"
+        code, _, err = run("cohort", str(source), "-o", str(target), "--quiet",
+                           *[a for k in keep for a in ("--keep", k)])
+        assert code == ExitCode.OK, err
+        out = pq.read_table(target)
+        assert [str(out.schema.field(k).type) for k in keep] == \
+            [str(pq.read_schema(source).field(k).type) for k in keep]
+        assert out.schema.field("slms.status").type == pa.string()
+        assert out.schema.field("slms.score").type == pa.int64()
+        assert out.column("slms.status").to_pylist()[0] in ("complete", "incomplete")
