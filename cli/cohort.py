@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -13,7 +12,7 @@ from .options import unit_option
 
 if TYPE_CHECKING:
     from prognosis.engine.cohort.reader import CohortInput
-    from prognosis.engine.cohort.scorer import Rejection
+    from prognosis.engine.cohort.rejections import Rejections
 
 SHOWN_REJECTIONS = 20
 
@@ -133,20 +132,19 @@ class _RejectionPrinter:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.rows: set[int] = set()
+        self.rows = 0  # batches never share a row
         self.printed = 0
 
-    def __call__(self, rejections: Sequence[Rejection]) -> None:
-        for r in rejections:
-            self.rows.add(r.row)
-            if self.printed < SHOWN_REJECTIONS:
-                where = f"field '{r.field}' = {r.value!r}: " if r.field else ""
-                self.app.err.print(Text(f"rejected: row {r.row}: {where}{r.message}"),
-                                   soft_wrap=True)
-                self.printed += 1
+    def __call__(self, rejections: Rejections) -> None:
+        self.rows += rejections.distinct_rows()
+        for r in rejections[:max(0, SHOWN_REJECTIONS - self.printed)]:
+            where = f"field '{r.field}' = {r.value!r}: " if r.field else ""
+            self.app.err.print(Text(f"rejected: row {r.row}: {where}{r.message}"),
+                               soft_wrap=True)
+            self.printed += 1
 
     def finish(self, errors_path: str | None) -> None:
-        total = len(self.rows)
+        total = self.rows
         if total:
             where = (f"all of them are listed in {errors_path}" if errors_path
                      else "use --errors FILE to list all of them")

@@ -91,9 +91,14 @@ class FieldVerdicts:
         self._rows: list[list[int]] = []
         self._table = np.zeros((1, len(self.keys)), dtype=np.int8)
         self._codes = np.zeros(1, dtype=np.int64)
+        self._by_key = [np.zeros(1, dtype=np.int8) for _ in self.keys]
 
-    def verdicts(self, ids: np.ndarray, values: Sequence[Any]) -> np.ndarray:
-        """(rows x comparisons) int8 verdicts; `ids` index `values`, -1 = unknown."""
+    def columns(self, ids: np.ndarray, values: Sequence[Any]) -> dict[str, np.ndarray]:
+        """Per comparison (by key), its verdict array over the rows: one gather each."""
+        cells = self._cells(ids, values)
+        return {key: self._by_key[j][cells] for j, key in enumerate(self.keys)}
+
+    def _cells(self, ids: np.ndarray, values: Sequence[Any]) -> np.ndarray:
         if len(self._cell_of) < len(values):
             for value in values[len(self._cell_of):]:
                 signature = self.cells.cell(self._placed(value))
@@ -105,6 +110,8 @@ class FieldVerdicts:
                 self._cell_of.append(dense)
             self._table = np.array([*self._rows, [0] * len(self.keys)], dtype=np.int8
                                    ).reshape(len(self._rows) + 1, len(self.keys))
+            self._by_key = [np.ascontiguousarray(self._table[:, j])
+                            for j in range(len(self.keys))]
             self._codes = np.array([*self._cell_of, len(self._rows)], dtype=np.int64)
-        found: np.ndarray = self._table[self._codes[ids]]
-        return found
+        cells: np.ndarray = self._codes[ids]
+        return cells

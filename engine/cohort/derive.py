@@ -27,8 +27,8 @@ from ..fields import ROUND_DIGITS, FieldDef, FieldDictionary
 from ..patient import derive_fields, today_date
 from .convert import UNKNOWN, Codec
 from .raw import group_rows
+from .rejections import Issues, Problems
 
-Issues = list[tuple[str | None, str]]
 _LOW = (1 << 31) - 1
 
 
@@ -67,7 +67,7 @@ class Deriver:
         self._numbers: dict[str, list[float]] = {}
 
     def derive(self, ids: dict[str, np.ndarray], clean: np.ndarray, source: str,
-               problems: dict[int, Issues]) -> None:
+               problems: Problems) -> None:
         """Write each derived field's value ids into `ids`; add the rows' problems."""
         n = len(clean)
         missing = np.full(n, UNKNOWN, dtype=np.int64)
@@ -110,7 +110,7 @@ class Deriver:
         return np.array([*known, 0], dtype=dtype)  # the last slot: id -1 (unknown)
 
     def _interval(self, fdef: FieldDef, ids: dict[str, np.ndarray], missing: np.ndarray,
-                  clean: np.ndarray, source: str, problems: dict[int, Issues]) -> None:
+                  clean: np.ndarray, source: str, problems: Problems) -> None:
         assert fdef.interval is not None
         start_name, end_name = fdef.interval
         s, e = ids.get(start_name, missing), ids.get(end_name, missing)
@@ -140,7 +140,7 @@ class Deriver:
             self._messages(fdef, s, e, given, wrong, source, problems)
 
     def _messages(self, fdef: FieldDef, s: np.ndarray, e: np.ndarray, given: np.ndarray,
-                  wrong: np.ndarray, source: str, problems: dict[int, Issues]) -> None:
+                  wrong: np.ndarray, source: str, problems: Problems) -> None:
         """What derive_fields says of each wrong row's dates (once per distinct combination)."""
         assert fdef.interval is not None
         rows = np.flatnonzero(wrong)
@@ -152,5 +152,4 @@ class Deriver:
                       for name, i in zip(names, combo, strict=True) if i >= 0}
             found = derive_fields(values, {}, self.fields, source)
             said.append([(p.field, p.message) for p in found])
-        for row, k in zip(rows.tolist(), inverse.tolist(), strict=True):
-            problems.setdefault(row, []).extend(said[k])
+        problems.add(rows, inverse, said)

@@ -189,7 +189,7 @@ def _as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group rows by their values in `columns` (int64 arrays of equal length).
+    """Group rows by their values in `columns` (integer or boolean arrays of equal length).
 
     Returns the distinct rows (k x len(columns)), the index of each group's
     first row, and each row's group. Hash-based (pandas.factorize on one
@@ -204,15 +204,19 @@ def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
     key = np.zeros(n, dtype=np.int64)
     room = 1
     for column in columns:
-        low = int(column.min())
-        span = int(column.max()) - low + 1
+        if column.dtype == np.bool_:  # no pass over the rows to find its range
+            low, span = 0, 2
+        else:
+            column = column.astype(np.int64, copy=False)
+            low = int(column.min())
+            span = int(column.max()) - low + 1
         room *= span
         if room >= 1 << 62:  # too many combinations to pack: sort instead
             _, first, inverse = np.unique(np.stack(columns, axis=1), axis=0,
                                           return_index=True, return_inverse=True)
             inverse = inverse.reshape(-1)
             return np.stack([c[first] for c in columns], axis=1), first, inverse
-        key = key * span + (column - low)
+        key = key * span + (column if low == 0 else column - low)
     inverse, uniques = pd.factorize(key)
     first = np.empty(len(uniques), dtype=np.int64)
     first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)

@@ -3,7 +3,9 @@
 durable_rules is not thread-safe, so parallel work uses processes, each with
 its own scorer and engine; batches come back in input order, so the output
 rows keep the input's order. At most two batches per worker are in flight,
-so memory does not grow with the input.
+so memory does not grow with the input. In every case a thread reads (and
+factorises) the next batches and another writes the last ones while this
+one scores (pipeline.py): pyarrow releases the GIL while it parses and writes.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ import pyarrow as pa
 from ..errors import InputError, Problem
 from ..loader import load_library
 from .columns import output_columns
+from .pipeline import ReadAhead, WriteBehind
+from .raw import RawBatch
 from .reader import BATCH_ROWS, Chunk, CohortInput
-from .scorer import BatchOutcome, CohortScorer, Rejection
+from .rejections import Rejections
+from .scorer import BatchOutcome, CohortScorer
 from .writer import ErrorsSink, Sink, atomic_path, output_format, output_schema
 
 
@@ -39,8 +44,9 @@ class CohortRun:
 
     def add(self, outcome: BatchOutcome, rows: int) -> None:
         self.rows_read += rows
-        self.scored += rows - len({r.row for r in outcome.rejections})
-        self.rejected_rows += len({r.row for r in outcome.rejections})
+        rejected = outcome.rejections.distinct_rows()
+        self.scored += rows - rejected
+        self.rejected_rows += rejected
         for rs, counter in outcome.counts.items():
             self.counts.setdefault(rs, Counter()).update(counter)
 
@@ -89,16 +95,21 @@ def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
 
 
 def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
+    return _scored(chunk.raw(), chunk.n, source, kind)
+
+
+def _scored(raw: RawBatch, rows: int, source: str, kind: str | None) -> Processed:
     assert _SCORER is not None, "worker not initialised"
-    outcome = _SCORER.score(chunk.raw(), source, JSON_MODES.get(kind))
+    outcome = _SCORER.score(raw, source, JSON_MODES.get(kind))
     payload = outcome.table if kind is not None else None
     slim = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
-    return Processed(payload, slim, chunk.n)
+    return Processed(payload, slim, rows)
 
 
 def _rejected(chunk: Chunk) -> Processed:
     """Rows the reader rejected (ragged, undecodable, too long): counted, listed, not scored."""
-    return Processed(None, BatchOutcome(pa.table({}), list(chunk.rejections), {}), chunk.n)
+    return Processed(None, BatchOutcome(pa.table({}), Rejections.of(chunk.rejections), {}),
+                     chunk.n)
 
 
 def default_workers(full: bool = False) -> int:
@@ -154,8 +165,19 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
     own = parts.pop()  # the lightest share is scored here, beside reading and writing
     _init_worker(rules_dir, own)
     if not parts:
-        for chunk in chunks:
-            yield _rejected(chunk) if chunk.rejections else _process(chunk, source, kind)
+        # Read (and factorise) ahead in a thread while this one scores.
+        # A scored chunk's rows are dropped once factorised (the batch keeps what it needs).
+        read: ReadAhead[tuple[Chunk | int, RawBatch | None]] = ReadAhead(
+            lambda: ((c, None) if c.rejections else (c.n, c.raw()) for c in chunks))
+        try:
+            for chunk, raw in read:
+                if isinstance(chunk, Chunk):
+                    yield _rejected(chunk)
+                else:
+                    assert raw is not None
+                    yield _scored(raw, chunk, source, kind)
+        finally:
+            read.close()
         return
     import multiprocessing
 
@@ -178,8 +200,9 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
                 pool.submit(os.getpid)  # start its process now, while signals wait
         pending: deque[tuple[list[Future[Processed]], Processed]] = deque()
         finished = False
+        ahead: ReadAhead[Chunk] = ReadAhead(lambda: chunks)
         try:
-            for chunk in chunks:
+            for chunk in ahead:
                 if chunk.rejections:  # rows the reader refused: nothing to score
                     pending.append(([], _rejected(chunk)))
                 else:
@@ -193,6 +216,7 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
                 yield _merge([*(f.result() for f in futures), mine], order)
             finished = True
         finally:
+            ahead.close()
             for futures, _ in pending:
                 for future in futures:
                     future.cancel()
@@ -205,7 +229,7 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                errors: str | None = None, strict: bool = False, workers: int = 1,
                full: bool = False,
                on_batch: Callable[[int], None] | None = None,
-               on_rejections: Callable[[Sequence[Rejection]], None] | None = None,
+               on_rejections: Callable[[Rejections], None] | None = None,
                on_table: Callable[[pa.Table], None] | None = None) -> CohortRun:
     """Score every row of `cohort`; write OUTPUT and ERRORS atomically.
 
@@ -226,6 +250,10 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
             sink = Sink(stack.enter_context(atomic_path(output)), kind, schema, columns,
                         selected, "full" if full else "compact")
             stack.callback(sink.close)
+            # Written in a thread while the next batch is scored; stopped (and waited for)
+            # before the sink is closed and its temporary file removed.
+            behind: WriteBehind[pa.Table | None] = WriteBehind(sink.write)
+            stack.callback(behind.close)
         if errors:
             errors_sink = ErrorsSink(stack.enter_context(atomic_path(errors)))
             stack.callback(errors_sink.close)
@@ -244,7 +272,7 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                                           f" (value {first.value!r})", field=first.field)])
             run.add(outcome, rows)
             if sink:
-                sink.write(done.payload)
+                behind.put(done.payload)
             if errors_sink:
                 errors_sink.write(outcome.rejections)
             if on_rejections and outcome.rejections:
@@ -253,6 +281,8 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
                 on_table(done.payload)
             if on_batch:
                 on_batch(rows)
+        if sink:
+            behind.finish()
         from ..interrupts import check
 
         check()  # stopped by a signal: never commit an output read to an early end

@@ -59,11 +59,13 @@ from .columns import (
 from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .derive import Deriver
 from .raw import RawBatch, group_rows
+from .rejections import Problems, Rejections
 from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, evaluate
 from .vector import UNKNOWN as UNKNOWN_VERDICT
 
 JsonMode = Literal["compact", "full"]
 COMPACT_ALWAYS = ("status", "reasons")  # compact rows leave out the other keys when null
+MEMO_LIMIT = 200_000  # pairs of values whose lower-bound problems are remembered
 JSON_CACHE = 4_096  # full JSON texts kept per rule set (each 5-15 kB)
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(),
                "bool": pa.bool_()}
@@ -75,18 +77,10 @@ def json_column(rule_set_id: str) -> str:
     return f"{rule_set_id}.__json__"
 
 
-@dataclass(frozen=True)
-class Rejection:
-    row: int
-    field: str | None
-    value: str
-    message: str
-
-
 @dataclass
 class BatchOutcome:
     table: pa.Table  # the scored rows: row, id, kept columns, rule-set columns (+ JSON)
-    rejections: list[Rejection]
+    rejections: Rejections
     counts: dict[str, Counter[tuple[str, Any]]]  # rule set -> (status, score or group) -> n
 
 
@@ -194,6 +188,8 @@ class CohortScorer:
                                                       list[tuple[str | None, str]]]] = {}
         self._deriver = Deriver(fields, self._codecs)
         self._decisions: dict[tuple[str, str, Any], dict[str, Truth]] = {}
+        self._below_memo: dict[tuple[str, str, str, int, int],
+                               list[tuple[str | None, str]]] = {}
         self._numeric: dict[str, list[float]] = {}
 
     def _decider(self, rs: RuleSet, name: str) -> Callable[[Any], Mapping[str, Truth]]:
@@ -210,8 +206,7 @@ class CohortScorer:
         rejected = np.zeros(batch.n, dtype=bool)
         for name in bad:
             rejected |= ids[name] == BAD
-        for row in problems:
-            rejected[row] = True
+        rejected[problems.rows()] = True
         rejections = self._rejections(batch, ids, bad, problems)
         keep = np.flatnonzero(~rejected)
         arrays: dict[str, pa.Array] = {
@@ -259,13 +254,13 @@ class CohortScorer:
         return ids, bad
 
     def _complete(self, ids: dict[str, np.ndarray], bad: Mapping[str, Any],
-                  source: str) -> dict[int, list[tuple[str | None, str]]]:
+                  source: str) -> Problems:
         """Apply implications (once per distinct combination), then derive fields."""
         n = len(next(iter(ids.values()))) if ids else 0
         clean = np.ones(n, dtype=bool)
         for name in bad:
             clean &= ids[name] != BAD
-        problems: dict[int, list[tuple[str | None, str]]] = {}
+        problems = Problems()
         reads = self._implication_fields
         if n and any(name in ids for name in reads):
             columns = [ids.get(name, np.full(n, UNKNOWN, dtype=np.int64)) for name in reads]
@@ -287,14 +282,14 @@ class CohortScorer:
                 new = per_combo[inverse]
                 ids[written] = np.where((new == -3) | ~clean, current, new)
             said = np.array([bool(issues) for _, issues in outputs])
-            for row in np.flatnonzero(said[inverse] & clean).tolist():
-                problems.setdefault(row, []).extend(outputs[inverse[row]][1])
+            rows = np.flatnonzero(said[inverse] & clean)
+            problems.add(rows, inverse[rows], [issues for _, issues in outputs])
         self._below_bounds(ids, clean, source, problems)
         self._deriver.derive(ids, clean, source, problems)
         return problems
 
     def _below_bounds(self, ids: Mapping[str, np.ndarray], clean: np.ndarray, source: str,
-                      problems: dict[int, list[tuple[str | None, str]]]) -> None:
+                      problems: Problems) -> None:
         """Rows that give a value below the bound another given value implies (a nodule of
         18 mm and 0 nodules), with lower_bounds' own message."""
         for target, pairs in self._bounded.items():
@@ -310,11 +305,21 @@ class CohortScorer:
                 if not len(rows):
                     continue
                 combos, _, inverse = group_rows([ids[source_field][rows], ids[target][rows]])
-                said = [[(p.field, p.message) for p in lower_bounds(self._values(
-                    {source_field: i, target: j}), {}, self.fields, source)]
-                    for i, j in combos.tolist()]
-                for row, k in zip(rows.tolist(), inverse.tolist(), strict=True):
-                    problems.setdefault(row, []).extend(said[k])
+                said = [self._below(source_field, target, i, j, source)
+                        for i, j in combos.tolist()]
+                problems.add(rows, inverse, said)
+
+    def _below(self, source_field: str, target: str, i: int, j: int, source: str
+               ) -> list[tuple[str | None, str]]:
+        """lower_bounds' problems for one pair of values (remembered between batches)."""
+        key = (source, source_field, target, i, j)
+        found = self._below_memo.get(key)
+        if found is None:
+            if len(self._below_memo) >= MEMO_LIMIT:
+                self._below_memo.clear()
+            found = self._below_memo[key] = [(p.field, p.message) for p in lower_bounds(
+                self._values({source_field: i, target: j}), {}, self.fields, source)]
+        return found
 
     def _numbers(self, name: str) -> np.ndarray:
         """Each converted value of a field as a number (NaN if it is none), then NaN for
@@ -336,43 +341,44 @@ class CohortScorer:
         return changed, [(p.field, p.message) for p in found]
 
     def _rejections(self, batch: RawBatch, ids: Mapping[str, np.ndarray],
-                    bad: Mapping[str, dict[int, str]],
-                    problems: Mapping[int, list[tuple[str | None, str]]]) -> list[Rejection]:
-        """One Rejection per (row, field, message), in row order, then column order. A
-        value is shown once per distinct raw value, not once per row."""
-        found: list[tuple[int, int, Rejection]] = []
+                    bad: Mapping[str, dict[int, str]], problems: Problems) -> Rejections:
+        """One rejection per (row, field, message), in row order, then column order, then
+        the row's other problems as found; column-wise. A value is shown and a message
+        looked up once per distinct raw value, not once per row."""
         order = {name: i for i, name in enumerate(batch.columns)}
-        first_row = batch.first_row
-        shown: dict[tuple[str, int], str] = {}
-
-        def shown_at(name: str, code: int) -> str:
-            text = shown.get((name, code))
-            if text is None:
-                text = shown[(name, code)] = shown_value(batch.columns[name].raw(code))
-            return text
-
-        for name, messages in bad.items():
-            rows = np.flatnonzero(ids[name] == BAD)
-            codes = batch.columns[name].codes[rows].tolist()
-            position = order[name]
-            for at, code in zip(rows.tolist(), codes, strict=True):
-                found.append((at, position, Rejection(first_row + at, name,
-                                                      shown_at(name, code), messages[code])))
-        last = len(order)
-        for at, items in problems.items():
-            seen: set[tuple[str | None, str]] = set()
-            for field_name, message in items:
-                if (field_name, message) in seen:
-                    continue
-                seen.add((field_name, message))
-                value = ""
-                if field_name is not None and field_name in batch.columns:
-                    code = int(batch.columns[field_name].codes[at])
-                    value = shown_at(field_name, code) if code >= 0 else ""
-                found.append((at, last, Rejection(first_row + at, field_name, value,
-                                                  message)))
-        found.sort(key=lambda item: (item[0], item[1]))
-        return [r for _, _, r in found]
+        rows, positions, fields, values, messages = [], [], [], [], []
+        for name, said in bad.items():
+            at = np.flatnonzero(ids[name] == BAD)
+            distinct, inverse = np.unique(batch.columns[name].codes[at], return_inverse=True)
+            codes = distinct.tolist()
+            rows.append(at)
+            positions.append(np.full(len(at), order[name], dtype=np.int64))
+            fields.append(_objects([name])[np.zeros(len(at), dtype=np.int64)])
+            values.append(_objects([shown_value(batch.columns[name].raw(c))
+                                    for c in codes])[inverse.reshape(-1)])
+            messages.append(_objects([said[c] for c in codes])[inverse.reshape(-1)])
+        at, named, said_messages = problems.entries()
+        if len(at):
+            rows.append(at)
+            positions.append(np.full(len(at), len(order), dtype=np.int64))
+            fields.append(named)
+            messages.append(said_messages)
+            shown = np.full(len(at), "", dtype=object)
+            for name in {f for f in named.tolist() if f is not None and f in batch.columns}:
+                mine = np.flatnonzero(named == name)
+                raw_codes = batch.columns[name].codes[at[mine]]
+                given = raw_codes >= 0
+                distinct, inverse = np.unique(raw_codes[given], return_inverse=True)
+                shown[mine[given]] = _objects([shown_value(batch.columns[name].raw(c))
+                                               for c in distinct.tolist()])[inverse.reshape(-1)]
+            values.append(shown)
+        if not rows:
+            return Rejections.empty()
+        row_all, position = np.concatenate(rows), np.concatenate(positions)
+        order_all = np.lexsort((position, row_all))  # stable: found order within a tie
+        return Rejections(batch.first_row + row_all[order_all],
+                          np.concatenate(fields)[order_all], np.concatenate(values)[order_all],
+                          np.concatenate(messages)[order_all])
 
     def _id_column(self, batch: RawBatch, ids: Mapping[str, np.ndarray],
                    keep: np.ndarray) -> pa.Array:
@@ -394,9 +400,7 @@ class CohortScorer:
         unknown = np.full(n, UNKNOWN, dtype=np.int64)
         bounds: dict[str, np.ndarray] = {}
         for name, verdicts in state.fields.items():
-            table = verdicts.verdicts(ids.get(name, unknown), self._codecs[name].values)
-            for j, key in enumerate(verdicts.keys):
-                atoms[key] = np.ascontiguousarray(table[:, j])
+            atoms.update(verdicts.columns(ids.get(name, unknown), self._codecs[name].values))
             bound = self._bound(name, ids, n)
             if bound is None:
                 continue
@@ -505,7 +509,7 @@ class CohortScorer:
         n = len(columns[0]) if columns else 0
         if n == 0:
             return np.zeros(0, dtype=np.int64)
-        codes, first, inverse = group_rows([np.asarray(c, dtype=np.int64) for c in columns])
+        codes, first, inverse = group_rows([np.asarray(c) for c in columns])
         per_code = np.empty(len(first), dtype=np.int64)
         for i, (code, row) in enumerate(zip(map(tuple, codes.tolist()), first.tolist(),
                                             strict=True)):
@@ -541,7 +545,7 @@ class CohortScorer:
         if not len(rows):
             return result, reasons, none
         m = len(rows)
-        sub_ids = {k: v[rows] for k, v in ids.items()}
+        sub_ids = {k: ids[k][rows] for k in state.reads if k in ids}  # what results read
         sub_atoms = {k: v[rows] for k, v in atoms.items()}
         sub_bounds = {k: v[rows] for k, v in bounds.items()}
         sub_unknown = {k: v[rows] for k, v in unknown.items()}
@@ -564,9 +568,7 @@ class CohortScorer:
                                         dtype=np.int64), m)
             c_ids[name] = np.where(c_unknown[name], chosen, c_ids.get(name, missing))
             verdicts = state.fields[name]
-            table = verdicts.verdicts(c_ids[name], codec.values)
-            for j, key in enumerate(verdicts.keys):
-                c_atoms[key] = np.ascontiguousarray(table[:, j])
+            c_atoms.update(verdicts.columns(c_ids[name], codec.values))
             c_unknown[name] = np.zeros(m * p, dtype=bool)
         evaluated = evaluate(rs, c_atoms, m * p, c_unknown)
         outcomes = self._outcome_ids(state, evaluated, self._reason_ids(
@@ -636,26 +638,39 @@ class CohortScorer:
         options = np.zeros(result.n, dtype=np.int64)
         groups = [g.id for g in rs.groups]
         local, distinct = pd.factorize(final)
-        for k, index in enumerate(distinct.tolist()):
-            r = state.decided[index]
+        decided = [state.decided[index] for index in distinct.tolist()]
+        # Per distinct decided result its fields, then every row at once.
+        per: dict[str, list[Any]] = {name: [] for name in (
+            "status", "has_range", "low", "high", "score", "group", "subgroup", "held",
+            "reasons")}
+        for index, r in zip(distinct.tolist(), decided, strict=True):
             assert r is not None
-            at = rows[local == k]
-            status[at] = STATUSES.index(r.status)
-            has_range[at] = r.score_range is not None
-            low[at], high[at] = r.score_range if r.score_range else (0, 0)
-            score[at] = r.score is not None
-            if r.score is not None:
-                low[at] = r.score
-            group[at] = groups.index(r.group) if r.group else NONE
-            subgroup[at] = groups.index(r.subgroup) if r.subgroup else NONE
-            held[at] = [e in r.estimates for e in rs.estimates]
+            per["status"].append(STATUSES.index(r.status))
+            per["has_range"].append(r.score_range is not None)
+            low_k, high_k = r.score_range if r.score_range else (0, 0)
+            per["low"].append(r.score if r.score is not None else low_k)
+            per["high"].append(high_k)
+            per["score"].append(r.score is not None)
+            per["group"].append(groups.index(r.group) if r.group else NONE)
+            per["subgroup"].append(groups.index(r.subgroup) if r.subgroup else NONE)
+            per["held"].append([e in r.estimates for e in rs.estimates])
             key = (-2, index)
             text = state.reasons.by_code.get(key)
             if text is None:
                 text = state.reasons.add(key, REASON_SEPARATOR.join(r.reasons) or None)
                 state.reason_lists.append(r.reasons)
-            reasons[at] = text
-            options[at] = index
+            per["reasons"].append(text)
+        status[rows] = np.array(per["status"], dtype=status.dtype)[local]
+        has_range[rows] = np.array(per["has_range"], dtype=bool)[local]
+        low[rows] = np.array(per["low"], dtype=low.dtype)[local]
+        high[rows] = np.array(per["high"], dtype=high.dtype)[local]
+        score[rows] = np.array(per["score"], dtype=bool)[local]
+        group[rows] = np.array(per["group"], dtype=group.dtype)[local]
+        subgroup[rows] = np.array(per["subgroup"], dtype=subgroup.dtype)[local]
+        held[rows] = np.array(per["held"], dtype=bool).reshape(len(decided),
+                                                                len(rs.estimates))[local]
+        reasons[rows] = np.array(per["reasons"], dtype=reasons.dtype)[local]
+        options[rows] = distinct[local]
         return replace(result, status=status, has_range=has_range, low=low, high=high,
                        score=score, group=group, subgroup=subgroup, held=held), reasons, options
 
@@ -745,6 +760,12 @@ class CohortScorer:
                 state.full[exact[row]] = text
             texts.append(text)
         return pa.array(texts, pa.string())
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _number(value: Any) -> float:

@@ -34,7 +34,8 @@ from ..evaluate import assemble
 from ..model import RuleSet
 from ..results import estimate_dict
 from .columns import Column, estimate_id
-from .scorer import ARROW_TYPES, JsonMode, Rejection, json_column
+from .rejections import Rejection
+from .scorer import ARROW_TYPES, JsonMode, json_column
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 COMPACT_FORMAT = "prognosis-cohort-compact/1"
@@ -188,16 +189,21 @@ class Sink:
         if kind == "parquet":
             import pyarrow.parquet as pq
 
-            self._writer = pq.ParquetWriter(path, schema)
+            # Text results are written as the scorer gives them, dictionaries over the
+            # distinct texts (what Parquet stores anyway), not decoded to one text per row
+            # first (50 MB a batch, and a second hashing); without the Arrow schema in the
+            # file a reader sees them as the plain text columns `schema` declares.
+            if all(f.type in _PARQUET_PLAIN for f in schema):
+                self.schema = _dictionary_text(schema, results)
+                self._writer = pq.ParquetWriter(path, self.schema, store_schema=False)
+            else:  # a kept column whose type needs the Arrow schema to read back as it was
+                self._writer = pq.ParquetWriter(path, schema)
         elif kind == "csv":
             import pyarrow.csv as pcsv
 
             # The scorer gives text results as dictionaries over the distinct results; CSV
             # writes them as they are (decoding first costs memory that is never given back).
-            text = {c.name for c in results if c.type == "string"}
-            self.schema = pa.schema([
-                f.with_type(pa.dictionary(pa.int32(), pa.string())) if f.name in text else f
-                for f in schema])
+            self.schema = _dictionary_text(schema, results)
             self._writer = pcsv.CSVWriter(path, self.schema)
         else:
             self._file = open(path, "wb")  # noqa: SIM115
@@ -224,6 +230,18 @@ class Sink:
             self._file.close()
         elif self._writer is not None:
             self._writer.close()
+
+
+# Types a Parquet reader gets back as they were without the Arrow schema in the file.
+_PARQUET_PLAIN = (pa.string(), pa.int64(), pa.int32(), pa.float64(), pa.bool_(), pa.null(),
+                  pa.date32())
+
+
+def _dictionary_text(schema: pa.Schema, results: Sequence[Column]) -> pa.Schema:
+    """`schema` with the text result columns as dictionaries (as the scorer makes them)."""
+    text = {c.name for c in results if c.type == "string"}
+    return pa.schema([f.with_type(pa.dictionary(pa.int32(), pa.string()))
+                      if f.name in text else f for f in schema])
 
 
 class ErrorsSink:

@@ -1,0 +1,141 @@
+"""Reading ahead and writing behind in threads (engine/cohort/pipeline.py): order kept, a
+failure in a thread raised in the caller as it is, and a run whose writing or reading
+thread fails exits as without threads, with no output and no temporary file left."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from clirun import run
+
+from prognosis.cli.app import ExitCode
+from prognosis.engine.cohort import run as cohort_run
+from prognosis.engine.cohort import writer
+from prognosis.engine.cohort.pipeline import ReadAhead, WriteBehind
+from prognosis.engine.cohort.reader import CohortInput
+from prognosis.engine.errors import InputError, Problem
+
+HEADER = "id,histology,lung_metastasis_count,lung_metastasis_max_diameter [mm]"
+ROWS = [f"p{i},leiomyosarcoma,{1 + i % 9},{5 + i % 30}" for i in range(40)]
+
+
+def test_read_ahead_keeps_order_and_raises_the_threads_error() -> None:
+    def items() -> Iterator[int]:
+        yield from range(5)
+        raise InputError([Problem("in.csv", "broken at 5")])
+
+    ahead = ReadAhead(items, depth=1)
+    seen = []
+    with pytest.raises(InputError, match="broken at 5"):
+        seen.extend(ahead)
+    ahead.close()
+    assert seen == [0, 1, 2, 3, 4]
+
+
+def test_read_ahead_stops_when_closed_early() -> None:
+    closed = threading.Event()
+
+    def items() -> Iterator[int]:
+        try:
+            yield from range(1_000_000)
+        finally:
+            closed.set()
+
+    ahead = ReadAhead(items, depth=2)
+    assert next(iter(ahead)) == 0
+    ahead.close()
+    assert closed.wait(5)
+
+
+def test_write_behind_writes_in_order_and_raises_at_finish() -> None:
+    written: list[int] = []
+    behind: WriteBehind[int] = WriteBehind(written.append, depth=1)
+    for i in range(100):
+        behind.put(i)
+    behind.finish()
+    assert written == list(range(100))
+
+    def fail(item: int) -> None:
+        raise InputError([Problem("out.csv", f"cannot write {item}")])
+
+    failing: WriteBehind[int] = WriteBehind(fail)
+    with pytest.raises(InputError, match="cannot write 0"):
+        for i in range(100):
+            failing.put(i)
+        failing.finish()
+    failing.close()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+def test_a_failing_writer_thread_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                suffix: str) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("\n".join([HEADER, *ROWS]) + "\n")
+    monkeypatch.setattr(cohort_run, "BATCH_ROWS", 7)
+    calls = []
+    original = writer.Sink.write
+
+    def write(self: writer.Sink, table: object) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise InputError([Problem(str(tmp_path / f"out{suffix}"), "the disk is full")])
+        original(self, table)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer.Sink, "write", write)
+    code, _, err = run("cohort", str(source), "-o", str(tmp_path / f"out{suffix}"), "--quiet")
+    assert code == ExitCode.BAD_INPUT, err
+    assert "the disk is full" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_failing_reader_thread_leaves_nothing(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("\n".join([HEADER, *ROWS]) + "\n")
+    monkeypatch.setattr(cohort_run, "BATCH_ROWS", 7)
+    original = CohortInput.chunks
+
+    def chunks(self: CohortInput, rows: int) -> Iterator[object]:
+        for k, chunk in enumerate(original(self, rows)):
+            if k == 3:
+                raise InputError([Problem(self.shown, "not readable as CSV: truncated")])
+            yield chunk
+
+    monkeypatch.setattr(CohortInput, "chunks", chunks)
+    code, _, err = run("cohort", str(source), "-o", str(tmp_path / "out.csv"), "--errors",
+                       str(tmp_path / "errors.csv"), "--quiet")
+    assert code == ExitCode.BAD_INPUT, err
+    assert "truncated" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_parquet_output_types_read_back_as_declared(tmp_path: Path) -> None:
+    """Text results are written to Parquet as dictionaries without the Arrow schema (less
+    memory); kept columns whose type needs that schema keep the old way."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({
+        "id": ["a", "b"], "histology": ["leiomyosarcoma", "lms"], "lung_metastasis_count": [1, 2],
+        "k_int": pa.array([1, None], pa.int64()), "k_date": pa.array(
+            [datetime.date(2020, 1, 1), None], pa.date32()),
+        "k_large": pa.array(["x", None], pa.large_string()),
+        "k_ts": pa.array([datetime.datetime(2020, 1, 1), None], pa.timestamp("ms", tz="UTC"))}),
+        source)
+    for keep in (["k_int", "k_date"], ["k_int", "k_large", "k_ts"]):
+        target = tmp_path / "out.parquet"
+        code, _, err = run("cohort", str(source), "-o", str(target), "--quiet",
+                           *[a for k in keep for a in ("--keep", k)])
+        assert code == ExitCode.OK, err
+        out = pq.read_table(target)
+        assert [str(out.schema.field(k).type) for k in keep] == \
+            [str(pq.read_schema(source).field(k).type) for k in keep]
+        assert out.schema.field("slms.status").type == pa.string()
+        assert out.schema.field("slms.score").type == pa.int64()
+        assert out.column("slms.status").to_pylist()[0] in ("complete", "incomplete")
