@@ -120,6 +120,25 @@ def test_what_is_typed_survives_putting_its_section_away() -> None:
     drive(script)
 
 
+def test_a_key_typed_just_before_f4_is_kept() -> None:
+    """A fast typist (or a paste): '7' and F4 reach the app together, so the field's change
+    arrives after its section has been put away. The change carries its value: kept."""
+    from textual import events
+
+    async def script(pilot: Pilot[Any], app: BoardApp) -> None:
+        await type_into(pilot, "#in-lung_metastasis_count", "6")
+        for key, character in (("7", "7"), ("f4", None)):  # no pause between them
+            event = events.Key(key, character)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+        await pilot.pause()
+        await pilot.pause(0.3)
+        assert "lung_metastasis_count" not in app.query_one(SectionFields).names
+        assert app.session.entries["lung_metastasis_count"].text == "67"
+
+    drive(script)
+
+
 def test_a_problem_in_a_section_not_shown_is_said_in_the_status(tmp_path: Path) -> None:
     patient = tmp_path / "patient.yaml"
     patient.write_text(DEMO.read_text().replace("lung_metastasis_count: 6",

@@ -14,18 +14,17 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from prognosis.engine.errors import InputError
-from prognosis.engine.fields import FieldDef
 
 from . import form
 from .choice import Picker
@@ -160,40 +159,32 @@ class BoardApp(App[None]):
 
     # Reading the form --------------------------------------------------------------------
 
-    def _value(self, selector: str) -> str:
-        widget = self.query_one(selector)
-        assert isinstance(widget, Input | Picker)
-        return widget.value
-
-    def entry(self, fdef: FieldDef) -> form.FieldEntry:
-        kind = form.kind_of(fdef)
-        if kind == "choice":
-            return form.FieldEntry(choice=self._value(f"#in-{fdef.name}"))
-        if kind == "quantity":
-            return form.FieldEntry(text=self._value(f"#in-{fdef.name}"),
-                                   unit=self._value(f"#unit-{fdef.name}"))
-        return form.FieldEntry(text=self._value(f"#in-{fdef.name}"))
-
-    def _changed(self, widget_id: str | None) -> None:
+    def _changed(self, widget_id: str | None, value: str) -> None:
+        """A field's widget announced `value`. The entry is built from the message, not read
+        back from the widget: a key typed just before F4 (or a Tab into the next section)
+        arrives after its section has been put away, and must not be lost."""
         if not widget_id or "-" not in widget_id:
             return
-        name = widget_id.split("-", 1)[1]
-        if name not in self.session.fields.fields:
+        part, name = widget_id.split("-", 1)
+        if name not in self.session.fields.fields or part not in ("in", "unit"):
             return
-        try:
-            entry = self.entry(self.session.fields[name])
-        except NoMatches:
-            return  # its section was put away before the change arrived (it is in the session)
-        if entry == self.session.entries.get(name, form.FieldEntry()):
+        current = self.session.entries.get(name, form.FieldEntry())
+        if part == "unit":
+            entry = replace(current, unit=value)
+        elif form.kind_of(self.session.fields[name]) == "choice":
+            entry = replace(current, choice=value)
+        else:
+            entry = replace(current, text=value)
+        if entry == current:
             return  # a widget announcing the value it was given (on mount, after a load)
         self.session.set_entry(name, entry)
         self.show()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._changed(event.input.id)
+        self._changed(event.input.id, event.value)
 
     def on_picker_changed(self, event: Picker.Changed) -> None:
-        self._changed(event.picker.id)
+        self._changed(event.picker.id, event.value)
 
     # Drawing -----------------------------------------------------------------------------
 

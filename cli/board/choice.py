@@ -34,6 +34,7 @@ class Picker(Widget, can_focus=True):
         def __init__(self, picker: Picker) -> None:
             super().__init__()
             self.picker = picker
+            self.value = picker.value  # as picked, whatever happens to the picker meanwhile
 
     def __init__(self, options: Sequence[tuple[str, str]], blank: str, value: str = "",
                  id: str | None = None) -> None:
