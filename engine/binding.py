@@ -122,6 +122,8 @@ class Binder:
         if isinstance(spec, MapOf):
             return {k: self.convert(spec.value, v) for k, v in value.items()}
         if isinstance(spec, Num):
+            if spec.as_written:
+                return value
             return int(value) if spec.integer else float(value)
         if isinstance(spec, Any_):
             return value

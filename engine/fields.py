@@ -475,7 +475,7 @@ def fields_file_spec() -> Any:
             "implies_if_given": MapOf(Bool(), description=(
                 "What the field given at all entails for bool fields (a resection date: the "
                 "primary was resected).")),
-            "implies_at_least": MapOf(Num(), description=(
+            "implies_at_least": MapOf(Num(as_written=True), description=(
                 "A given value above zero entails at least this much of another numeric "
                 "field (a measured nodule means at least one nodule).")),
             "ratio": ListOf(Str(), min_items=2, max_items=2),

@@ -203,7 +203,8 @@ PERFORMANCE = Obj(
                   "What `prognosis validate` may compare the value with: auc = area under "
                   "the ROC curve of the score for death within `horizon_months`; harrell_c "
                   "= Harrell's concordance; logrank_p = log-rank p across the groups.")),
-              "horizon_months": Num(description="The horizon of an auc, in months.")},
+              "horizon_months": Num(as_written=True,
+                                    description="The horizon of an auc, in months.")},
     builds="Performance",
 )
 EXAMPLE = Obj(

@@ -119,6 +119,9 @@ class Str(Spec):
 class Num(Spec):
     description: str = ""
     integer: bool = False
+    # The loaded model keeps the number as written (1 stays 1) instead of as a float: for
+    # values shown or handed on as the file gives them (a count's lower bound, a horizon).
+    as_written: bool = False
 
     def check(self, value: Any, path: str, where: Where) -> Iterator[Issue]:
         ok = isinstance(value, int) if self.integer else isinstance(value, int | float)

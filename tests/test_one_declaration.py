@@ -99,6 +99,23 @@ def test_binder_converts_each_key_and_keeps_defaults() -> None:
     assert isinstance(built.weight, float)
 
 
+def test_numbers_are_floats_unless_kept_as_written() -> None:
+    """A number becomes a float (an effect's 2 is 2.0, as JSON has always shown it); one
+    declared `as_written` stays as the file gives it: a count's lower bound of 1 is shown
+    as 1, a horizon of 36 months as 36 (review finding: both had become 1.0 and 36.0)."""
+    binder = Binder({"Part": Part})
+    assert binder.convert(Num(), 2) == 2.0 and isinstance(binder.convert(Num(), 2), float)
+    assert type(binder.convert(Num(as_written=True), 1)) is int
+    library = load_library()
+    assert library.fields["lung_metastasis_max_diameter"].implies_at_least == {
+        "lung_metastasis_count": 1}
+    assert type(library.fields["lung_metastasis_max_diameter"].implies_at_least[
+        "lung_metastasis_count"]) is int
+    horizons = [p.horizon_months for rs in library.rule_sets for p in rs.performance
+                if p.horizon_months is not None]
+    assert horizons and all(type(h) is int for h in horizons)
+
+
 def test_a_step_cannot_override_a_keyed_attribute() -> None:
     with pytest.raises(TypeError, match=r"Part: \['label'\] are not declared computed"):
         Binder({"Part": Part}).build(PART, {"label": "a", "weight": 2}, label="b")
