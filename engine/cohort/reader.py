@@ -418,15 +418,22 @@ class CohortInput:
         for batch in reader:
             table = pa.Table.from_batches([batch])
             done = 0  # good rows of this batch already given out
-            for number, bad in enumerate(skipped):
+            placed = 0  # bad lines of this batch already given out
+            # pyarrow reads ahead: `skipped` may already hold bad lines of later blocks,
+            # which wait for their own batch (placed here, they shifted every row between)
+            while placed < len(skipped):
+                bad = skipped[placed]
                 line = bad.number if bad.number is not None else start + 1
-                at = min(max(line - 2 - start + 1 - number, done), table.num_rows)
+                at = max(line - 1 - start - placed, done)  # good rows in front of it
+                if at > table.num_rows:
+                    break
                 if at > done:
                     yield from _screen(table.slice(done, at - done))
                     done = at
                 yield _ragged(bad, len(h.columns))
-            start += table.num_rows + len(skipped)
-            skipped.clear()
+                placed += 1
+            start += table.num_rows + placed
+            del skipped[:placed]
             yield from _screen(table.slice(done))
         for bad in skipped:  # lines after the last batch
             yield _ragged(bad, len(h.columns))
