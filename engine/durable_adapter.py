@@ -29,10 +29,12 @@ What this adapter guards against (measured in durable-rules 2.0.28):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
+import signal
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +43,31 @@ from .model import Atom
 
 _SENTINEL = "__sentinel__"
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+
+
+_HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+              if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP while durable_rules runs a rule's action: an
+    exception raised inside its callback is printed by durable_rules itself, a traceback
+    fragment on stderr. Held, the signal is delivered to its own handler right after (a
+    comparison takes microseconds)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {number: signal.signal(number, lambda n, _f: caught.append(n))
+                for number in _HELD}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
 
 
 def _cast(value: Any) -> Any:
@@ -177,10 +204,11 @@ class DurableAdapter:
             host = _STATE.get_host()
             sid = f"p{next(_STATE.sids)}"
             _STATE.fired = []
-            try:
-                host.assert_fact(compiled.name, {**fact, _SENTINEL: 1, "sid": sid})
-            finally:
-                host.delete_state(compiled.name, sid)
+            with _signals_held():
+                try:
+                    host.assert_fact(compiled.name, {**fact, _SENTINEL: 1, "sid": sid})
+                finally:
+                    host.delete_state(compiled.name, sid)
             fired, _STATE.fired = _STATE.fired, []
         if _SENTINEL not in fired:
             raise EngineError(f"durable_rules did not evaluate ruleset {compiled.name}")

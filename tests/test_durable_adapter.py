@@ -72,3 +72,18 @@ def test_unknown_fields_are_never_asserted() -> None:
     adapter = DurableAdapter()
     compiled = adapter.compile("missing-probe", [atom("ne", "!=", "a")])
     assert adapter.fired(compiled, {}) == frozenset()  # caller decides unknown, not durable
+
+
+def test_a_signal_during_a_comparison_is_held_then_delivered() -> None:
+    """Ctrl-C inside durable_rules' action callback made it print a traceback fragment of
+    its own; the signal now waits for the comparison to end, then raises as usual."""
+    import signal
+
+    from prognosis.engine.durable_adapter import _signals_held
+
+    reached = []
+    with pytest.raises(KeyboardInterrupt), _signals_held():
+        signal.raise_signal(signal.SIGINT)
+        reached.append("after the signal, inside")
+    assert reached == ["after the signal, inside"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

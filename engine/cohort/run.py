@@ -89,6 +89,15 @@ def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)
+    for pool in pools:
+        # A worker killed while it sent a result leaves half a message in the result pipe:
+        # the pool's manager thread waits for the rest for ever, since this process holds
+        # the pipe's writing end too (CPython's ProcessPoolExecutor keeps both ends). Closed
+        # here, the read ends with EOF and the manager sees a broken pool and stops.
+        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+        with contextlib.suppress(Exception):
+            if writer is not None:
+                writer.close()
     for pool in pools:  # waits for its manager thread (which sees the killed workers and
         # ends); left running, it races the interpreter's exit and prints a traceback
         pool.shutdown(wait=True, cancel_futures=True)
