@@ -118,9 +118,9 @@ def keystrokes(keys: int) -> tuple[list[float], list[Times], list[Times]]:
     own: list[Times] = []
     changed = app._changed
 
-    def timed_changed(widget_id: str | None) -> None:  # the engine and the view's redraw
+    def timed_changed(widget_id: str | None, value: str) -> None:  # engine and redraw
         start = now()
-        changed(widget_id)
+        changed(widget_id, value)
         own.append(since(start))
 
     total: list[float] = []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rich.console import Console
@@ -14,6 +16,33 @@ from prognosis.cli.board.app import BoardApp
 from prognosis.cli.board.choice import Picker
 from prognosis.cli.board.pane import TextPane
 from prognosis.cli.board.sections import SectionFields
+from prognosis.cli.board.session import Session
+
+
+def drive(script: Callable[[Pilot[Any], BoardApp], Awaitable[None]],
+          session: Session | None = None, size: tuple[int, int] = (120, 40)) -> BoardApp:
+    """Run the board headless at `size` (the session given, else an empty form) and play
+    `script` once its first frame is up; the app is returned for what it holds after."""
+    app = BoardApp(session or Session.start())
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await script(pilot, app)
+
+    asyncio.run(main())
+    return app
+
+
+async def focus_walk(pilot: Pilot[Any], app: BoardApp, key: str, presses: int) -> list[str | None]:
+    """The id of the focused widget after each of `presses` presses of `key`."""
+    seen = []
+    for _ in range(presses):
+        await pilot.press(key)
+        await pilot.pause()
+        assert app.focused is not None
+        seen.append(app.focused.id)
+    return seen
 
 
 def shown(app: BoardApp, width: int = 100) -> str:

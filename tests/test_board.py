@@ -3,15 +3,13 @@ toggles reaches the engine, the comparison on screen follows, files round-trip."
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from boardrun import describe, pick, shown, type_into
+from boardrun import describe, drive, pick, shown, type_into
 from clirun import DEMO, run
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -22,19 +20,6 @@ from prognosis.cli.board.session import Session
 from prognosis.engine.loader import load_library
 
 FIELDS = load_library().fields
-
-
-def drive(script: Callable[[Pilot[Any], BoardApp], Awaitable[None]],
-          session: Session | None = None, size: tuple[int, int] = (120, 40)) -> BoardApp:
-    app = BoardApp(session or Session.start())
-
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await script(pilot, app)
-
-    asyncio.run(main())
-    return app
 
 
 def result(app: BoardApp, rule_set: str) -> Any:

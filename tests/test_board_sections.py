@@ -4,13 +4,13 @@ not on screen is still said."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from boardrun import type_into
+import boardrun
+from boardrun import focus_walk, type_into
 from clirun import DEMO
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -25,15 +25,9 @@ FIELDS = load_library().fields
 
 
 def drive(script: Callable[[Pilot[Any], BoardApp], Awaitable[None]],
-          session: Session | None = None, size: tuple[int, int] = (80, 24)) -> None:
-    app = BoardApp(session or Session.start())
-
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await script(pilot, app)
-
-    asyncio.run(main())
+          session: Session | None = None) -> None:
+    """The board at 80x24, where sections matter most."""
+    boardrun.drive(script, session, (80, 24))
 
 
 def tab_order(fields: form.FieldDictionary) -> list[str]:
@@ -69,19 +63,9 @@ def test_tab_walks_every_field_of_every_section_then_the_comparison() -> None:
 
     async def script(pilot: Pilot[Any], app: BoardApp) -> None:
         assert app.focused is not None and app.focused.id == expected[0]
-        seen = []
-        for _ in range(len(expected) + 1):
-            await pilot.press("tab")
-            await pilot.pause()
-            assert app.focused is not None
-            seen.append(app.focused.id)
+        seen = await focus_walk(pilot, app, "tab", len(expected) + 1)
         assert seen == [*expected[1:], "comparison", expected[0]]
-        back = []
-        for _ in range(len(expected) + 1):
-            await pilot.press("shift+tab")
-            await pilot.pause()
-            assert app.focused is not None
-            back.append(app.focused.id)
+        back = await focus_walk(pilot, app, "shift+tab", len(expected) + 1)
         assert back == ["comparison", *reversed(expected)]
 
     drive(script)
