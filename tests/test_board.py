@@ -3,6 +3,7 @@ toggles reaches the engine, the comparison on screen follows, files round-trip."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -288,3 +289,43 @@ def test_f3_lays_the_comparison_out_again_for_the_whole_width() -> None:
         assert narrow < longest <= wide
 
     drive(script, session, (80, 24))
+
+
+def test_the_full_collection_waits_for_a_pause_in_typing() -> None:
+    """While the board is up the collector makes no automatic full pass (a pass fell
+    inside key presses); one runs REST seconds after the last change, and the collector's
+    thresholds are as they were once the board is gone."""
+    import gc
+
+    before = gc.get_threshold()
+    full: list[float] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(asyncio.get_running_loop().time())
+
+    changes: list[float] = []
+
+    class QuickRest(BoardApp):
+        REST = 0.2
+
+        def _after_change(self) -> None:
+            changes.append(asyncio.get_running_loop().time())
+            super()._after_change()
+
+    async def main() -> None:
+        app = QuickRest(Session.start())
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert gc.get_threshold() == (before[0], before[1], 1 << 30)
+            gc.callbacks.append(record)
+            try:
+                await type_into(pilot, "#in-lung_metastasis_count", "16")
+                assert full == [] and changes  # not while typing
+                await pilot.pause(0.6)
+                assert len(full) == 1 and full[0] - changes[-1] >= QuickRest.REST * 0.95
+            finally:
+                gc.callbacks.remove(record)
+        assert gc.get_threshold() == before
+
+    asyncio.run(main())

@@ -22,6 +22,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
 
 from prognosis.engine.errors import InputError
@@ -145,14 +146,29 @@ class BoardApp(App[None]):
 
     # What start-up built (the rule library, Textual, the widgets: ~75,000 objects) is
     # frozen after the first frame, out of the cycle collector's way: its full passes over
-    # them took 30-40 ms in the middle of a key press, every dozen keys or so. Unfrozen on
+    # them took 30-40 ms in the middle of a key press, every dozen keys or so. The full
+    # pass over what is not frozen (~20 ms) still fell inside keys now and then, so it
+    # runs only at rest: the collector's automatic full pass is off while the board is up,
+    # and REST seconds after the last change one full collection runs. Both undone on
     # leaving, so that a process running boards one after another (the tests) frees them.
+    REST = 1.5
+
     def on_mount(self) -> None:
         self.show()
+        self._thresholds = gc.get_threshold()
+        gc.set_threshold(self._thresholds[0], self._thresholds[1], 1 << 30)
+        self._rest: Timer | None = None
         self.call_after_refresh(gc.freeze)
 
     def on_unmount(self) -> None:
+        gc.set_threshold(*self._thresholds)
         gc.unfreeze()
+
+    def _after_change(self) -> None:
+        """A change was shown: the full collection waits for the next pause in typing."""
+        if self._rest is not None:
+            self._rest.stop()
+        self._rest = self.set_timer(self.REST, gc.collect)
 
     def on_text_pane_resized(self) -> None:
         self.show()  # the comparison is drawn for the pane's width (F3, a resized terminal)
@@ -240,6 +256,8 @@ class BoardApp(App[None]):
         heading = Text(self.TITLE)
         heading.append(f" — {shown}{' (unsaved)' if session.dirty else ''}", style="dim")
         self._update(self.query_one("#title", Static), heading)
+        if hasattr(self, "_thresholds"):  # mounted
+            self._after_change()
 
     def _update(self, widget: Static, content: str | Text, invalid: bool = False) -> None:
         """Change a line's text only when it changes: Textual lays the screen out again on
