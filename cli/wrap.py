@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from rich.console import Console, ConsoleOptions
 from rich.measure import Measurement
-from rich.text import Text
+from rich.segment import Segment
 
 from prognosis.engine.text import glue_units
 
@@ -36,10 +36,14 @@ class Wrapped:
                              break_long_words=False, break_on_hyphens=False,
                              drop_whitespace=True) or [""]
 
+    # Segments, not a Text per line: rich would wrap each Text again, for nothing (the
+    # lines fit), at about two thirds of the cost of drawing a comparison.
     def __rich_console__(self, console: Console, options: ConsoleOptions
-                         ) -> Iterator[Text]:
+                         ) -> Iterator[Segment]:
+        style = console.get_style(self.style) if self.style else None
         for line in self._lines(options.max_width):
-            yield Text(line.replace(NBSP, " "), style=self.style)
+            yield Segment(line.replace(NBSP, " "), style)
+            yield Segment.line()
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         words = self.text.split(" ")
