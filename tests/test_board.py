@@ -273,6 +273,47 @@ def test_the_comparison_is_laid_out_for_the_pane_so_no_line_wraps_twice(
     drive(script, session, size)
 
 
+def on_screen(app: BoardApp) -> list[str]:
+    """The comparison pane's lines as the screen shows them now."""
+    pane = app.query_one("#comparison", TextPane)
+    region = pane.scrollable_content_region
+    screen = [strip.text for strip in app.screen._compositor.render_strips()]
+    return [screen[y][region.x:region.right].rstrip() for y in range(region.y, region.bottom)]
+
+
+def in_pane(app: BoardApp) -> list[str]:
+    """The lines of the pane's text that are in view."""
+    pane = app.query_one("#comparison", TextPane)
+    lines = pane.text.plain.split("\n")
+    top, height = pane.scroll_offset.y, pane.scrollable_content_region.height
+    return [(lines[n] if n < len(lines) else "").rstrip() for n in range(top, top + height)]
+
+
+@pytest.mark.parametrize("scrolled", [0, 12])
+def test_what_the_pane_repaints_is_what_it_holds(scrolled: int) -> None:
+    """The pane repaints only the lines in view that changed (and lays out again when the
+    number of lines changes): after each change the screen shows exactly the new text,
+    whether the number of lines grew, shrank or stayed, at the top or scrolled down."""
+    session = Session.start()
+    session.open(str(DEMO))
+    counts: list[int] = []
+
+    async def script(pilot: Pilot[Any], app: BoardApp) -> None:
+        pane = app.query_one("#comparison", TextPane)
+        pane.scroll_to(y=scrolled, animate=False)
+        await pilot.pause()
+        assert on_screen(app) == in_pane(app) and pane.scroll_offset.y == scrolled
+        for size in ("1.4", "1.6", "1.9", "2.1", "0.3", "3.5"):
+            await type_into(pilot, "#in-lung_metastasis_max_diameter", size)
+            counts.append(pane.virtual_size.height)
+            assert on_screen(app) == in_pane(app), size
+        await pick(pilot, "#in-histology", "other")
+        assert on_screen(app) == in_pane(app)
+
+    drive(script, session)
+    assert len(set(counts)) > 1  # the number of lines changed on the way
+
+
 def test_f3_lays_the_comparison_out_again_for_the_whole_width() -> None:
     from rich.cells import cell_len
 

@@ -2,7 +2,8 @@
 
 A Static holding the whole comparison (some 200 lines) makes Textual format every
 line and lay the screen out again on each update. This pane keeps the lines and
-draws only those in view; new text repaints it, and the screen is laid out again
+draws only those in view; new text repaints only the lines in view that changed
+(a new value changes a few of a study's lines), and the screen is laid out again
 only when the number of lines (the scroll range) changes.
 """
 
@@ -35,13 +36,26 @@ class TextPane(ScrollView, can_focus=True):
         return self._text
 
     def update(self, text: Text) -> None:
+        old = self._lines
         self._text = text
-        self._lines = list(text.split("\n", allow_blank=True)) if text.plain else []
-        self._strips.clear()
-        size = Size(max((line.cell_len for line in self._lines), default=0), len(self._lines))
-        if size != self.virtual_size:
-            self.virtual_size = size  # the scroll range: Textual lays the screen out again
-        self.refresh()
+        self._lines = lines = list(text.split("\n", allow_blank=True)) if text.plain else []
+        size = Size(max((line.cell_len for line in lines), default=0), len(lines))
+        if not self._strips:
+            self.virtual_size = size  # the scroll range (a change lays the screen out again)
+            self.refresh()
+            return
+        if size != self.virtual_size:  # a layout for the scroll bar, no repaint of it all
+            self.set_reactive(TextPane.virtual_size, size)
+            self.refresh(layout=True, repaint=False)
+        # A line in view is drawn again only where its text or styles changed (Text
+        # compares both): a new value changes a few of a study's lines.
+        kept = {n: strip for n, strip in self._strips.items()
+                if n < len(lines) and n < len(old) and lines[n] == old[n]}
+        top = self.scroll_offset.y
+        for n in range(top, top + self.scrollable_content_region.height):
+            if n not in kept:
+                self.refresh_lines(n)
+        self._strips = kept
 
     def on_resize(self) -> None:
         self.post_message(self.Resized())
@@ -65,7 +79,7 @@ class TextPane(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        style = self.rich_style
+        style = self.rich_style  # cached by Textual until the pane's styles change
         number = scroll_y + y
         if number >= len(self._lines):
             return Strip.blank(width, style)
