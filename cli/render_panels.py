@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from prognosis.engine import text as words
@@ -141,11 +140,7 @@ def hanging(line: str) -> RenderableType:
     mark, _, rest = line.partition(" ")
     if not rest:
         return Text(line)
-    grid = Table.grid()
-    grid.add_column(width=len(mark) + 1, no_wrap=True)
-    grid.add_column(ratio=1)
-    grid.add_row(Text(mark), Wrapped(rest))
-    return grid
+    return Wrapped(line, hanging=len(mark) + 1)
 
 
 def rich_panels(patient: Patient, units: Mapping[str, str],

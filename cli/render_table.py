@@ -8,11 +8,11 @@ NO_COLOR gives the same text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.padding import Padding
-from rich.table import Table
+from rich.segment import Segment
 from rich.text import Text
 
 from prognosis.engine.document import DISCLAIMER
@@ -20,16 +20,12 @@ from prognosis.engine.patient import Patient
 from prognosis.engine.results import Result
 
 from . import formatting as fmt
-from .study_rows import study_rows, study_subtitle, study_title
+from .study_rows import Row, study_rows, study_subtitle, study_title
 from .wrap import Wrapped
 
 LEGEND = "+ present   - absent   ? unknown (not given)"
 
 STATUS_STYLE = {"complete": "green", "incomplete": "yellow", "not_applicable": "dim"}
-
-
-def _cell(lines: Sequence[str], style: str = "") -> Text:
-    return Text("\n".join(lines), style=style)
 
 
 LABEL_WIDTH = 9  # "Warnings" and a space: the rest of the width is the study's text
@@ -41,21 +37,37 @@ def study_block(r: Result, units: Mapping[str, str] | None = None,
     width but the labels', so words wrap whole at any width from 80 columns up."""
     title = Text(study_title(r), style="bold")
     title.append(f"  {study_subtitle(r)}", style="dim")
-    grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(width=LABEL_WIDTH, no_wrap=True, style="dim")
-    grid.add_column(ratio=1, overflow="fold")
-    for row in study_rows(r, units, notes):
-        style = STATUS_STYLE[r.status] if row.label == "Applies" else ""
-        grid.add_row(Text(row.label), Group(*(_line(line, style) for line in row.lines)))
-    return Group(title, grid, Text(""))
+    return Group(title, LabelledRows(tuple(study_rows(r, units, notes)), r.status), Text(""))
 
 
-def _line(line: str, style: str) -> RenderableType:
-    """A line of a row: words whole, numbers with their units; an indented one keeps its
-    indent when it wraps (hanging indent)."""
-    indent = len(line) - len(line.lstrip(" "))
-    text = Wrapped(line.lstrip(" "), style=style)
-    return Padding(text, (0, 0, 0, indent)) if indent else text
+class LabelledRows:
+    """A study's rows: the label (dim) in a column of LABEL_WIDTH, the text in the rest of
+    the width, words whole and numbers with their units; an indented line keeps its
+    indent when it wraps (hanging indent); the Applies row in the status's colour.
+    Drawn straight to segments: a rich table measured and re-wrapped every cell, at
+    most of the cost of drawing a comparison."""
+
+    def __init__(self, rows: Sequence[Row], status: str) -> None:
+        self.rows, self.status = rows, status
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions
+                         ) -> Iterator[Segment]:
+        text_width = max(options.max_width - LABEL_WIDTH - 1, 1)
+        dim = console.get_style("dim")
+        blank = Segment(" " * (LABEL_WIDTH + 1), dim)
+        status = console.get_style(STATUS_STYLE[self.status])
+        for row in self.rows:
+            style = status if row.label == "Applies" else None
+            label: Segment | None = Segment(row.label.ljust(LABEL_WIDTH) + " ", dim)
+            for line in row.lines or ("",):
+                indent = len(line) - len(line.lstrip(" "))
+                for piece in Wrapped(line.lstrip(" ")).lines(max(text_width - indent, 1)):
+                    yield label or blank
+                    label = None
+                    if indent:
+                        yield Segment(" " * indent)
+                    yield Segment(piece, style)
+                    yield Segment.line()
 
 
 def comparison_blocks(results: Sequence[Result], units: Mapping[str, str] | None = None,

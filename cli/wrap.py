@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator
 
+from rich.cells import cell_len, chop_cells
 from rich.console import Console, ConsoleOptions
 from rich.measure import Measurement
 from rich.segment import Segment
@@ -36,13 +37,22 @@ class Wrapped:
                              break_long_words=False, break_on_hyphens=False,
                              drop_whitespace=True) or [""]
 
+    def lines(self, width: int) -> list[str]:
+        """The lines as printed at `width`: a word longer than the width (a path, an
+        identifier in a narrow pane) is folded, never cut."""
+        drawn = []
+        for line in self._lines(width):
+            line = line.replace(NBSP, " ")
+            drawn += chop_cells(line, width) if cell_len(line) > width else [line]
+        return drawn
+
     # Segments, not a Text per line: rich would wrap each Text again, for nothing (the
     # lines fit), at about two thirds of the cost of drawing a comparison.
     def __rich_console__(self, console: Console, options: ConsoleOptions
                          ) -> Iterator[Segment]:
         style = console.get_style(self.style) if self.style else None
-        for line in self._lines(options.max_width):
-            yield Segment(line.replace(NBSP, " "), style)
+        for line in self.lines(options.max_width):
+            yield Segment(line, style)
             yield Segment.line()
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
