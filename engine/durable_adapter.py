@@ -25,6 +25,14 @@ What this adapter guards against (measured in durable-rules 2.0.28):
   two), so every comparison keeps its verdict;
 - each registered ruleset gets a unique name, so two versions of one rule
   set (for `rules diff`) can live in one process.
+
+Every durable rule compares one field with one value, so what a fact fires depends
+only on the CELL of each value: for a field compared only with numbers, its position
+among the ruleset's thresholds on it (below the first, equal to it, between it and the
+next, ...); for any other field, the value itself. `fired` remembers the answer per
+combination of cells (the last MEMO of them): the board recomputes on every key, and
+most of a key's facts (the studies that do not read the changed field, the treatment
+options, the near-cut-off probes) recur. A new combination is always asserted.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import copy
 import itertools
 import signal
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +52,8 @@ from .model import Atom
 
 _SENTINEL = "__sentinel__"
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+_NUMERIC_OPS = frozenset(("==", *_OPS))
+MEMO = 4096  # combinations of cells remembered per adapter
 
 
 _HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
@@ -122,6 +133,30 @@ class CompiledRuleset:
     keys: tuple[str, ...]
     fields: frozenset[str]
     thresholds: tuple[tuple[str, tuple[float, ...]], ...] = ()  # numeric cut-offs per field
+    # the fields compared only with numbers, each with its sorted cut-offs: a value's cell
+    # there is its place among them
+    cells: tuple[tuple[str, tuple[float, ...]], ...] = ()
+
+    def signature(self, fact: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """What every comparison of this ruleset can see of `fact` (None: not hashable)."""
+        cut = dict(self.cells)
+        key: list[Any] = []
+        for name, value in sorted(fact.items()):
+            cuts = cut.get(name)
+            if cuts is not None and isinstance(value, float):
+                if value != value:  # NaN: in no cell
+                    return None
+                position = bisect_left(cuts, value)
+                key.append((name, 2 * position + (position < len(cuts)
+                                                  and cuts[position] == value)))
+            else:
+                key.append((name, value))
+        signature = tuple(key)
+        try:
+            hash(signature)
+        except TypeError:
+            return None
+        return signature
 
 
 class _ProcessState:
@@ -159,6 +194,15 @@ _STATE = _ProcessState()
 class DurableAdapter:
     """Registers atom rulesets once per process and evaluates facts against them."""
 
+    def __init__(self) -> None:
+        self._fired: dict[tuple[str, tuple[Any, ...]], frozenset[str]] = {}
+        self.asserted = 0  # facts handed to durable_rules (a remembered answer is not one)
+
+    @property
+    def remembered(self) -> int:
+        """How many combinations of cells have their answer remembered (at most MEMO)."""
+        return len(self._fired)
+
     def compile(self, label: str, atoms: Iterable[Atom]) -> CompiledRuleset:
         atoms = tuple(atoms)
         identity = (label, tuple((a.key, a.field, a.op, a.value) for a in atoms))
@@ -173,6 +217,9 @@ class DurableAdapter:
                         raise EngineError(f"threshold {a.value!r} of {a.field} cannot be "
                                           "passed to durable_rules (exponent notation)")
                     cuts.setdefault(a.field, set()).add(float(a.value))
+            numeric_only = {a.field for a in atoms} - {
+                a.field for a in atoms if a.op not in _NUMERIC_OPS
+                or not isinstance(a.value, int | float) or isinstance(a.value, bool)}
             name = f"{label}#{next(_STATE.names)}"
             rules: dict[str, Any] = {
                 _SENTINEL: {"all": [{"m": {_SENTINEL: 1}}], "run": _STATE.recorder(_SENTINEL)},
@@ -184,7 +231,9 @@ class DurableAdapter:
             _STATE.get_host().register_rulesets(copy.deepcopy({name: rules}))
             compiled = CompiledRuleset(name, tuple(a.key for a in atoms),
                                        frozenset(a.field for a in atoms),
-                                       tuple((f, tuple(sorted(c))) for f, c in cuts.items()))
+                                       tuple((f, tuple(sorted(c))) for f, c in cuts.items()),
+                                       tuple((f, tuple(sorted(c))) for f, c in cuts.items()
+                                             if f in numeric_only))
             self._assert(compiled, {})  # warm-up fact (see module docstring)
             _STATE.compiled[identity] = compiled
             return compiled
@@ -192,11 +241,21 @@ class DurableAdapter:
     def fired(self, compiled: CompiledRuleset, values: Mapping[str, Any]) -> frozenset[str]:
         """Keys of the atoms that hold for these (known) values."""
         fact = {k: _cast(v) for k, v in values.items() if k in compiled.fields}
+        signature = compiled.signature(fact)
+        known = None if signature is None else self._fired.get((compiled.name, signature))
+        if known is not None:
+            return known
         for name, cuts in compiled.thresholds:
             value = fact.get(name)
             if isinstance(value, float) and not plain_number(value):
                 fact[name] = representative(value, cuts)
-        return self._assert(compiled, fact)
+        fired = self._assert(compiled, fact)
+        self.asserted += 1
+        if signature is not None:
+            if len(self._fired) >= MEMO:
+                del self._fired[next(iter(self._fired))]  # the oldest
+            self._fired[(compiled.name, signature)] = fired
+        return fired
 
     @staticmethod
     def _assert(compiled: CompiledRuleset, fact: dict[str, Any]) -> frozenset[str]:

@@ -87,3 +87,44 @@ def test_a_signal_during_a_comparison_is_held_then_delivered() -> None:
         reached.append("after the signal, inside")
     assert reached == ["after the signal, inside"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+CELLS = [atom("lt", "<", 730.0), atom("ge", ">=", 0.0), atom("eq", "==", 100.0)]
+
+
+def test_a_value_in_a_cell_already_decided_is_not_asserted_again() -> None:
+    """What fires depends only on each value's place among the thresholds: 5, 6 and 50
+    share a cell (above 0, below 100), as do 1000 and 2000; each cell is asserted once."""
+    adapter = DurableAdapter()
+    compiled = adapter.compile("cells-probe", CELLS)
+    seen = {v: adapter.fired(compiled, {"x": v}) for v in
+            (5.0, 6.0, 50.0, 100.0, 0.0, -1.0, 730.0, 1000.0, 2000.0, 50.0)}
+    assert seen == {5.0: {"lt", "ge"}, 6.0: {"lt", "ge"}, 50.0: {"lt", "ge"},
+                    100.0: {"lt", "ge", "eq"}, 0.0: {"lt", "ge"}, -1.0: {"lt"},
+                    730.0: {"ge"}, 1000.0: {"ge"}, 2000.0: {"ge"}}
+    assert adapter.asserted == 6 and adapter.remembered == 6
+    assert adapter.fired(compiled, {}) == set() and adapter.asserted == 7  # nothing known
+
+
+def test_a_field_with_a_set_of_numbers_is_remembered_by_value() -> None:
+    """1 and 2 are both above 0, but only 1 is in {1, 3}: a field compared with anything
+    but single numbers has no cells, each value is its own."""
+    adapter = DurableAdapter()
+    compiled = adapter.compile("set-probe", [atom("in", "in", (1.0, 3.0)),
+                                             atom("gt", ">", 0.0)])
+    assert adapter.fired(compiled, {"x": 1.0}) == {"in", "gt"}
+    assert adapter.fired(compiled, {"x": 2.0}) == {"gt"}
+    assert adapter.fired(compiled, {"x": 3.0}) == {"in", "gt"}
+    assert adapter.asserted == 3
+
+
+def test_the_memory_of_answers_is_bounded() -> None:
+    from prognosis.engine.durable_adapter import MEMO
+
+    adapter = DurableAdapter()
+    compiled = adapter.compile("memo-bound", [atom("eq", "==", "v0")])
+    for i in range(MEMO + 5):
+        assert adapter.fired(compiled, {"x": f"v{i}"}) == ({"eq"} if i == 0 else set())
+    assert adapter.remembered == MEMO and adapter.asserted == MEMO + 5
+    assert adapter.fired(compiled, {"x": "v0"}) == {"eq"}  # forgotten: asserted again
+    assert adapter.asserted == MEMO + 6
