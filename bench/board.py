@@ -4,13 +4,15 @@ Window up: a fresh interpreter imports the board, loads the rules, builds the ap
 and runs it headless (Textual's pilot, 80x24) until the first frame is drawn; the
 figure is the wall time from the interpreter's start to that frame (the median of
 several runs; the bare interpreter's start is printed beside it).
-Per keystroke: the worked patient is open and three kinds of key are pressed, each
-producing a patient the board has not shown before, so that no cache of the last
-comparison can answer: a digit completing a new largest-nodule size (0.1-3.9 cm, both
-sides of the SLMS's 1.5 cm and Burkhard-Meier's 2 cm), a letter making that field
-invalid and Backspace making it valid again, and Right stepping the histology picker
-(every study's result changes). The update figure is the board's own work for the key
-(engine, comparison view, field messages) plus Textual's layout and paint that follow.
+Per keystroke: the worked patient is open and three kinds of key are pressed: a digit
+completing a largest-nodule size not typed before (0.1-3.9 cm, both sides of the SLMS's
+1.5 cm and Burkhard-Meier's 2 cm), a letter making that field invalid and Backspace
+making it valid again (the patient shown before the letter), and Right stepping the
+histology picker (every study's result changes). The engine remembers what each
+combination of field cells fired (engine/durable_adapter.py), so a value in a cell
+seen before is not asserted again; everything else (results, options, near cut-offs,
+the view, Textual's layout and paint) is done anew on every key. The update figure is
+the board's own work for the key plus Textual's layout and paint that follow.
 Goals (issue 16): window up <= 1 s, each update <= 50 ms, on this machine.
 On a shared machine the wall times grow with the load: the load average is printed before
 and after, and beside each wall time the CPU time of the same work (the start-up

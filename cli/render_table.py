@@ -9,6 +9,7 @@ NO_COLOR gives the same text.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.padding import Padding
@@ -32,12 +33,30 @@ LABEL_WIDTH = 9  # "Warnings" and a space: the rest of the width is the study's 
 
 
 def study_block(r: Result, units: Mapping[str, str] | None = None,
-                notes: Mapping[str, str] | None = None) -> RenderableType:
+                notes: Mapping[str, str] | None = None) -> StudyBlock:
     """One study as a block: its title, then labelled rows. The text column takes all the
     width but the labels', so words wrap whole at any width from 80 columns up."""
-    title = Text(study_title(r), style="bold")
-    title.append(f"  {study_subtitle(r)}", style="dim")
-    return Group(title, LabelledRows(tuple(study_rows(r, units, notes)), r.status), Text(""))
+    return StudyBlock(study_title(r), study_subtitle(r), r.status,
+                      tuple(study_rows(r, units, notes)))
+
+
+@dataclass(frozen=True)
+class StudyBlock:
+    """A study's block as words: drawn by every terminal format, and equal to another
+    block only when it reads the same (the board redraws only the blocks that change)."""
+
+    title: str
+    subtitle: str
+    status: str
+    rows: tuple[Row, ...]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions
+                         ) -> Iterator[RenderableType]:
+        title = Text(self.title, style="bold")
+        title.append(f"  {self.subtitle}", style="dim")
+        yield title
+        yield LabelledRows(self.rows, self.status)
+        yield Text("")
 
 
 class LabelledRows:

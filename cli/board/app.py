@@ -33,7 +33,7 @@ from .footer import KeysFooter
 from .pane import TextPane
 from .sections import SectionFields, field_title, section_line
 from .session import Session
-from .view import comparison_view, laid_out, what_if_view
+from .view import Drawn, comparison_view, what_if_view
 
 CSS = """
 /* The title line is a plain Static: Textual's Header follows App.sub_title, and a change
@@ -130,6 +130,7 @@ class BoardApp(App[None]):
         self.session = session
         self.errors: dict[str, tuple[str, ...]] = {}  # the engine's messages on each field
         self._shown: object = None  # what the comparison pane shows
+        self._drawn = Drawn()  # its parts as last drawn
 
     # Layout ------------------------------------------------------------------------------
 
@@ -246,11 +247,11 @@ class BoardApp(App[None]):
             pass  # unchanged (invalid input keeps the last valid comparison), or not laid out
             #       yet (the pane's first size draws it)
         elif session.comparison is None:
-            comparison.update(Text())
+            comparison.update([])
         elif session.baseline is not None:
             comparison.update(what_if_view(session.baseline, session.comparison, width))
         else:
-            comparison.update(laid_out(comparison_view(session.comparison), width))
+            comparison.update(self._drawn.lines(comparison_view(session.comparison), width))
         self._shown = key
         shown = os.path.basename(session.path) if session.path else "new patient"
         heading = Text(self.TITLE)

@@ -25,7 +25,6 @@ class TextPane(ScrollView, can_focus=True):
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._text = Text()
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}  # drawn lines, by line number
         self._sized: tuple[Size, ...] = ()  # the sizes of the last layout
@@ -33,12 +32,11 @@ class TextPane(ScrollView, can_focus=True):
     @property
     def text(self) -> Text:
         """What the pane shows (its lines joined)."""
-        return self._text
+        return Text("\n").join(self._lines)
 
-    def update(self, text: Text) -> None:
-        old = self._lines
-        self._text = text
-        self._lines = lines = list(text.split("\n", allow_blank=True)) if text.plain else []
+    def update(self, lines: list[Text]) -> None:
+        """Show these lines (each already fits the pane's width)."""
+        old, self._lines = self._lines, lines
         size = Size(max((line.cell_len for line in lines), default=0), len(lines))
         if not self._strips:
             self.virtual_size = size  # the scroll range (a change lays the screen out again)

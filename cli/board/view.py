@@ -9,8 +9,9 @@ command read the same.
 from __future__ import annotations
 
 import io
+from collections.abc import Hashable, Sequence
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, RenderableType
 from rich.text import Span, Text
 
 from prognosis.engine.comparison import Comparison
@@ -18,8 +19,9 @@ from prognosis.engine.document import DISCLAIMER
 
 from .. import formatting as fmt
 from ..render_panels import rich_panels
-from ..render_table import LEGEND, STATUS_STYLE, comparison_blocks
+from ..render_table import LEGEND, STATUS_STYLE, StudyBlock, comparison_blocks
 from ..study_rows import study_title
+from ..wrap import Wrapped
 
 
 def comparison_view(comparison: Comparison) -> list[RenderableType]:
@@ -57,20 +59,50 @@ def _console(width: int) -> tuple[Console, io.StringIO]:
                    color_system="truecolor", highlight=False, emoji=False), out
 
 
-def laid_out(parts: list[RenderableType], width: int) -> Text:
-    """The parts drawn once at the pane's width, as styled text: Textual then lays out
-    lines, not a tree of tables, on every keystroke (the board re-draws on resize). Drawn
-    straight to styled segments: printing them as ANSI and reading that back cost a
-    quarter of the drawing."""
-    console, _ = _console(width)
-    lines = console.render_lines(Group(*parts), console.options, pad=False, new_lines=False)
-    plain: list[str] = []
-    spans: list[Span] = []
-    at = 0
-    for number, line in enumerate(lines):
-        if number:
-            plain.append("\n")
-            at += 1
+def _key(part: RenderableType) -> Hashable | None:
+    """What a part reads as, when that is all its drawing depends on (None: draw it)."""
+    if isinstance(part, StudyBlock):
+        return part
+    if isinstance(part, Wrapped):
+        return ("wrapped", part.text, part.style, part.hanging)
+    if isinstance(part, Text) and not part.spans:
+        return ("text", part.plain, str(part.style))
+    return None
+
+
+class Drawn:
+    """The comparison's parts drawn at the pane's width as lines of styled text, so that
+    Textual lays out lines, not a tree of renderables, on every keystroke. A part that
+    reads as one drawn at this width the last time is not drawn again: a new value
+    changes one or two studies' blocks and a panel line or two."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[Hashable, int], list[Text]] = {}
+
+    def lines(self, parts: Sequence[RenderableType], width: int) -> list[Text]:
+        console, _ = _console(width)
+        drawn: list[Text] = []
+        kept: dict[tuple[Hashable, int], list[Text]] = {}
+        for part in parts:
+            key = _key(part)
+            lines = self._last.get((key, width)) if key is not None else None
+            if lines is None:
+                lines = _lines(console, part)
+            if key is not None:
+                kept[(key, width)] = lines
+            drawn += lines
+        self._last = kept
+        return drawn
+
+
+def _lines(console: Console, part: RenderableType) -> list[Text]:
+    """One part drawn straight to styled lines (printing it as ANSI and reading that back
+    cost a quarter of the drawing)."""
+    lines = []
+    for line in console.render_lines(part, console.options, pad=False, new_lines=False):
+        plain: list[str] = []
+        spans: list[Span] = []
+        at = 0
         for segment in line:
             if segment.control:
                 continue
@@ -78,10 +110,16 @@ def laid_out(parts: list[RenderableType], width: int) -> Text:
             if segment.style:
                 spans.append(Span(at, at + len(segment.text), segment.style))
             at += len(segment.text)
-    return Text("".join(plain), spans=spans)
+        lines.append(Text("".join(plain), spans=spans))
+    return lines
 
 
-def what_if_view(original: Comparison, changed: Comparison, width: int) -> Text:
+def laid_out(parts: Sequence[RenderableType], width: int) -> list[Text]:
+    """The parts drawn at `width`, as lines."""
+    return Drawn().lines(parts, width)
+
+
+def what_if_view(original: Comparison, changed: Comparison, width: int) -> list[Text]:
     """`compare --what-if`'s side-by-side view of the pinned and the current patient."""
     from prognosis.engine.what_if import input_changes  # F2 only: not at start-up
 
@@ -90,4 +128,4 @@ def what_if_view(original: Comparison, changed: Comparison, width: int) -> Text:
     console, out = _console(width)
     render_what_if(console, original, changed, input_changes(original.patient,
                                                              changed.patient), ())
-    return Text.from_ansi(out.getvalue().rstrip("\n"))
+    return list(Text.from_ansi(out.getvalue().rstrip("\n")).split("\n", allow_blank=True))
