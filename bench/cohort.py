@@ -327,6 +327,7 @@ def main() -> None:
           f"{'MiB':>5} {'floor s':>7} {'x floor':>7} {'floor CPU':>9} {'x CPU':>6} "
           f"{'B/row':>6}")
     peaks: dict[tuple[str, int, str], float] = {}
+    wanted = {f.replace(" ", "") for f in args.formats.split(",")}  # "CSV->CSV" as well
     directory = tempfile.TemporaryDirectory(dir=SCRATCH if os.path.isdir(SCRATCH) else None)
     with directory as name:
         work = Path(name)
@@ -338,7 +339,7 @@ def main() -> None:
                 for label, source, suffix in (("CSV -> CSV", csv_in, ".csv"),
                                               ("Parquet->Parquet", pq_in, ".parquet"),
                                               ("CSV -> JSONL", csv_in, ".jsonl")):
-                    if label not in args.formats.split(","):
+                    if label.replace(" ", "") not in wanted:
                         continue
                     target = work / f"out{n}{suffix}"
                     seconds, cpu, peak = timed([PROGNOSIS, "cohort", str(source), "-o",
@@ -365,7 +366,7 @@ def main() -> None:
                 pq_in.unlink()
     if 100_000 in sizes and 1_000_000 in sizes:
         for data in args.data.split(","):
-            for label in args.formats.split(","):
+            for label in dict.fromkeys(k[2] for k in peaks if k[0] == data):
                 ratio = peaks[(data, 1_000_000, label)] / peaks[(data, 100_000, label)]
                 print(f"peak RSS 1M / 100k, {data}, {label}: {ratio:.2f} (goal <= 1.2)")
 

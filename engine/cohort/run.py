@@ -261,7 +261,7 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
             stack.callback(sink.close)
             # Written in a thread while the next batch is scored; stopped (and waited for)
             # before the sink is closed and its temporary file removed.
-            behind: WriteBehind[pa.Table | None] = WriteBehind(sink.write)
+            behind: WriteBehind[pa.Table | None] = WriteBehind(sink.write, depth=2)
             stack.callback(behind.close)
         if errors:
             errors_sink = ErrorsSink(stack.enter_context(atomic_path(errors)))
