@@ -1,14 +1,15 @@
 """Text that wraps only between words, and never between a number and its unit.
 
 rich wraps at any whitespace, a no-break space included, so "0.3 cm" could end one
-line and start the next. `Wrapped` wraps itself (textwrap, which does not break at
-a no-break space or inside a word) to the width rich gives it, with an optional
-hanging indent for the lines after the first, and prints plain spaces.
+line and start the next. `Wrapped` wraps itself, between words only (never at the
+no-break space `glue_units` puts between a number and its unit), to the width rich
+gives it in terminal cells, with an optional mark beside the text and the text's
+later lines under it (a hanging indent), and prints plain spaces.
 """
 
 from __future__ import annotations
 
-import textwrap
+import re
 from collections.abc import Iterator
 
 from rich.cells import cell_len, chop_cells
@@ -21,6 +22,33 @@ from prognosis.engine.text import glue_units
 NBSP = "\u00a0"
 
 
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")  # where a line may break: not a no-break space
+
+
+def _wrap(text: str, room: int) -> list[str]:
+    """Words filled greedily into lines of at most `room` cells."""
+    lines: list[str] = []
+    current: list[str] = []
+    used = 0
+    for word in (w for w in _SPACES.split(text) if w):
+        word = word.replace(NBSP, " ")
+        size = cell_len(word)
+        if current and used + 1 + size <= room:
+            current.append(word)
+            used += 1 + size
+            continue
+        if current:
+            lines.append(" ".join(current))
+        if size <= room:
+            current, used = [word], size
+        else:
+            lines += chop_cells(word, room)
+            current, used = [], 0
+    if current:
+        lines.append(" ".join(current))
+    return lines or [""]
+
+
 class Wrapped:
     """A line of text: words whole, numbers kept with their units, wrapped lines indented
     by `hanging` spaces."""
@@ -30,21 +58,17 @@ class Wrapped:
         self.style = style
         self.hanging = hanging
 
-    def _lines(self, width: int) -> list[str]:
-        if width <= self.hanging + 1:
-            return [self.text]
-        return textwrap.wrap(self.text, width=width, subsequent_indent=" " * self.hanging,
-                             break_long_words=False, break_on_hyphens=False,
-                             drop_whitespace=True) or [""]
-
     def lines(self, width: int) -> list[str]:
-        """The lines as printed at `width`: a word longer than the width (a path, an
-        identifier in a narrow pane) is folded, never cut."""
-        drawn = []
-        for line in self._lines(width):
-            line = line.replace(NBSP, " ")
-            drawn += chop_cells(line, width) if cell_len(line) > width else [line]
-        return drawn
+        """The lines as printed at `width`, measured in terminal cells (a wide character
+        takes two). The first `hanging` characters (a mark and its space, "! ") stand
+        beside the text, and every later line is indented under the text, not the mark.
+        A word wider than its room (a path, an identifier in a narrow pane) is folded
+        onto lines of its own, never cut."""
+        head = self.text[:self.hanging].replace(NBSP, " ")
+        room = max(width - self.hanging, 1)
+        body = _wrap(self.text[self.hanging:], room)
+        indent = " " * self.hanging
+        return [(head if i == 0 else indent) + line for i, line in enumerate(body)]
 
     # Segments, not a Text per line: rich would wrap each Text again, for nothing (the
     # lines fit), at about two thirds of the cost of drawing a comparison.

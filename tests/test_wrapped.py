@@ -25,6 +25,12 @@ def drawn(wrapped: Wrapped, width: int) -> list[str]:
     ("a " + "x" * 50, 0, 20, ["a", "x" * 20, "x" * 20, "x" * 10]),
     ("x" * 12, 0, 12, ["x" * 12]),
     ("x" * 13, 0, 12, ["x" * 12, "x"]),
+    # a folded word stays under the text, beside its mark
+    ("! lung_metastasis_max_diameter 1.7 cm", 2, 20,
+     ["! lung_metastasis_ma", "  x_diameter", "  1.7 cm"]),
+    # wide characters take two cells each: 14 cells of room hold three words of four
+    ("* 診断 診断 診断 診断 診断 診断", 2, 16, ["* 診断 診断 診断", "  診断 診断 診断"]),
+    ("a 診断診断診断", 0, 6, ["a", "診断診", "断診断"]),
 ])
 def test_wrapped_lines(text: str, hanging: int, width: int, lines: list[str]) -> None:
     assert drawn(Wrapped(text, hanging=hanging), width) == lines
