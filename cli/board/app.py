@@ -155,14 +155,14 @@ class BoardApp(App[None]):
     REST = 1.5
 
     def on_mount(self) -> None:
-        self.show()
         self._thresholds = gc.get_threshold()
-        gc.set_threshold(self._thresholds[0], self._thresholds[1], 1 << 30)
         self._rest: Timer | None = None
+        gc.set_threshold(self._thresholds[0], self._thresholds[1], 1 << 30)
         self.call_after_refresh(gc.freeze)
+        self.show()
 
     def on_unmount(self) -> None:
-        gc.set_threshold(*self._thresholds)
+        gc.set_threshold(*getattr(self, "_thresholds", gc.get_threshold()))
         gc.unfreeze()
 
     def _after_change(self) -> None:

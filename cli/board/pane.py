@@ -46,9 +46,11 @@ class TextPane(ScrollView, can_focus=True):
             self.set_reactive(TextPane.virtual_size, size)
             self.refresh(layout=True, repaint=False)
         # A line in view is drawn again only where its text or styles changed (Text
-        # compares both): a new value changes a few of a study's lines.
+        # compares text and spans; its own style is compared too): a new value changes a
+        # few of a study's lines.
         kept = {n: strip for n, strip in self._strips.items()
-                if n < len(lines) and n < len(old) and lines[n] == old[n]}
+                if n < len(lines) and n < len(old) and lines[n] == old[n]
+                and lines[n].style == old[n].style}
         top = self.scroll_offset.y
         for n in range(top, top + self.scrollable_content_region.height):
             if n not in kept:

@@ -66,7 +66,8 @@ def _key(part: RenderableType) -> Hashable | None:
     if isinstance(part, Wrapped):
         return ("wrapped", part.text, part.style, part.hanging)
     if isinstance(part, Text) and not part.spans:
-        return ("text", part.plain, str(part.style))
+        return ("text", part.plain, str(part.style), part.justify, part.overflow,
+                part.no_wrap, part.end)
     return None
 
 
