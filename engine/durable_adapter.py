@@ -147,8 +147,8 @@ class CompiledRuleset:
                 if value != value:  # NaN: in no cell
                     return None
                 position = bisect_left(cuts, value)
-                key.append((name, 2 * position + (position < len(cuts)
-                                                  and cuts[position] == value)))
+                key.append((name, "cell", 2 * position + (position < len(cuts)
+                                                          and cuts[position] == value)))
             else:
                 key.append((name, value))
         signature = tuple(key)
@@ -202,6 +202,10 @@ class DurableAdapter:
     def remembered(self) -> int:
         """How many combinations of cells have their answer remembered (at most MEMO)."""
         return len(self._fired)
+
+    def forget(self) -> None:
+        """Forget every remembered answer (a benchmark's worst case: every fact new)."""
+        self._fired.clear()
 
     def compile(self, label: str, atoms: Iterable[Atom]) -> CompiledRuleset:
         atoms = tuple(atoms)

@@ -40,6 +40,10 @@ class Comparator:
     def atoms(self, rule_set: RuleSet) -> tuple[Atom, ...]:
         return self._atoms[rule_set.id]
 
+    def forget(self) -> None:
+        """Forget what durable_rules answered before: every fact is asserted anew."""
+        self._adapter.forget()
+
     def verdicts(self, rule_set: RuleSet, values: Mapping[str, Any],
                  calendar: Mapping[str, float] | None = None,
                  bounds: Mapping[str, float] | None = None) -> dict[str, Truth]:

@@ -128,3 +128,28 @@ def test_the_memory_of_answers_is_bounded() -> None:
     assert adapter.remembered == MEMO and adapter.asserted == MEMO + 5
     assert adapter.fired(compiled, {"x": "v0"}) == {"eq"}  # forgotten: asserted again
     assert adapter.asserted == MEMO + 6
+    adapter.forget()
+    assert adapter.remembered == 0
+    assert adapter.fired(compiled, {"x": "v1"}) == set() and adapter.asserted == MEMO + 7
+
+
+def test_a_boolean_never_shares_a_cell_with_a_number() -> None:
+    """True is asserted as 1, which is no cell number: 0.5 (equal to the first cut, cell
+    1) fires `eq`, and True must still fire `gt` (1 > 0.5), not the remembered `eq`."""
+    adapter = DurableAdapter()
+    compiled = adapter.compile("bool-probe", [atom("eq", "==", 0.5), atom("gt", ">", 0.5)])
+    assert adapter.fired(compiled, {"x": 0.5}) == {"eq"}
+    assert adapter.fired(compiled, {"x": True}) == {"gt"}
+    assert adapter.asserted == 2
+
+
+def test_a_signature_holds_every_field_of_the_fact() -> None:
+    adapter = DurableAdapter()
+    compiled = adapter.compile("two-fields", [atom("big", ">", 10.0),
+                                              atom("a", "==", "a", field="y")])
+    assert adapter.fired(compiled, {"x": 5.0, "y": "a"}) == {"a"}
+    assert adapter.fired(compiled, {"x": 6.0, "y": "a"}) == {"a"}  # the same cells
+    assert adapter.fired(compiled, {"x": 6.0, "y": "b"}) == set()
+    assert adapter.fired(compiled, {"x": 11.0, "y": "a"}) == {"big", "a"}
+    assert adapter.fired(compiled, {"y": "a"}) == {"a"}  # x unknown
+    assert adapter.asserted == 4
