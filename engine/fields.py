@@ -254,8 +254,10 @@ class FieldDef:
     def calendar_months(self, raw: Any, unit: str | None = None) -> float | None:
         """The value in months when it was given in a calendar unit (months, years), so
         that it is compared with a cut-off stated in months or years in those units."""
+        if self.dimension is None or not self.dimension.calendar:
+            return None  # not a duration: nothing to parse
         written = self._written(raw, unit)
-        if written is None or self.dimension is None or not self.dimension.calendar:
+        if written is None:
             return None
         return self.dimension.months(float(written[0]), written[1])
 
