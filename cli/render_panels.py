@@ -3,7 +3,7 @@ a cut-off. Lines of plain text, shared by the rich table, Markdown and the repor
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.console import RenderableType
@@ -70,38 +70,55 @@ def _estimates_text(estimates: Sequence[Mapping[str, Any]]) -> str:
 
 
 def change_phrases(n: NearCutoff) -> list[str]:
+    """What would change on the other side, in the rule set's own labels of its factors
+    and groups (a caveat, which has no label, by its id)."""
     this, other = n.this_side, n.other_side
+
+    def factor(item: str) -> str:
+        label = n.labels.get(f"factor:{item}")
+        return f'"{label}"' if label else item
+
+    def group(value: Any) -> str:
+        return n.labels.get(f"group:{value}", fmt_value(value))
+
     phrases = []
     if n.factor is not None:
-        phrases.append(f"{n.factor} {_PRESENT[this['present']]} -> "
+        phrases.append(f"{factor(n.factor)} {_PRESENT[this['present']]} -> "
                        f"{_PRESENT[other['present']]}")
-    for key in ("status", "score", "group", "subgroup"):
+    for key in ("status", "score"):
         if key in other:
             phrases.append(f"{key} {fmt_value(this[key])} -> {fmt_value(other[key])}")
+    for key in ("group", "subgroup"):
+        if key in other:
+            phrases.append(f"{key} {group(this[key])} -> {group(other[key])}")
     if "score_range" in other and "score" not in other:
         phrases.append(f"score range {fmt_value(this['score_range'])} -> "
                        f"{fmt_value(other['score_range'])}")
     if "options" in other:
-        phrases.append(f"options {_options_text(this['options'])} -> "
-                       f"{_options_text(other['options'])}")
+        phrases.append(f"options {_options_text(this['options'], group)} -> "
+                       f"{_options_text(other['options'], group)}")
     for key in ("estimates", "candidate_estimates"):
         if key in other:
             label = "estimates" if key == "estimates" else "possible estimates"
             phrases.append(f"{label} {_estimates_text(this[key])} -> "
                            f"{_estimates_text(other[key])}")
-    for key in ("factors", "caveats"):
-        for item, present in other.get(key, {}).items():
-            phrases.append(f"{key[:-1]} {item} {_PRESENT[this[key][item]]} -> "
-                           f"{_PRESENT[present]}")
+    for item, present in other.get("factors", {}).items():
+        phrases.append(f"{factor(item)} {_PRESENT[this['factors'][item]]} -> "
+                       f"{_PRESENT[present]}")
+    for item, present in other.get("caveats", {}).items():
+        phrases.append(f"caveat {item} {_PRESENT[this['caveats'][item]]} -> "
+                       f"{_PRESENT[present]}")
     return phrases
 
 
-def _options_text(options: Sequence[Mapping[str, Any]]) -> str:
+def _options_text(options: Sequence[Mapping[str, Any]],
+                  group: Callable[[Any], str] = lambda value: str(value)) -> str:
     if not options:
         return "none"
     return "; ".join("if " + ", ".join(f"{k} {'yes' if v else 'no'}"
                                        for k, v in o["assumes"].items())
-                     + f": {o['group'] or o['score']}" for o in options)
+                     + f": {group(o['group']) if o['group'] else o['score']}"
+                     for o in options)
 
 
 def fmt_value(value: Any) -> str:

@@ -51,6 +51,10 @@ class NearCutoff:
     # value, threshold, distance and margin in the unit the value was given in (months
     # when it was compared in months), for a reader; None: the canonical unit
     shown: tuple[str, float, float, float, float] | None = None
+    # the rule set's own labels of its factors and groups ("factor:ID", "group:ID"), so a
+    # reader sees "largest nodule >= 15 mm", not the factor's id (not in to_dict: the JSON
+    # names ids, and the rule set's static part carries the labels)
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def stated(self) -> str:
@@ -168,6 +172,8 @@ def find_near_cutoffs(comparator: Comparator, rule_sets: Sequence[RuleSet],
     order = {name: i for i, name in enumerate(fields.fields)}
     for index, (rs, result) in enumerate(zip(rule_sets, results, strict=True)):
         uses = _uses(rs)
+        labels = {**{f"factor:{f.id}": f.label for f in rs.factors},
+                  **{f"group:{g.id}": g.label for g in rs.groups}}
         before = summary(result)
         for atom in rs.atoms():
             name = atom.field
@@ -216,5 +222,5 @@ def find_near_cutoffs(comparator: Comparator, rule_sets: Sequence[RuleSet],
                 distance=round(distance * month, 9) if in_months else distance,
                 margin=margins[name], holds=_holds(value, atom.op, threshold),
                 moved_to=canonical_moved, this_side=this_side, other_side=other_side,
-                shown=shown)))
+                shown=shown, labels=labels)))
     return [entry for _, _, entry in sorted(found, key=lambda t: (t[0], t[1]))]

@@ -196,9 +196,11 @@ def test_panel_under_the_table() -> None:
     flat = " ".join(out.split())
     assert "Near a cut-off (margins are tool conventions, not evidence)" in flat
     # Shown in the unit the value was given in (1.7 cm), the cut-off as the paper states it.
+    # What would change, in the rule set's own words for its factors (not their ids).
     assert ("! lung_metastasis_max_diameter 1.7 cm is 0.2 cm from SLMS's >= 15 mm (margin "
-            "0.3 cm); if it were under 15 mm: max_diameter_15mm_or_more present -> absent; "
+            '0.3 cm); if it were under 15 mm: "largest nodule >= 15 mm" present -> absent; '
             "score 3 -> 2" in flat)
+    assert "max_diameter_15mm_or_more" not in flat and "dfi_under_2_years" not in flat
     assert ("! disease_free_interval 23 months is 1 month from SLMS's < 2 years (margin 1 "
             "month)") in flat
     assert "! lung_metastasis_count 6 is exactly at SLMS's >= 6" in flat
@@ -222,3 +224,33 @@ def test_readme_documents_every_margin_as_a_convention(library: RuleLibrary) -> 
 
 def test_near_cutoff_is_plain_data() -> None:
     assert NearCutoff.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+def test_change_phrases_name_factors_and_groups_by_their_labels() -> None:
+    """Factors and groups by the rule set's labels; a caveat (no label) and anything the
+    labels miss by its id; options name their group's label too."""
+    import dataclasses
+
+    from prognosis.cli.render_panels import change_phrases
+    from prognosis.engine.near_cutoffs import NearCutoff
+
+    near = NearCutoff(
+        field="x", value=1.0, threshold=1.0, unit=None, op=">=", stated_value=1,
+        stated_unit=None, rule_set="r", short_name="R", factor="big", uses=("factor:big",),
+        distance=0.0, margin=1.0, holds=True, moved_to=0.9,
+        this_side={"present": True, "group": "a", "subgroup": "a1",
+                   "factors": {"small": False}, "caveats": {"warn": True},
+                   "options": [{"assumes": {"surgery": True}, "group": "a", "score": None}]},
+        other_side={"present": False, "group": "b", "subgroup": "b1",
+                    "factors": {"small": True}, "caveats": {"warn": False},
+                    "options": [{"assumes": {"surgery": True}, "group": "b", "score": None}]},
+        labels={"factor:big": "big one", "group:a": "Group A", "group:b": "Group B",
+                "group:a1": "A, first"})
+    assert change_phrases(near) == [
+        '"big one" present -> absent', "group Group A -> Group B",
+        "subgroup A, first -> b1",  # b1 has no label: its id
+        "options if surgery yes: Group A -> if surgery yes: Group B",
+        "small absent -> present",  # no label: its id
+        "caveat warn present -> absent"]
+    assert change_phrases(dataclasses.replace(near, labels={}))[:2] == [
+        "big present -> absent", "group a -> b"]
