@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -114,9 +114,28 @@ def render_what_if(console: Console, original: Comparison, changed: Comparison,
     if not changes:
         console.print(Text("  none: every study says the same for the changed patient"))
     for c in changes:
-        console.print(Text(f"  {c['rule_set']}: {c['key']}: {_value(c['from'])} -> "
-                           f"{_value(c['to'])}"))
+        console.print(hanging(f"- {change_text(c, original.results, changed.results)}"))
     console.print(Text(original.document()["disclaimer"], style="italic"))
+
+
+def change_text(change: Mapping[str, Any], before: Sequence[Result],
+                after: Sequence[Result]) -> str:
+    """One entry of result_changes for a reader: the study's short name, a factor or group
+    by the rule set's label (a caveat, which has none, by its id)."""
+    a = next(r for r in before if r.rule_set == change["rule_set"])
+    b = next(r for r in after if r.rule_set == change["rule_set"])
+    kind, _, item = change["key"].partition(".")
+    old, new = change["from"], change["to"]
+    if kind == "factors":
+        what = f'"{next((f.label for f in a.factors if f.id == item), item)}"'
+    elif kind == "caveats":
+        what = f"caveat {item}"
+    else:
+        what = kind.replace("_", " ")
+        if kind in ("group", "subgroup"):
+            labels = {g.id: g.label for r in (a, b) for g in r.groups}
+            old, new = labels.get(old, old), labels.get(new, new)
+    return f"{a.short_name}: {what}: {_value(old)} -> {_value(new)}"
 
 
 def _value(value: Any) -> str:
@@ -147,7 +166,7 @@ def render_what_if_markdown(original: Comparison, changed: Comparison,
             out += ["", f"{a.short_name}'s own warnings (both sides):", ""]
             out += [f"- {line}" for line in warnings]
     out += ["", "**Changes**", ""]
-    out += [f"- {c['rule_set']}: {c['key']}: {_value(c['from'])} -> {_value(c['to'])}"
+    out += [f"- {change_text(c, original.results, changed.results)}"
             for c in result_changes(original.results, changed.results)] or ["- none"]
     out += ["", f"*{original.document()['disclaimer']}*", ""]
     return "\n".join(out)

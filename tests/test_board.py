@@ -216,7 +216,7 @@ def test_what_if_shows_the_pinned_patient_beside_the_changed_copy() -> None:
         text = shown(app, width=200)
         assert "what if" in text
         assert "lung_metastasis_max_diameter" in text and "14 mm" in text
-        assert "slms: score: 3 -> 2" in text
+        assert "SLMS: score: 3 -> 2" in text
         await pilot.press("f2")
         assert app.session.baseline is None
         assert "what if" not in shown(app)

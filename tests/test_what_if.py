@@ -87,7 +87,10 @@ def test_table_side_by_side_with_changes_marked() -> None:
     assert "lung_metastasis_max_diameter   1.7 cm (17 mm)" in out and "* 14 mm" in out
     row = next(line for line in out.splitlines() if "score 3 of 3" in line)
     assert "* score 2 of 3" in row  # original left, changed right, on one line
-    assert "  slms: score: 3 -> 2" in out
+    # the changes by the study's short name and the rule set's labels, not ids
+    assert "- SLMS: score: 3 -> 2" in out
+    assert '- SLMS: "largest nodule >= 15 mm": present -> absent' in out
+    assert "max_diameter_15mm_or_more" not in out and "slms:" not in out
     assert "not medical advice" in out
     assert max(len(line) for line in out.splitlines()) <= 100
 
@@ -128,7 +131,8 @@ def test_markdown_bolds_what_changed() -> None:
     assert code == 0
     assert "| lung_metastasis_max_diameter | 1.7 cm (17 mm) | **14 mm** |" in out
     assert "**score 2 of 3**" in out
-    assert "- slms: score: 3 -> 2" in out
+    assert "- SLMS: score: 3 -> 2" in out
+    assert '- SLMS: "largest nodule >= 15 mm": present -> absent' in out
 
 
 def test_a_what_if_keeps_the_studies_warnings_beside_their_figures() -> None:
