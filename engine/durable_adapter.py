@@ -39,11 +39,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import itertools
 import signal
 import threading
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,14 @@ def plain_number(value: float) -> bool:
     return "e" not in repr(float(value))
 
 
+def cell(value: float, thresholds: Sequence[float]) -> int:
+    """A number's place among sorted cut-offs: 2k when it lies below cut-off k (and above
+    the one before), 2k + 1 when it equals cut-off k. Every comparison with one of the
+    cut-offs gives the same verdict for two numbers with the same cell."""
+    position = bisect_left(thresholds, value)
+    return 2 * position + (position < len(thresholds) and thresholds[position] == value)
+
+
 def representative(value: float, thresholds: tuple[float, ...]) -> float:
     """A plain number on the same side of every threshold as `value`."""
     if plain_number(value) or not thresholds:
@@ -133,22 +142,23 @@ class CompiledRuleset:
     keys: tuple[str, ...]
     fields: frozenset[str]
     thresholds: tuple[tuple[str, tuple[float, ...]], ...] = ()  # numeric cut-offs per field
-    # the fields compared only with numbers, each with its sorted cut-offs: a value's cell
-    # there is its place among them
-    cells: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    # the fields compared only with numbers: a value's cell there is its place among the
+    # field's thresholds
+    cell_fields: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def _cuts(self) -> dict[str, tuple[float, ...]]:
+        return {name: cuts for name, cuts in self.thresholds if name in self.cell_fields}
 
     def signature(self, fact: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """What every comparison of this ruleset can see of `fact` (None: not hashable)."""
-        cut = dict(self.cells)
         key: list[Any] = []
         for name, value in sorted(fact.items()):
-            cuts = cut.get(name)
+            cuts = self._cuts.get(name)
             if cuts is not None and isinstance(value, float):
                 if value != value:  # NaN: in no cell
                     return None
-                position = bisect_left(cuts, value)
-                key.append((name, "cell", 2 * position + (position < len(cuts)
-                                                          and cuts[position] == value)))
+                key.append((name, "cell", cell(value, cuts)))
             else:
                 key.append((name, value))
         signature = tuple(key)
@@ -236,8 +246,7 @@ class DurableAdapter:
             compiled = CompiledRuleset(name, tuple(a.key for a in atoms),
                                        frozenset(a.field for a in atoms),
                                        tuple((f, tuple(sorted(c))) for f, c in cuts.items()),
-                                       tuple((f, tuple(sorted(c))) for f, c in cuts.items()
-                                             if f in numeric_only))
+                                       frozenset(numeric_only))
             self._assert(compiled, {})  # warm-up fact (see module docstring)
             _STATE.compiled[identity] = compiled
             return compiled

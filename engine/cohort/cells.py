@@ -12,13 +12,13 @@ takes its verdicts from its value's cell with one numpy index.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..durable_adapter import cell
 from ..model import Atom, RuleSet, Truth
 
 NUMERIC = ("int", "quantity", "number", "derived")
@@ -36,9 +36,7 @@ class FieldCells:
         """A hashable cell for a known canonical value."""
         if not self.numeric:
             return tuple(value in s for s in self.sets)
-        position = bisect_left(self.thresholds, value)
-        exact = position < len(self.thresholds) and self.thresholds[position] == value
-        return 2 * position + (1 if exact else 0)
+        return cell(value, self.thresholds)
 
 
 def field_cells(rs: RuleSet, field_types: Mapping[str, str],
