@@ -52,9 +52,6 @@ def _other_side_phrase(n: NearCutoff) -> str:
     return f"over {cut}" if goes_up else f"at or under {cut}"
 
 
-_PRESENT = {True: "present", False: "absent", None: "unknown"}
-
-
 def _estimates_text(estimates: Sequence[Mapping[str, Any]]) -> str:
     if not estimates:
         return "none"
@@ -83,8 +80,8 @@ def change_phrases(n: NearCutoff) -> list[str]:
 
     phrases = []
     if n.factor is not None:
-        phrases.append(f"{factor(n.factor)} {_PRESENT[this['present']]} -> "
-                       f"{_PRESENT[other['present']]}")
+        phrases.append(f"{factor(n.factor)} {words.PRESENCE[this['present']]} -> "
+                       f"{words.PRESENCE[other['present']]}")
     for key in ("status", "score"):
         if key in other:
             phrases.append(f"{key} {fmt_value(this[key])} -> {fmt_value(other[key])}")
@@ -103,11 +100,11 @@ def change_phrases(n: NearCutoff) -> list[str]:
             phrases.append(f"{label} {_estimates_text(this[key])} -> "
                            f"{_estimates_text(other[key])}")
     for item, present in other.get("factors", {}).items():
-        phrases.append(f"{factor(item)} {_PRESENT[this['factors'][item]]} -> "
-                       f"{_PRESENT[present]}")
+        phrases.append(f"{factor(item)} {words.PRESENCE[this['factors'][item]]} -> "
+                       f"{words.PRESENCE[present]}")
     for item, present in other.get("caveats", {}).items():
-        phrases.append(f"caveat {item} {_PRESENT[this['caveats'][item]]} -> "
-                       f"{_PRESENT[present]}")
+        phrases.append(f"caveat {item} {words.PRESENCE[this['caveats'][item]]} -> "
+                       f"{words.PRESENCE[present]}")
     return phrases
 
 

@@ -141,8 +141,7 @@ def change_text(change: Mapping[str, Any], before: Sequence[Result],
 def _value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + "; ".join(map(str, value)) + "]" if value else "none"
-    return {True: "present", False: "absent", None: "unknown"}.get(value, str(value)) \
-        if isinstance(value, bool | None) else str(value)
+    return words.PRESENCE[value] if isinstance(value, bool | None) else str(value)
 
 
 def render_what_if_markdown(original: Comparison, changed: Comparison,

@@ -77,6 +77,9 @@ def value_with_unit(value: Any, unit: str | None) -> str:
     return f"{shown} {unit}" if unit else shown
 
 
+PRESENCE = {True: "present", False: "absent", None: "unknown"}  # a factor's or caveat's verdict
+
+
 def stated_value(value: Any) -> str:
     """A threshold's value as the rule file states it (a list for in / not_in)."""
     if isinstance(value, list | tuple):
