@@ -131,6 +131,8 @@ class BoardApp(App[None]):
         self.errors: dict[str, tuple[str, ...]] = {}  # the engine's messages on each field
         self._shown: object = None  # what the comparison pane shows
         self._drawn = Drawn()  # its parts as last drawn
+        self._thresholds: tuple[int, ...] | None = None  # the collector's, while mounted
+        self._rest: Timer | None = None  # the full collection waiting for a pause
 
     # Layout ------------------------------------------------------------------------------
 
@@ -156,13 +158,13 @@ class BoardApp(App[None]):
 
     def on_mount(self) -> None:
         self._thresholds = gc.get_threshold()
-        self._rest: Timer | None = None
         gc.set_threshold(self._thresholds[0], self._thresholds[1], 1 << 30)
         self.call_after_refresh(gc.freeze)
         self.show()
 
     def on_unmount(self) -> None:
-        gc.set_threshold(*getattr(self, "_thresholds", gc.get_threshold()))
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
         gc.unfreeze()
 
     def _after_change(self) -> None:
@@ -257,7 +259,7 @@ class BoardApp(App[None]):
         heading = Text(self.TITLE)
         heading.append(f" — {shown}{' (unsaved)' if session.dirty else ''}", style="dim")
         self._update(self.query_one("#title", Static), heading)
-        if hasattr(self, "_thresholds"):  # mounted
+        if self._thresholds is not None:  # mounted
             self._after_change()
 
     def _update(self, widget: Static, content: str | Text, invalid: bool = False) -> None:
