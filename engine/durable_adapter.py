@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import EngineError
+from .interrupts import STOPPING
 from .model import Atom
 
 _SENTINEL = "__sentinel__"
@@ -57,22 +58,20 @@ _NUMERIC_OPS = frozenset(("==", *_OPS))
 MEMO = 4096  # combinations of cells remembered per adapter
 
 
-_HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
-              if hasattr(signal, name))
-
-
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """Hold Ctrl-C, SIGTERM and SIGHUP while durable_rules runs a rule's action: an
     exception raised inside its callback is printed by durable_rules itself, a traceback
     fragment on stderr. Held, the signal is delivered to its own handler right after (a
-    comparison takes microseconds)."""
+    comparison takes microseconds). The handlers are swapped, not the signal mask: a mask
+    holds a signal back from this thread only, and the cohort's reading and writing
+    threads would take it, and Python would still raise it here."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
     previous = {number: signal.signal(number, lambda n, _f: caught.append(n))
-                for number in _HELD}
+                for number in sorted(STOPPING)}
     try:
         yield
     finally:

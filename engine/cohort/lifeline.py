@@ -21,10 +21,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from ..interrupts import STOPPING
+
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-STOPPING = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 MAIN_PID = "PROGNOSIS_MAIN_PID"  # the main process, for the fork server's own check
@@ -35,9 +34,8 @@ def die_with_parent(expected_parent: int | None = None) -> None:
     main process: a terminal (or a service manager) sends them to the whole process
     group, and the main process then kills its workers (SIGKILL) after cleaning up. A
     worker that died first would make the run fail with an internal error instead."""
-    for name in STOPPING:
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    for number in STOPPING:
+        signal.signal(number, signal.SIG_IGN)
     if not sys.platform.startswith("linux"):
         return
     import ctypes
@@ -55,7 +53,7 @@ def held_signals() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    blocked = {getattr(signal, name) for name in STOPPING if hasattr(signal, name)}
+    blocked = set(STOPPING)
     old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     try:
         yield
@@ -69,7 +67,7 @@ def start_helpers(context: Any) -> None:
     from multiprocessing import resource_tracker
 
     os.environ[MAIN_PID] = str(os.getpid())
-    blocked = {getattr(signal, name) for name in STOPPING if hasattr(signal, name)}
+    blocked = set(STOPPING)
     old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     try:
         resource_tracker.ensure_running()
