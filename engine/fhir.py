@@ -92,14 +92,13 @@ def _figure(e: Estimate, result: Result) -> str:
 
 
 def _factor_note(result: Result) -> str | None:
-    held = {True: "present", False: "absent", None: "unknown"}
     parts = []
     for f in result.factors:
         if f.role == "covariate" and f.present is not True:
             continue
         effect = f.effects[0] if f.effects else None
         size = f" ({effect.measure} {words.number(effect.value)})" if effect else ""
-        parts.append(f"{f.label}{size}: {held[f.present]}")
+        parts.append(f"{f.label}{size}: {words.PRESENCE[f.present]}")
     return "Factors: " + "; ".join(parts) if parts else None
 
 
