@@ -25,7 +25,8 @@ class Rejection:
     message: str
 
 
-def _objects(values: Sequence[Any]) -> np.ndarray:
+def objects(values: Sequence[Any]) -> np.ndarray:
+    """An object array of `values` as they are (numpy would make lists of them rows)."""
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out
@@ -45,8 +46,8 @@ class Rejections(Sequence[Rejection]):
     def of(cls, items: Iterable[Rejection]) -> Rejections:
         listed = list(items)
         return cls(np.array([r.row for r in listed], dtype=np.int64),
-                   _objects([r.field for r in listed]), _objects([r.value for r in listed]),
-                   _objects([r.message for r in listed]))
+                   objects([r.field for r in listed]), objects([r.value for r in listed]),
+                   objects([r.message for r in listed]))
 
     @classmethod
     def empty(cls) -> Rejections:
@@ -130,5 +131,5 @@ class Problems:
         first.sort()
         rows_all, codes = rows_all[first], codes[first]
         issues = list(pairs)
-        return (rows_all, _objects([f for f, _ in issues])[codes],
-                _objects([m for _, m in issues])[codes])
+        return (rows_all, objects([f for f, _ in issues])[codes],
+                objects([m for _, m in issues])[codes])

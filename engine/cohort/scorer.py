@@ -59,7 +59,7 @@ from .columns import (
 from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .derive import Deriver
 from .raw import RawBatch, group_rows
-from .rejections import Problems, Rejections
+from .rejections import Problems, Rejections, objects
 from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, evaluate
 from .vector import UNKNOWN as UNKNOWN_VERDICT
 
@@ -353,10 +353,10 @@ class CohortScorer:
             codes = distinct.tolist()
             rows.append(at)
             positions.append(np.full(len(at), order[name], dtype=np.int64))
-            fields.append(_objects([name])[np.zeros(len(at), dtype=np.int64)])
-            values.append(_objects([shown_value(batch.columns[name].raw(c))
+            fields.append(objects([name])[np.zeros(len(at), dtype=np.int64)])
+            values.append(objects([shown_value(batch.columns[name].raw(c))
                                     for c in codes])[inverse.reshape(-1)])
-            messages.append(_objects([said[c] for c in codes])[inverse.reshape(-1)])
+            messages.append(objects([said[c] for c in codes])[inverse.reshape(-1)])
         at, named, said_messages = problems.entries()
         if len(at):
             rows.append(at)
@@ -369,7 +369,7 @@ class CohortScorer:
                 raw_codes = batch.columns[name].codes[at[mine]]
                 given = raw_codes >= 0
                 distinct, inverse = np.unique(raw_codes[given], return_inverse=True)
-                shown[mine[given]] = _objects([shown_value(batch.columns[name].raw(c))
+                shown[mine[given]] = objects([shown_value(batch.columns[name].raw(c))
                                                for c in distinct.tolist()])[inverse.reshape(-1)]
             values.append(shown)
         if not rows:
@@ -760,12 +760,6 @@ class CohortScorer:
                 state.full[exact[row]] = text
             texts.append(text)
         return pa.array(texts, pa.string())
-
-
-def _objects(values: Sequence[Any]) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
 
 
 def _number(value: Any) -> float:
