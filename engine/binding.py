@@ -138,7 +138,6 @@ def drift(spec: Obj, cls: type, namespace: Mapping[str, Any] | None = None) -> l
     a `Literal` of exactly its values, `Nullable` admits None, a list a tuple, a mapping a
     Mapping, a whole number an int, a number a float, a date a date, text a str)."""
     import dataclasses
-    import datetime as dt
     import typing
 
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
@@ -162,13 +161,13 @@ def drift(spec: Obj, cls: type, namespace: Mapping[str, Any] | None = None) -> l
                 and f.default_factory is dataclasses.MISSING:
             problems.append(f"{cls.__name__}.{attr}: key '{'.'.join(slot.path)}' is optional "
                             "but the attribute has no default")
-        wrong = _type_drift(slot.spec, hints[attr], dt.date)
+        wrong = _type_drift(slot.spec, hints[attr])
         if wrong:
             problems.append(f"{cls.__name__}.{attr}: {wrong}")
     return problems
 
 
-def _type_drift(spec: Spec, hint: Any, date_type: type) -> str | None:
+def _type_drift(spec: Spec, hint: Any) -> str | None:
     import types
     import typing
 
@@ -203,7 +202,9 @@ def _type_drift(spec: Spec, hint: Any, date_type: type) -> str | None:
     elif isinstance(spec, Bool):
         expected = (bool,)
     elif isinstance(spec, Date):
-        expected = (date_type,)
+        import datetime as dt
+
+        expected = (dt.date,)
     seen = origin or kind
     if expected and seen not in expected:
         return f"the key is {type(spec).__name__} but the attribute is {kind}"
