@@ -106,6 +106,29 @@ def test_a_ragged_line_in_any_block_keeps_every_row_number(tmp_path: Path, ragge
     assert [(row, name) for row, name in scored if name != f"p{row}"] == []
 
 
+def test_batches_are_whole_but_for_the_last_and_those_cut_by_a_bad_line(
+        tmp_path: Path) -> None:
+    """pyarrow's blocks do not end on a batch: the rows over a whole batch wait for the
+    next one (a batch of 334 rows after each of 50,000 once cost the scorer a batch's fixed
+    work for nothing); only a rejected row or the end cuts a batch short."""
+    from prognosis.engine.cohort.reader import CohortInput
+    from prognosis.engine.loader import load_library
+
+    rows = 25_000
+    source = tmp_path / "in.csv"
+    lines = [f"p{i},leiomyosarcoma,2,10 mm,100 days" for i in range(1, rows + 1)]
+    lines[17_000] = "p17001,lms,1"  # ragged: rejected by the reader
+    source.write_text("\n".join([HEADER, *lines]) + "\n")
+    cohort_input = CohortInput(str(source), load_library().fields)
+    try:
+        sizes = [(c.first_row, c.n, bool(c.rejections)) for c in cohort_input.chunks(4_000)]
+    finally:
+        cohort_input.close()
+    assert sizes == [(1, 4_000, False), (4_001, 4_000, False), (8_001, 4_000, False),
+                     (12_001, 4_000, False), (16_001, 1_000, False), (17_001, 1, True),
+                     (17_002, 4_000, False), (21_002, 3_999, False)]
+
+
 def test_with_encoding_the_latin1_row_is_read(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes(f"{HEADER}\n".encode() + b"d,leiomyosarc\xf3ma,2,10 mm,100 days\n")

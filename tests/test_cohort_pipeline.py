@@ -35,6 +35,29 @@ def test_read_ahead_keeps_order_and_raises_the_threads_error() -> None:
     assert seen == [0, 1, 2, 3, 4]
 
 
+def test_light_items_do_not_keep_the_thread_from_the_next_batch() -> None:
+    """Rows the reader rejected come between batches: with depth 1 they once took the one
+    place ahead, so the next batch was read only after the consumer took them (the
+    scorer then waited for every batch)."""
+    made: list[str] = []
+    second = threading.Event()
+
+    def items() -> Iterator[str]:
+        for item in ("batch 1", "rejected rows", "batch 2", "batch 3"):
+            made.append(item)
+            if item == "batch 2":
+                second.set()
+            yield item
+
+    ahead = ReadAhead(items, depth=1, light=lambda item: item.startswith("rejected"))
+    taken = iter(ahead)
+    assert next(taken) == "batch 1"
+    assert second.wait(5)  # made while "rejected rows" waits to be taken
+    assert list(taken) == ["rejected rows", "batch 2", "batch 3"]
+    ahead.close()
+    assert made == ["batch 1", "rejected rows", "batch 2", "batch 3"]
+
+
 def test_read_ahead_stops_when_closed_early() -> None:
     closed = threading.Event()
 

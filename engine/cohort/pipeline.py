@@ -30,6 +30,9 @@ class _End:
     """The last entry of a queue."""
 
 
+_END: Any = _End()  # the end of `make()`'s items
+
+
 class _Failed:
     def __init__(self, exc: BaseException) -> None:
         self.exc = exc
@@ -38,12 +41,16 @@ class _Failed:
 class ReadAhead(Generic[T]):
     """The items of `make()`, produced in a thread at most `depth` ahead of the consumer:
     with depth 1 the thread makes item N+1 while the consumer works on item N, and no
-    more (one batch more in memory than without the thread)."""
+    more (one batch more in memory than without the thread). Items for which `light`
+    is true (rows the reader rejected: a few objects, no scoring) are handed over
+    without counting, so that they never keep the thread from making the next batch."""
 
     def __init__(self, make: Callable[[], Iterator[T]], depth: int = 1,
-                 name: str = "cohort-reader") -> None:
+                 name: str = "cohort-reader",
+                 light: Callable[[T], bool] = lambda item: False) -> None:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._room = threading.Semaphore(max(1, depth))  # released as items are taken
+        self._light = light
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(make,), name=name,
                                         daemon=True)
@@ -54,11 +61,13 @@ class ReadAhead(Generic[T]):
             items = make()
             try:
                 while self._wait_for_room():
-                    try:
-                        item = next(items)
-                    except StopIteration:
+                    item = next(items, _END)
+                    while item is not _END and self._light(item):
+                        self._queue.put((item, False))  # takes no room
+                        item = next(items, _END)
+                    if item is _END:
                         break
-                    self._queue.put(item)
+                    self._queue.put((item, True))
                 else:
                     return  # stopped
             finally:
@@ -87,8 +96,10 @@ class ReadAhead(Generic[T]):
                 return
             if isinstance(entry, _Failed):
                 raise entry.exc
-            self._room.release()
-            yield entry
+            item, counted = entry
+            if counted:
+                self._room.release()
+            yield item
 
     def close(self) -> None:
         """Stop reading (what was read ahead is dropped) and wait for the thread."""

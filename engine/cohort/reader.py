@@ -341,21 +341,26 @@ class CohortInput:
         count = 0
         bad: list[Rejection] = []
 
-        def flush() -> Iterator[Chunk]:
+        def flush(whole: bool = True) -> Iterator[Chunk]:
+            """The good rows so far in chunks of `batch_rows`; unless `whole`, a last part
+            shorter than that waits for the next rows (a short chunk costs a batch's
+            fixed work for a few rows)."""
             nonlocal row, good, count
             if not good:
                 return
             if isinstance(good[0], pa.Table):
-                for piece in _pieces(pa.concat_tables(good), batch_rows):
-                    yield self._chunk(row, piece)
-                    row += piece.num_rows
+                table = pa.concat_tables(good)
+                pieces = [table.slice(start, batch_rows)
+                          for start in range(0, table.num_rows, batch_rows)]
             else:
                 records = [r for part in good for r in part]
-                for start in range(0, len(records), batch_rows):
-                    piece = records[start:start + batch_rows]
-                    yield self._chunk(row, piece)
-                    row += len(piece)
-            good, count = [], 0
+                pieces = [records[start:start + batch_rows]
+                          for start in range(0, len(records), batch_rows)]
+            rest = pieces.pop() if not whole and len(pieces[-1]) < batch_rows else None
+            for piece in pieces:
+                yield self._chunk(row, piece)
+                row += len(piece)
+            good, count = ([rest], len(rest)) if rest is not None else ([], 0)
 
         for item in items:
             if isinstance(item, _Bad):
@@ -371,7 +376,7 @@ class CohortInput:
                 good.append(item)
                 count += size
             if count >= batch_rows:
-                yield from flush()
+                yield from flush(whole=False)
         yield from flush()
         if bad:
             yield self._chunk(row, [], tuple(bad))
@@ -484,11 +489,6 @@ class CohortInput:
                                               f"field{extra}", field=name, line=line)])
                 h.unknown.append((name, hint))
         h.columns += names
-
-
-def _pieces(table: pa.Table, rows: int) -> Iterator[pa.Table]:
-    for start in range(0, table.num_rows, rows):
-        yield table.slice(start, rows)
 
 
 @dataclass(frozen=True)
@@ -722,7 +722,9 @@ class _Screened(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer)
-        while not self._out and not self._eof:
+        # As much as asked for (pyarrow asks for a block): each call takes the GIL, which
+        # the scoring thread holds most of the time.
+        while len(self._out) < len(view) and not self._eof:
             self._fill()
         n = min(len(view), len(self._out))
         view[:n] = self._out[:n]

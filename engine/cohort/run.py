@@ -177,7 +177,8 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
         # Read (and factorise) ahead in a thread while this one scores.
         # A scored chunk's rows are dropped once factorised (the batch keeps what it needs).
         read: ReadAhead[tuple[Chunk | int, RawBatch | None]] = ReadAhead(
-            lambda: ((c, None) if c.rejections else (c.n, c.raw()) for c in chunks))
+            lambda: ((c, None) if c.rejections else (c.n, c.raw()) for c in chunks),
+            light=lambda item: item[1] is None)
         try:
             for chunk, raw in read:
                 if isinstance(chunk, Chunk):
