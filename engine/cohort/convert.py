@@ -10,7 +10,7 @@ reports it and the run refuses the column.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -88,6 +88,8 @@ class Codec:
         self.values: list[Any] = []
         self._ids: dict[Any, int] = {}
         self._memo: dict[Any, int | str] = {}  # (unit, raw key) -> id, or the error message
+        self._mapped: dict[tuple[Callable[[Any], Any], np.dtype[Any]],
+                           tuple[np.ndarray, int]] = {}
         self._known: dict[tuple[str | None, str], _Known] = {}
 
     def id_of(self, value: Any) -> int:
@@ -97,6 +99,18 @@ class Codec:
             found = self._ids[key] = len(self.values)
             self.values.append(value)
         return found
+
+    def mapped(self, convert: Callable[[Any], Any], dtype: Any, missing: Any) -> np.ndarray:
+        """Each value as `convert` makes it, by id, then `missing` (the slot of id -1, so
+        that `mapped(...)[ids]` reads UNKNOWN as missing): kept per `convert` (give the
+        same function each time) and extended as the codec learns values."""
+        key = (convert, np.dtype(dtype))
+        array, count = self._mapped.get(key, (np.array([missing], dtype=dtype), 0))
+        if count < len(self.values):
+            new = np.array([convert(v) for v in self.values[count:]], dtype=dtype)
+            array = np.concatenate([array[:-1], new, array[-1:]])
+            self._mapped[key] = (array, len(self.values))
+        return array
 
     def convert(self, column: Factorised, unit: str | None = None
                 ) -> tuple[np.ndarray, dict[int, str], int | None]:

@@ -19,7 +19,6 @@ The agreement test (tests/test_cohort_agreement.py) checks both against
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -56,6 +55,15 @@ class _Memo:
         return result
 
 
+_EPOCH = np.datetime64("1970-01-01", "D")
+_DAY = np.timedelta64(1, "D")
+
+
+def _day(iso: str) -> int:
+    """A date's day number (days since 1970-01-01)."""
+    return int((np.datetime64(iso, "D") - _EPOCH) // _DAY)
+
+
 class Deriver:
     """Derives every derived field of a dictionary for batches of value-id columns."""
 
@@ -63,8 +71,6 @@ class Deriver:
         self.fields = fields
         self.codecs = codecs
         self._memos: dict[str, _Memo] = {}
-        self._days: dict[str, list[int]] = {}  # per date field: day number per value id
-        self._numbers: dict[str, list[float]] = {}
 
     def derive(self, ids: dict[str, np.ndarray], clean: np.ndarray, source: str,
                problems: Problems) -> None:
@@ -102,31 +108,20 @@ class Deriver:
             memo = self._memos[name] = _Memo()
         return memo
 
-    def _mapped(self, cache: dict[str, list[Any]], name: str, convert: Callable[[Any], Any],
-                dtype: Any) -> np.ndarray:
-        known = cache.setdefault(name, [])
-        values = self.codecs[name].values
-        known.extend(convert(v) for v in values[len(known):])
-        return np.array([*known, 0], dtype=dtype)  # the last slot: id -1 (unknown)
-
     def _interval(self, fdef: FieldDef, ids: dict[str, np.ndarray], missing: np.ndarray,
                   clean: np.ndarray, source: str, problems: Problems) -> None:
         assert fdef.interval is not None
         start_name, end_name = fdef.interval
         s, e = ids.get(start_name, missing), ids.get(end_name, missing)
         given = ids.get(fdef.name, missing)
-        epoch = np.datetime64("1970-01-01", "D")
-        day = np.timedelta64(1, "D")
-        to_day: Callable[[Any], int] = lambda iso: int(  # noqa: E731
-            (np.datetime64(iso, "D") - epoch) // day)
-        start = self._mapped(self._days, start_name, to_day, np.int64)[np.maximum(s, -1)]
-        end = self._mapped(self._days, end_name, to_day, np.int64)[np.maximum(e, -1)]
-        today = to_day(today_date().isoformat())
+        start = self.codecs[start_name].mapped(_day, np.int64, 0)[np.maximum(s, -1)]
+        end = self.codecs[end_name].mapped(_day, np.int64, 0)[np.maximum(e, -1)]
+        today = _day(today_date().isoformat())
         future = ((s >= 0) & (start > today)) | ((e >= 0) & (end > today))
         both = (s >= 0) & (e >= 0) & ~future
         # Found before the primary was resected (metastatic at diagnosis): 0 days.
         days = np.maximum(end - start, 0)
-        stated = self._mapped(self._numbers, fdef.name, float, np.float64)[np.maximum(given, -1)]
+        stated = self.codecs[fdef.name].mapped(float, np.float64, 0.0)[np.maximum(given, -1)]
         disagree = both & (given >= 0) & (np.abs(stated - days) > 1)
         derive = both & (given < 0)
         result = given.copy()

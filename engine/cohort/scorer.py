@@ -190,7 +190,6 @@ class CohortScorer:
         self._decisions: dict[tuple[str, str, Any], dict[str, Truth]] = {}
         self._below_memo: dict[tuple[str, str, str, int, int],
                                list[tuple[str | None, str]]] = {}
-        self._numeric: dict[str, list[float]] = {}
 
     def _decider(self, rs: RuleSet, name: str) -> Callable[[Any], Mapping[str, Truth]]:
         """durable_rules' verdicts for a fact holding only this field (cells.FieldVerdicts)."""
@@ -323,11 +322,8 @@ class CohortScorer:
 
     def _numbers(self, name: str) -> np.ndarray:
         """Each converted value of a field as a number (NaN if it is none), then NaN for
-        the unknown id -1; extended as the codec learns values."""
-        known = self._numeric.setdefault(name, [])
-        values = self._codecs[name].values
-        known.extend(_number(v) for v in values[len(known):])
-        return np.array([*known, np.nan])
+        the unknown id -1."""
+        return self._codecs[name].mapped(_number, np.float64, np.nan)
 
     def _values(self, known: Mapping[str, int]) -> dict[str, Any]:
         return {name: self._codecs[name].values[i] for name, i in known.items() if i >= 0}
