@@ -137,7 +137,7 @@ def table_of(rows: list[dict[str, Any]]) -> pa.Table:
                      for c in COLUMNS})
 
 
-def score(rows: list[dict[str, Any]], json_mode: Any = "full", pandas: bool = False) -> Any:
+def score(rows: list[dict[str, Any]], shape: Any = "full", pandas: bool = False) -> Any:
     sources = {name: HEADER[name] for name in UNITS}
     if pandas:
         import pandas as pd
@@ -147,7 +147,7 @@ def score(rows: list[dict[str, Any]], json_mode: Any = "full", pandas: bool = Fa
         batch = from_pandas(frame, COLUMNS, [], 1, UNITS, sources)
     else:
         batch = from_arrow(table_of(rows), COLUMNS, [], 1, UNITS, sources)
-    return scorer().score(batch, json_mode=json_mode)
+    return scorer().score(batch, shape=shape)
 
 
 def compact_subset(full: dict[str, Any], result: Any) -> dict[str, Any]:
@@ -207,6 +207,34 @@ def test_pandas_input_agrees_too(rows: list[dict[str, Any]]) -> None:
     check_agreement(rows, score(rows, pandas=True))
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(row_strategy(), min_size=1, max_size=30))
+def test_csv_output_is_pyarrows_csv_of_the_columns(rows: list[dict[str, Any]]) -> None:
+    """CSV output (each rule set's cells made once per distinct result, csvtext.py) has the
+    very bytes pyarrow's CSV writer makes of the result columns the agreement test checks."""
+    import tempfile
+    from pathlib import Path
+
+    import pyarrow.csv as pcsv
+
+    from prognosis.engine.cohort.writer import Sink, output_schema
+
+    library = bundled_library()
+    rows = [{**r, "id": f'p"{i}, x' if i % 3 else None} for i, r in enumerate(rows, start=1)]
+    columns = output_columns(library.rule_sets)
+    schema = output_schema([], columns)
+    expected = pa.BufferOutputStream()
+    pcsv.write_csv(score(rows, "columns").table.select(schema.names), expected)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "out.csv"
+        sink = Sink(str(path), "csv", schema, columns, library.rule_sets)
+        table = score(rows, "csv").table
+        sink.write(table.slice(0, len(table) // 2))  # two batches: the header once
+        sink.write(table.slice(len(table) // 2))
+        sink.close()
+        assert path.read_bytes() == expected.getvalue().to_pybytes()
+
+
 def test_typed_values_from_parquet_agree() -> None:
     """Parquet cells arrive typed (int, float, bool), as YAML numbers and booleans do."""
     table = pa.table({
@@ -219,7 +247,7 @@ def test_typed_values_from_parquet_agree() -> None:
     })
     units = {"lung_metastasis_max_diameter": "mm", "disease_free_interval": "days"}
     outcome = scorer().score(from_arrow(table, table.column_names, [], 1, units),
-                             json_mode="full")
+                             shape="full")
     for number, row in enumerate(table.to_pylist(), start=1):
         patient = {k: f"{v} {units[k]}" if k in units else v for k, v in row.items()
                    if v is not None}
@@ -237,7 +265,7 @@ def test_typed_values_from_parquet_agree() -> None:
 def test_dfi_cut_off_lands_on_the_papers_side(value: str, points: int) -> None:
     rows = [{"id": "x", "histology": "lms", "lung_metastasis_count": "1",
              "lung_metastasis_max_diameter": "10", "disease_free_interval": value}]
-    outcome = score(rows, None)
+    outcome = score(rows, "columns")
     assert outcome.table.column("slms.score").to_pylist() == [points]
 
 
@@ -247,7 +275,7 @@ def test_factor_and_caveat_columns_are_three_valued() -> None:
             {"id": "b", "histology": "lms", "lung_metastasis_count": "2",
              "lung_metastasis_max_diameter": "20", "extrapulmonary_metastases": "false"},
             {"id": "c", "histology": "lms", "lung_metastasis_count": "2"}]
-    table = score(rows, None).table
+    table = score(rows, "columns").table
     bm = "burkhard-meier-2025"
     assert table.column(f"{bm}.factor.diameter_over_2cm").to_pylist() == [True, False, None]
     assert table.column(f"{bm}.caveat.systemic_therapy_trend_over_2cm").to_pylist() == \

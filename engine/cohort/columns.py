@@ -84,10 +84,15 @@ def rule_set_columns(rs: RuleSet) -> list[Column]:
         e = rs.estimates[indexes[0]]
         unit = "%" if e.statistic == "survival_percent" else "months"
         columns.append(Column(name, "float", f"published {e.endpoint} ({unit}) from {e.origin}"))
-    columns += [Column(f"{p}.factor.{f.id}", "bool", f"factor present: {f.label}")
-                for f in rs.factors]
-    columns += [Column(f"{p}.caveat.{c.id}", "bool", "caveat applies") for c in rs.caveats]
-    return columns
+    return columns + verdict_columns(rs)
+
+
+def verdict_columns(rs: RuleSet) -> list[Column]:
+    """A rule set's last columns: one per factor, then one per caveat (true/false/null)."""
+    p = rs.id
+    return [*(Column(f"{p}.factor.{f.id}", "bool", f"factor present: {f.label}")
+              for f in rs.factors),
+            *(Column(f"{p}.caveat.{c.id}", "bool", "caveat applies") for c in rs.caveats)]
 
 
 def output_columns(rule_sets: Sequence[RuleSet]) -> list[Column]:

@@ -193,7 +193,8 @@ def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
 
     Returns the distinct rows (k x len(columns)), the index of each group's
     first row, and each row's group. Hash-based (pandas.factorize on one
-    packed int64 key), so it costs O(rows), not a sort.
+    packed int64 key), so it costs O(rows), not a sort; when the columns' ranges are
+    too wide to pack into one int64, the key packed so far is renumbered first.
     """
     import pandas as pd
 
@@ -210,12 +211,14 @@ def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
             column = column.astype(np.int64, copy=False)
             low = int(column.min())
             span = int(column.max()) - low + 1
+        if room * span >= 1 << 62:  # the packed key would overflow: number its distinct
+            # values so far (as many as there are rows at most) and go on from those
+            packed, uniques = pd.factorize(key)
+            key, room = packed.astype(np.int64), max(len(uniques), 1)
+            if room * span >= 1 << 62:  # and the column's own range is too wide: its values
+                numbered, values = pd.factorize(column)
+                column, low, span = numbered.astype(np.int64), 0, max(len(values), 1)
         room *= span
-        if room >= 1 << 62:  # too many combinations to pack: sort instead
-            _, first, inverse = np.unique(np.stack(columns, axis=1), axis=0,
-                                          return_index=True, return_inverse=True)
-            inverse = inverse.reshape(-1)
-            return np.stack([c[first] for c in columns], axis=1), first, inverse
         key = key * span + (column if low == 0 else column - low)
     inverse, uniques = pd.factorize(key)
     first = np.empty(len(uniques), dtype=np.int64)

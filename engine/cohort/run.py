@@ -28,7 +28,7 @@ from .pipeline import ReadAhead, WriteBehind
 from .raw import RawBatch
 from .reader import BATCH_ROWS, Chunk, CohortInput
 from .rejections import Rejections
-from .scorer import BatchOutcome, CohortScorer
+from .scorer import BatchOutcome, CohortScorer, Shape
 from .writer import ErrorsSink, Sink, atomic_path, output_format, output_schema
 
 
@@ -52,7 +52,9 @@ class CohortRun:
 
 
 FULL_JSONL_BATCH_ROWS = 1_000  # a row's full JSON is ~50 kB: small batches keep memory flat
-JSON_MODES: dict[str | None, Any] = {"jsonl": "compact", "jsonl-full": "full"}
+# The table a scored batch is given as, per output (scorer.Shape): CSV takes each rule
+# set's cells as text; `validate` (on_table) and Parquet take the columns.
+SHAPES: dict[str | None, Shape] = {"jsonl": "compact", "jsonl-full": "full", "csv": "csv"}
 _SCORER: CohortScorer | None = None
 
 
@@ -109,7 +111,7 @@ def _process(chunk: Chunk, source: str, kind: str | None) -> Processed:
 
 def _scored(raw: RawBatch, rows: int, source: str, kind: str | None) -> Processed:
     assert _SCORER is not None, "worker not initialised"
-    outcome = _SCORER.score(raw, source, JSON_MODES.get(kind))
+    outcome = _SCORER.score(raw, source, SHAPES.get(kind, "columns"))
     payload = outcome.table if kind is not None else None
     slim = BatchOutcome(outcome.table.slice(0, 0), outcome.rejections, outcome.counts)
     return Processed(payload, slim, rows)
@@ -272,6 +274,8 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
             errors_sink = ErrorsSink(stack.enter_context(atomic_path(errors)))
             stack.callback(errors_sink.close)
         wanted = kind or ("table" if on_table else None)
+        if wanted == "csv" and on_table:
+            wanted = "table"  # on_table reads the columns; the CSV sink writes them as well
         if wanted == "jsonl" and full:
             wanted = "jsonl-full"
         order = [rs.id for rs in selected]

@@ -46,6 +46,7 @@ from ..model import Atom, Condition, RuleSet, Truth, atoms_of
 from ..options import with_options
 from ..patient import apply_implications, lower_bounds
 from ..results import Result
+from . import csvtext
 from .cells import CODE, FieldVerdicts, field_cells
 from .columns import (
     REASON_SEPARATOR,
@@ -55,6 +56,7 @@ from .columns import (
     estimate_id,
     options_json,
     output_columns,
+    verdict_columns,
 )
 from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .derive import Deriver
@@ -64,6 +66,9 @@ from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, eval
 from .vector import UNKNOWN as UNKNOWN_VERDICT
 
 JsonMode = Literal["compact", "full"]
+# What a batch's table carries per rule set: its result columns ("columns"), those and
+# its JSON text per row (a JsonMode), or only its cells as CSV text per row ("csv").
+Shape = Literal["columns", "csv"] | JsonMode
 COMPACT_ALWAYS = ("status", "reasons")  # compact rows leave out the other keys when null
 MEMO_LIMIT = 200_000  # pairs of values whose lower-bound problems are remembered
 JSON_CACHE = 4_096  # full JSON texts kept per rule set (each 5-15 kB)
@@ -75,6 +80,17 @@ _TRUTH: dict[int, Truth] = {TRUE: True, 0: None, FALSE: False}
 def json_column(rule_set_id: str) -> str:
     """The hidden column that carries a rule set's JSON text per row (JSON-lines output)."""
     return f"{rule_set_id}.__json__"
+
+
+VERDICTS_PER_TEXT = 6  # verdict cells joined per code: 3 ** 6 = 729 texts
+
+
+def csv_columns(rs: RuleSet) -> list[str]:
+    """The hidden columns that carry, per row, the CSV text of a rule set's columns (CSV
+    output): its columns before the verdict columns, then its verdict columns by
+    VERDICTS_PER_TEXT."""
+    groups = -(-len(verdict_columns(rs)) // VERDICTS_PER_TEXT)
+    return [f"{rs.id}.__csv__", *(f"{rs.id}.__csv__.{k}" for k in range(groups))]
 
 
 @dataclass
@@ -130,6 +146,7 @@ class _RuleSetState:
     outcomes: _Texts = field(default_factory=_Texts)  # one id per distinct outcome
     options: _Texts = field(default_factory=_Texts)  # options column texts
     decided: list[Result | None] = field(default_factory=list)  # by options text index
+    csv: _Texts = field(default_factory=_Texts)  # its cells as CSV text, per distinct row
 
 
 def _given_only(fields: FieldDictionary) -> frozenset[str]:
@@ -199,7 +216,7 @@ class CohortScorer:
     # -- the stages ---------------------------------------------------------
 
     def score(self, batch: RawBatch, source: str = "<cohort>",
-              json_mode: JsonMode | None = None) -> BatchOutcome:
+              shape: Shape = "columns") -> BatchOutcome:
         ids, bad = self._convert(batch, source)
         problems = self._complete(ids, bad, source)
         rejected = np.zeros(batch.n, dtype=bool)
@@ -224,11 +241,14 @@ class CohortScorer:
             reasons = self._reason_ids(state, result, atoms, kept_ids, bounds)
             result, reasons, options = self._with_options(state, result, reasons, atoms,
                                                           kept_ids, unknown, bounds)
-            arrays.update(self._columns(state, result, reasons, options))
+            if shape == "csv":
+                arrays.update(self._csv(state, result, reasons, options))
+            else:
+                arrays.update(self._columns(state, result, reasons, options))
             counts[rs.id] = _counts(rs, result)
-            if json_mode == "compact":
+            if shape == "compact":
                 arrays[json_column(rs.id)] = self._compact(state, result, reasons, options)
-            elif json_mode == "full":
+            elif shape == "full":
                 arrays[json_column(rs.id)] = self._full(state, atoms, kept_ids, len(keep))
         return BatchOutcome(pa.table(arrays), rejections, counts)
 
@@ -498,19 +518,33 @@ class CohortScorer:
         state.reason_lists.append(reasons)
         return REASON_SEPARATOR.join(reasons) or None
 
-    @staticmethod
-    def _texts(texts: _Texts, columns: list[np.ndarray],
+    @classmethod
+    def _texts(cls, texts: _Texts, columns: list[np.ndarray],
                make: Callable[[int], str | None]) -> np.ndarray:
         """Per row, the index of its text: made once per distinct code (by `make(row)`)."""
+        return cls._texts_of_rows(texts, columns, lambda rows: [make(r) for r in rows])
+
+    @staticmethod
+    def _texts_of_rows(texts: _Texts, columns: list[np.ndarray],
+                       make: Callable[[list[int]], Sequence[str | None]]) -> np.ndarray:
+        """Per row, the index of its text; the texts of the codes not seen before are made
+        together, by `make(rows)` on one row of each, in the order of the rows."""
         n = len(columns[0]) if columns else 0
         if n == 0:
             return np.zeros(0, dtype=np.int64)
         codes, first, inverse = group_rows([np.asarray(c) for c in columns])
         per_code = np.empty(len(first), dtype=np.int64)
-        for i, (code, row) in enumerate(zip(map(tuple, codes.tolist()), first.tolist(),
-                                            strict=True)):
+        new: dict[tuple[int, ...], int] = {}  # code -> its row
+        for i, code in enumerate(map(tuple, codes.tolist())):
             found = texts.by_code.get(code)
-            per_code[i] = found if found is not None else texts.add(code, make(row))
+            if found is None:
+                new[code] = i
+            else:
+                per_code[i] = found
+        if new:
+            made = make([int(first[i]) for i in new.values()])
+            for (code, i), text in zip(new.items(), made, strict=True):
+                per_code[i] = texts.add(code, text)
         result: np.ndarray = per_code[inverse]
         return result
 
@@ -683,17 +717,7 @@ class CohortScorer:
             f"{p}.group": _group_array(rs, result.group),
             f"{p}.subgroup": _group_array(rs, result.subgroup),
         }
-        unknown_code = np.zeros(n, dtype=np.int64)
-        for i, verdict in enumerate(result.factors):
-            unknown_code |= (verdict == 0).astype(np.int64) << (i % 62)
-        unknown_columns = [(v == 0) for v in result.factors] if len(rs.factors) > 62 \
-            else [unknown_code]
-        factor_ids = [f.id for f in rs.factors]
-        out[f"{p}.unknown"] = state.unknown.array(self._texts(
-            state.unknown, unknown_columns,
-            lambda row: UNKNOWN_SEPARATOR.join(
-                i for i, v in zip(factor_ids, result.factors, strict=True) if v[row] == 0)
-            or None))
+        out[f"{p}.unknown"] = state.unknown.array(self._unknown_ids(state, result))
         out[f"{p}.reasons"] = state.reasons.array(reasons)
         out[f"{p}.options"] = state.options.array(options)
         for name, indexes in estimate_columns(rs).items():
@@ -707,10 +731,62 @@ class CohortScorer:
                 values = np.where(result.held[:, j], value, values)
                 given |= result.held[:, j]
             out[name] = pa.array(values, mask=~given)
-        for f, verdict in zip(rs.factors, result.factors, strict=True):
-            out[f"{p}.factor.{f.id}"] = pa.array(verdict == TRUE, mask=verdict == 0)
-        for c, verdict in zip(rs.caveats, result.caveats, strict=True):
-            out[f"{p}.caveat.{c.id}"] = pa.array(verdict == TRUE, mask=verdict == 0)
+        out.update(self._verdict_columns(state, result))
+        return out
+
+    def _unknown_ids(self, state: _RuleSetState, result: Evaluated) -> np.ndarray:
+        """Per row, the index of its unknown factors' text (state.unknown)."""
+        unknown_code = np.zeros(result.n, dtype=np.int64)
+        for i, verdict in enumerate(result.factors):
+            unknown_code |= (verdict == 0).astype(np.int64) << (i % 62)
+        unknown_columns = [(v == 0) for v in result.factors] if len(result.factors) > 62 \
+            else [unknown_code]
+        factor_ids = [f.id for f in state.rs.factors]
+        return self._texts(state.unknown, unknown_columns, lambda row: UNKNOWN_SEPARATOR.join(
+            i for i, v in zip(factor_ids, result.factors, strict=True) if v[row] == 0)
+            or None)
+
+    @staticmethod
+    def _verdict_columns(state: _RuleSetState, result: Evaluated) -> dict[str, pa.Array]:
+        """columns.verdict_columns: each factor's and caveat's verdict (null: unknown)."""
+        names = [c.name for c in verdict_columns(state.rs)]
+        return {name: pa.array(verdict == TRUE, mask=verdict == 0)
+                for name, verdict in zip(names, [*result.factors, *result.caveats],
+                                         strict=True)}
+
+    def _csv(self, state: _RuleSetState, result: Evaluated, reasons: np.ndarray,
+             options: np.ndarray) -> dict[str, pa.Array]:
+        """The rule set's cells as CSV text (csvtext.py), in the columns `csv_columns` names.
+
+        The cells before the verdict columns depend on a row's status, score range,
+        group, subgroup, unknown factors, reasons, options and the estimates that hold:
+        their text is made by `_columns` and csvtext once per distinct combination, on
+        one row of each. The verdicts vary independently of each other: the text of
+        each few is taken from every combination's (csvtext.verdict_cells)."""
+        rs = state.rs
+        unknown = self._unknown_ids(state, result)
+        key = [result.status, result.has_range, result.low, result.high, result.score,
+               result.group, result.subgroup, unknown, reasons, options, *result.held.T]
+        verdicts = {c.name for c in verdict_columns(rs)}
+        names = [c.name for c in self._columns_of[rs.id] if c.name not in verdicts]
+
+        def make(rows: list[int]) -> list[str | None]:
+            at = np.array(rows, dtype=np.int64)
+            columns = self._columns(state, result.take(at), reasons[at], options[at])
+            text: list[str | None] = csvtext.joined(
+                [csvtext.cells(columns[name]) for name in names]).to_pylist()
+            return text
+
+        leading, *grouped = csv_columns(rs)
+        out = {leading: state.csv.array(self._texts_of_rows(state.csv, key, make))}
+        every = [*result.factors, *result.caveats]
+        for k, name in enumerate(grouped):
+            group = every[k * VERDICTS_PER_TEXT:(k + 1) * VERDICTS_PER_TEXT]
+            code = np.zeros(result.n, dtype=np.int32)
+            for i, verdict in enumerate(group):
+                code += (verdict.astype(np.int32) + 1) * 3 ** i
+            out[name] = pa.DictionaryArray.from_arrays(pa.array(code),
+                                                       csvtext.verdict_cells(len(group)))
         return out
 
     # -- JSON lines ------------------------------------------------------------

@@ -12,7 +12,8 @@ study, and nothing runs per row in Python.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +64,16 @@ class Evaluated:
     subgroup: np.ndarray
     group_missing: np.ndarray  # bool: a group model's group is undetermined (a reason)
     held: np.ndarray  # bool (n, estimates): the estimates that hold
+
+    def take(self, rows: np.ndarray) -> Evaluated:
+        """The results of `rows` only, in that order."""
+        taken: dict[str, Any] = {"n": len(rows)}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "n":
+                taken[f.name] = [a[rows] for a in value] if isinstance(value, list) \
+                    else value[rows]
+        return Evaluated(**taken)
 
 
 def evaluate(rs: RuleSet, atoms: Mapping[str, np.ndarray], n: int,

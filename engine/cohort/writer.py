@@ -33,9 +33,10 @@ from ..errors import InputError, Problem
 from ..evaluate import assemble
 from ..model import RuleSet
 from ..results import estimate_dict
+from . import csvtext
 from .columns import Column, estimate_id
 from .rejections import Rejection
-from .scorer import ARROW_TYPES, JsonMode, json_column
+from .scorer import ARROW_TYPES, JsonMode, csv_columns, json_column
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 COMPACT_FORMAT = "prognosis-cohort-compact/1"
@@ -199,12 +200,12 @@ class Sink:
             else:  # a kept column whose type needs the Arrow schema to read back as it was
                 self._writer = pq.ParquetWriter(path, schema)
         elif kind == "csv":
-            import pyarrow.csv as pcsv
-
-            # The scorer gives text results as dictionaries over the distinct results; CSV
-            # writes them as they are (decoding first costs memory that is never given back).
-            self.schema = _dictionary_text(schema, results)
-            self._writer = pcsv.CSVWriter(path, self.schema)
+            # Written as pyarrow's CSV writer would write `schema` (csvtext.py), from each
+            # rule set's cells as the scorer made them once per distinct result.
+            self._file = open(path, "wb")  # noqa: SIM115
+            self._file.write(csvtext.header(schema.names))
+            self._results = {c.name for c in results}
+            self._rule_sets = list(rule_sets)
         else:
             self._file = open(path, "wb")  # noqa: SIM115
             if json_mode == "compact":
@@ -213,23 +214,53 @@ class Sink:
     def write(self, table: pa.Table | None) -> None:
         if table is None:
             return
+        if self.kind == "csv":
+            assert self._file is not None
+            for piece in _pieces(table, CSV_PIECE_BYTES):
+                csvtext.write_text(self._file, self._csv_lines(piece))
+            return
         if self._file is not None:
-            lines = json_lines(table, self.rule_sets, self.json_mode)
-            if len(lines):
-                offsets, data = lines.buffers()[1:3]
-                start, end = (int(x) for x in
-                              pa.Array.from_buffers(pa.int32(), len(lines) + 1, [None, offsets],
-                                                    offset=lines.offset)
-                              .take(pa.array([0, len(lines)])).to_pylist())
-                self._file.write(memoryview(data)[start:end])
+            csvtext.write_text(self._file, json_lines(table, self.rule_sets, self.json_mode))
             return
         self._writer.write_table(table.select(self.schema.names).cast(self.schema))
+
+    def _csv_lines(self, table: pa.Table) -> pa.Array:
+        """The rows' CSV lines: row, id and kept columns, then each rule set's cells as the
+        scorer gave them (scorer.csv_columns); or, when the table has no such text (a run
+        that also hands its tables on), the cells of every column."""
+        texts = [name for rs in self._rule_sets for name in csv_columns(rs)]
+        if not all(name in table.column_names for name in texts):
+            return csvtext.joined([csvtext.cells(table.column(name))
+                                   for name in self.schema.names], csvtext.EOL)
+        return csvtext.joined([*(csvtext.cells(table.column(name)) for name in self.schema.names
+                                 if name not in self._results),
+                               *(_plain(table.column(name)) for name in texts)], csvtext.EOL)
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
         elif self._writer is not None:
             self._writer.close()
+
+
+CSV_PIECE_BYTES = 1 << 30  # a piece's text stays within a string array's 2 GiB
+
+
+def _pieces(table: pa.Table, limit: int) -> list[pa.Table]:
+    """`table` in slices whose CSV text cannot exceed `limit` bytes (a text's quotes at
+    most double it; a dictionary column counts its longest value on every row)."""
+    bound = table.num_rows * (table.num_columns + 1)
+    for column in table.columns:
+        if pa.types.is_dictionary(column.type):
+            longest = max((pc.max(pc.binary_length(c.dictionary)).as_py() or 0
+                           for c in column.chunks), default=0)
+            bound += 2 * longest * len(column)
+        else:
+            bound += 2 * column.nbytes + 32 * len(column)
+    if bound <= limit or table.num_rows <= 1:
+        return [table]
+    half = table.num_rows // 2
+    return [*_pieces(table.slice(0, half), limit), *_pieces(table.slice(half), limit)]
 
 
 # Types a Parquet reader gets back as they were without the Arrow schema in the file.

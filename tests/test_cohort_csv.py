@@ -1,0 +1,97 @@
+"""csvtext makes, column-wise, the bytes pyarrow's CSV writer makes (the cohort's CSV output)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import itertools
+
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pytest
+
+from prognosis.engine.cohort import csvtext
+from prognosis.engine.cohort.writer import _pieces
+
+TRICKY = pa.table({
+    "text": pa.array(['a"b', "x,y", "l\nm", "", None, "é\r", " sp ", '""']),
+    "int": pa.array([1, None, -3, 0, 5, 6, 7, 2 ** 40]),
+    "float": pa.array([0.1, 1e-7, 1e20, float("nan"), None, float("inf"), 10.5, -0.0]),
+    "bool": pa.array([True, False, None, True, True, False, None, False]),
+    "date": pa.array([datetime.date(2020, 1, 2)] * 7 + [None]),
+    "time": pa.array([datetime.datetime(2020, 1, 2, 3, 4, 5)] * 8),
+    "dictionary": pa.array(['q"', None, "r", "r", 'q"', None, "z", ""]).dictionary_encode(),
+    "null": pa.nulls(8),
+    "large": pa.array(["a", None, 'b"', "", "c", "d", "e", "f"], pa.large_string()),
+    "binary": pa.array([b"a", None, b'"', b"", b"\xc3\xa9", b"d", b"e", b"f"], pa.binary()),
+    "large binary": pa.array([b"a", None, b'"', b"", b"c", b"d", b"e", b"f"],
+                             pa.large_binary()),
+    'name "quoted", with comma': pa.array(range(8)),
+})
+
+
+def pyarrow_csv(table: pa.Table) -> bytes:
+    out = io.BytesIO()
+    pcsv.write_csv(table, out)
+    return out.getvalue()
+
+
+def column_wise(table: pa.Table) -> bytes:
+    out = io.BytesIO()
+    out.write(csvtext.header(table.column_names))
+    csvtext.write_text(out, csvtext.joined([csvtext.cells(c) for c in table.columns],
+                                           csvtext.EOL))
+    return out.getvalue()
+
+
+def test_every_type_is_written_as_pyarrow_writes_it() -> None:
+    assert column_wise(TRICKY) == pyarrow_csv(TRICKY)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 3])
+def test_slices_and_empty_tables(rows: int) -> None:
+    piece = TRICKY.slice(2, rows)
+    assert column_wise(piece) == pyarrow_csv(piece)
+
+
+@pytest.mark.parametrize("width", [1, 2, 3])
+def test_verdict_cells_are_the_booleans_cells(width: int) -> None:
+    """Combination c of csvtext.verdict_cells holds verdict i = (c // 3 ** i) % 3 - 1."""
+    combos = list(itertools.product((-1, 0, 1), repeat=width))
+    code = [sum((v + 1) * 3 ** i for i, v in enumerate(combo)) for combo in combos]
+    table = pa.table({f"v{i}": pa.array([None if c[i] == 0 else c[i] == 1 for c in combos],
+                                        pa.bool_()) for i in range(width)})
+    lines = pyarrow_csv(table).decode().split("\n")[1:-1]
+    texts = csvtext.verdict_cells(width).to_pylist()
+    assert [texts[c] for c in code] == lines
+
+
+def test_a_batch_whose_text_could_pass_2_gib_is_cut_in_pieces() -> None:
+    """A string array holds at most 2 GiB: the writer cuts a batch whose CSV text could be
+    longer (here with a limit of 100 bytes) so that every piece stays under the limit."""
+    table = pa.table({"text": ["x" * 30] * 10,
+                      "dictionary": pa.array(["y" * 10] * 10).dictionary_encode()})
+    pieces = _pieces(table, 100)
+    assert [len(p) for p in pieces] == [1] * 10
+    assert pa.concat_tables(pieces).equals(table)
+    assert [len(p) for p in _pieces(table, 10 ** 6)] == [10]
+
+
+def test_group_rows_beyond_one_packed_key() -> None:
+    """Forty columns of three values (3 ** 40 > 2 ** 62 combinations) and one with a range
+    wider than an int64 key can hold beside the others: the packed key is renumbered on
+    the way, and the groups are those of the rows as tuples."""
+    import numpy as np
+
+    from prognosis.engine.cohort.raw import group_rows
+
+    rng = np.random.default_rng(7)
+    columns = [rng.integers(-1, 2, 500) for _ in range(40)]
+    columns.append(rng.choice([-(2 ** 62), 0, 2 ** 62], 500))
+    columns.append(rng.random(500) < 0.5)
+    codes, first, inverse = group_rows(columns)
+    rows = list(zip(*(c.tolist() for c in columns), strict=True))
+    assert len(set(rows)) == len(first)
+    assert [tuple(codes[g]) for g in inverse] == rows
+    assert [rows[f] for f in first] == [tuple(c) for c in codes.tolist()]
+    assert sorted(first.tolist()) == first.tolist()  # groups in order of first appearance
