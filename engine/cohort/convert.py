@@ -128,12 +128,12 @@ class Codec:
         if known is None:
             known = self._known[(unit, str(dictionary.type))] = _Known(dictionary.type)
         position = pc.index_in(dictionary, value_set=known.values)
-        new = np.flatnonzero(pc.is_null(position).to_numpy(zero_copy_only=False))
-        if len(new):
+        at = pc.fill_null(position, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        new = np.flatnonzero(at < 0)
+        if len(new):  # learnt now: they go at the end of the known values, in this order
             raws = dictionary.take(pa.array(new))
+            at[new] = len(known.outcomes) + np.arange(len(new))
             known.add(raws, [self._outcome(raw, unit) for raw in raws.to_pylist()])
-            position = pc.index_in(dictionary, value_set=known.values)
-        at = position.to_numpy(zero_copy_only=False).astype(np.int64)
         ids = np.append(known.outcomes[at], UNKNOWN)
         bad = np.flatnonzero(ids == BAD)
         messages = {int(i): known.messages[int(at[i])] for i in bad}

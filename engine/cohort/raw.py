@@ -202,24 +202,31 @@ def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
     if n == 0:
         return (np.zeros((0, len(columns)), dtype=np.int64), np.zeros(0, dtype=np.int64),
                 np.zeros(0, dtype=np.int64))
-    key = np.zeros(n, dtype=np.int64)
+    key: np.ndarray | None = None
     room = 1
     for column in columns:
         if column.dtype == np.bool_:  # no pass over the rows to find its range
             low, span = 0, 2
         else:
-            column = column.astype(np.int64, copy=False)
-            low = int(column.min())
-            span = int(column.max()) - low + 1
+            low, high = int(column.min()), int(column.max())
+            if low == high:
+                continue  # the same in every row: it parts no rows
+            span = high - low + 1
+            if column.dtype.itemsize < 8:
+                column = column.astype(np.int64)
         if room * span >= 1 << 62:  # the packed key would overflow: number its distinct
             # values so far (as many as there are rows at most) and go on from those
+            assert key is not None  # a first column always fits
             packed, uniques = pd.factorize(key)
             key, room = packed.astype(np.int64), max(len(uniques), 1)
             if room * span >= 1 << 62:  # and the column's own range is too wide: its values
                 numbered, values = pd.factorize(column)
                 column, low, span = numbered.astype(np.int64), 0, max(len(values), 1)
         room *= span
-        key = key * span + (column if low == 0 else column - low)
+        value = column if low == 0 else column - low
+        key = value.astype(np.int64) if key is None else key * span + value
+    if key is None:  # every column is constant (or there is none): one group
+        key = np.zeros(n, dtype=np.int64)
     inverse, uniques = pd.factorize(key)
     first = np.empty(len(uniques), dtype=np.int64)
     first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
