@@ -89,9 +89,21 @@ def test_group_rows_beyond_one_packed_key() -> None:
     columns = [rng.integers(-1, 2, 500) for _ in range(40)]
     columns.append(rng.choice([-(2 ** 62), 0, 2 ** 62], 500))
     columns.append(rng.random(500) < 0.5)
+    columns.insert(3, np.full(500, 9, dtype=np.int8))  # the same in every row: no part
     codes, first, inverse = group_rows(columns)
     rows = list(zip(*(c.tolist() for c in columns), strict=True))
     assert len(set(rows)) == len(first)
     assert [tuple(codes[g]) for g in inverse] == rows
     assert [rows[f] for f in first] == [tuple(c) for c in codes.tolist()]
     assert sorted(first.tolist()) == first.tolist()  # groups in order of first appearance
+
+
+def test_group_rows_of_constant_columns_is_one_group() -> None:
+    import numpy as np
+
+    from prognosis.engine.cohort.raw import group_rows
+
+    codes, first, inverse = group_rows([np.full(4, -2), np.full(4, 7, dtype=np.int8)])
+    assert codes.tolist() == [[-2, 7]]
+    assert first.tolist() == [0]
+    assert inverse.tolist() == [0, 0, 0, 0]
