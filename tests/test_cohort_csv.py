@@ -11,7 +11,7 @@ import pyarrow.csv as pcsv
 import pytest
 
 from prognosis.engine.cohort import csvtext
-from prognosis.engine.cohort.writer import _pieces
+from prognosis.engine.cohort.writer import _pieces, _text_bound
 
 TRICKY = pa.table({
     "text": pa.array(['a"b', "x,y", "l\nm", "", None, "é\r", " sp ", '""']),
@@ -66,15 +66,17 @@ def test_verdict_cells_are_the_booleans_cells(width: int) -> None:
     assert [texts[c] for c in code] == lines
 
 
-def test_a_batch_whose_text_could_pass_2_gib_is_cut_in_pieces() -> None:
-    """A string array holds at most 2 GiB: the writer cuts a batch whose CSV text could be
-    longer (here with a limit of 100 bytes) so that every piece stays under the limit."""
+def test_a_batch_is_written_in_pieces_each_within_the_limit() -> None:
+    """The writer joins a batch's lines in pieces of about `size` bytes of text (memory stays
+    flat), and a string array holds at most 2 GiB: no piece may pass `limit` (here 100)."""
     table = pa.table({"text": ["x" * 30] * 10,
                       "dictionary": pa.array(["y" * 10] * 10).dictionary_encode()})
-    pieces = _pieces(table, 100)
-    assert [len(p) for p in pieces] == [1] * 10
+    assert [len(p) for p in _pieces(table, 10 ** 6, 10 ** 7)] == [10]
+    assert [len(p) for p in _pieces(table, 400, 10 ** 7)] == [3, 3, 3, 1]  # bound 1,250
+    pieces = _pieces(table, 400, 100)
+    assert len(pieces) > 4
+    assert all(_text_bound(p) <= 100 or len(p) == 1 for p in pieces)
     assert pa.concat_tables(pieces).equals(table)
-    assert [len(p) for p in _pieces(table, 10 ** 6)] == [10]
 
 
 def test_group_rows_beyond_one_packed_key() -> None:

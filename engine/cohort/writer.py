@@ -216,7 +216,7 @@ class Sink:
             return
         if self.kind == "csv":
             assert self._file is not None
-            for piece in _pieces(table, CSV_PIECE_BYTES):
+            for piece in _pieces(table):
                 csvtext.write_text(self._file, self._csv_lines(piece))
             return
         if self._file is not None:
@@ -243,24 +243,38 @@ class Sink:
             self._writer.close()
 
 
-CSV_PIECE_BYTES = 1 << 30  # a piece's text stays within a string array's 2 GiB
+CSV_PIECE_BYTES = 8 << 20  # about this much text per piece (memory stays flat) ...
+CSV_PIECE_LIMIT = 1 << 30  # ... and never more (a string array holds at most 2 GiB)
 
 
-def _pieces(table: pa.Table, limit: int) -> list[pa.Table]:
-    """`table` in slices whose CSV text cannot exceed `limit` bytes (a text's quotes at
-    most double it; a dictionary column counts its longest value on every row)."""
-    bound = table.num_rows * (table.num_columns + 1)
+def _text_bound(table: pa.Table) -> int:
+    """At least the bytes of `table`'s CSV text: a text's quotes at most double it, a
+    dictionary column counts the values its rows take."""
+    bound = int(table.num_rows) * (int(table.num_columns) + 1)
     for column in table.columns:
-        if pa.types.is_dictionary(column.type):
-            longest = max((pc.max(pc.binary_length(c.dictionary)).as_py() or 0
-                           for c in column.chunks), default=0)
-            bound += 2 * longest * len(column)
-        else:
-            bound += 2 * column.nbytes + 32 * len(column)
-    if bound <= limit or table.num_rows <= 1:
+        for chunk in column.chunks:
+            if pa.types.is_dictionary(chunk.type):
+                lengths = pc.binary_length(chunk.dictionary).to_numpy(zero_copy_only=False)
+                taken = pc.fill_null(chunk.indices, 0).to_numpy(zero_copy_only=False)
+                bound += 2 * (int(lengths[taken].sum()) + len(chunk)) if len(lengths) else 0
+            else:
+                bound += 2 * int(chunk.nbytes) + 32 * len(chunk)
+    return bound
+
+
+def _pieces(table: pa.Table, size: int = CSV_PIECE_BYTES,
+            limit: int = CSV_PIECE_LIMIT) -> list[pa.Table]:
+    """`table` in slices of about `size` bytes of CSV text (of equal rows), each surely
+    within `limit` (a slice over it is halved until it is not)."""
+    bound = _text_bound(table)
+    if table.num_rows <= 1 or bound <= min(size, limit):
         return [table]
-    half = table.num_rows // 2
-    return [*_pieces(table.slice(0, half), limit), *_pieces(table.slice(half), limit)]
+    if bound > limit:
+        half = table.num_rows // 2
+        return [*_pieces(table.slice(0, half), size, limit),
+                *_pieces(table.slice(half), size, limit)]
+    step = -(-table.num_rows // -(-bound // size))
+    return [table.slice(start, step) for start in range(0, table.num_rows, step)]
 
 
 # Types a Parquet reader gets back as they were without the Arrow schema in the file.
