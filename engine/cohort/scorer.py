@@ -17,7 +17,8 @@ The pipeline for one batch:
    does for one patient; the text columns (reasons, unknown factors) and the
    compact JSON of a result are made once per distinct code (what the text
    depends on) by `assemble` itself on one row of that code, and written as
-   dictionary arrays.
+   dictionary arrays; for CSV output (`Shape` "csv") so is the CSV text of a
+   rule set's cells (`_csv`, csvtext.py), which the writer only joins per row.
 
 `--full` JSON lines assemble each row's own result (its values are in the
 traces), once per distinct set of values. A scorer keeps what it learnt

@@ -15,6 +15,11 @@ first line lists them and `estimates` maps estimate ids (`score=2/overall_surviv
 to the published figures that hold for the patient. Full (`--full`): each row carries compare's
 JSON results. Both are joined column-wise by pyarrow from the texts the scorer
 made once per distinct result; no Python runs per row here.
+
+CSV is written the same way: each rule set's cells come as the CSV text the
+scorer made once per distinct result (scorer.csv_columns), joined per row
+with the row number, id and kept columns (csvtext.py: byte for byte what
+pyarrow's CSV writer writes), a few megabytes of text at a time.
 """
 
 from __future__ import annotations
@@ -220,7 +225,8 @@ class Sink:
                 csvtext.write_text(self._file, self._csv_lines(piece))
             return
         if self._file is not None:
-            csvtext.write_text(self._file, json_lines(table, self.rule_sets, self.json_mode))
+            for piece in _pieces(table):
+                csvtext.write_text(self._file, json_lines(piece, self.rule_sets, self.json_mode))
             return
         self._writer.write_table(table.select(self.schema.names).cast(self.schema))
 
@@ -243,7 +249,7 @@ class Sink:
             self._writer.close()
 
 
-CSV_PIECE_BYTES = 8 << 20  # about this much text per piece (memory stays flat) ...
+CSV_PIECE_BYTES = 24 << 20  # about this much text per piece (memory stays flat) ...
 CSV_PIECE_LIMIT = 1 << 30  # ... and never more (a string array holds at most 2 GiB)
 
 
