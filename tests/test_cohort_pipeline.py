@@ -97,7 +97,8 @@ def test_a_failing_writer_thread_leaves_nothing(tmp_path: Path, monkeypatch: pyt
                                                 suffix: str) -> None:
     source = tmp_path / "in.csv"
     source.write_text("\n".join([HEADER, *ROWS]) + "\n")
-    monkeypatch.setattr(cohort_run, "BATCH_ROWS", 7)
+    for name in ("BATCH_ROWS", "JSONL_BATCH_ROWS", "PARQUET_BATCH_ROWS"):
+        monkeypatch.setattr(cohort_run, name, 7)
     calls = []
     original = writer.Sink.write
 
