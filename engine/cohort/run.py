@@ -53,8 +53,9 @@ class CohortRun:
 
 FULL_JSONL_BATCH_ROWS = 1_000  # a row's full JSON is ~50 kB: small batches keep memory flat
 # A compact row is ~1.5 kB of JSON, made by the scorer and held until written: batches
-# of 20,000 rows (30 MB of text) keep memory flat, and 100k rows fill the pipeline.
-JSONL_BATCH_ROWS = 20_000
+# of 25,000 rows (37 MB of text) keep memory flat, and 100k rows fill the pipeline
+# (peak 1M / 100k rows: 1.10-1.15 here; 1.15-1.20 at 20,000, 1.20-1.26 at 40,000).
+JSONL_BATCH_ROWS = 25_000
 # Parquet is read a row group at a time (100k rows in the benchmark's files): there
 # batches of 50,000 rows kept peak memory at 1M rows within 1.2x that at 100k (40,000:
 # 1.21x; CSV the other way round: 1.30x at 50,000, 1.14-1.19x at 40,000).
