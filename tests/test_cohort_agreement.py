@@ -214,9 +214,11 @@ def test_csv_output_is_pyarrows_csv_of_the_columns(rows: list[dict[str, Any]]) -
     very bytes pyarrow's CSV writer makes of the result columns the agreement test checks."""
     import tempfile
     from pathlib import Path
+    from unittest import mock
 
     import pyarrow.csv as pcsv
 
+    from prognosis.engine.cohort import writer
     from prognosis.engine.cohort.writer import Sink, output_schema
 
     library = bundled_library()
@@ -230,7 +232,8 @@ def test_csv_output_is_pyarrows_csv_of_the_columns(rows: list[dict[str, Any]]) -
         sink = Sink(str(path), "csv", schema, columns, library.rule_sets)
         table = score(rows, "csv").table
         sink.write(table.slice(0, len(table) // 2))  # two batches: the header once
-        sink.write(table.slice(len(table) // 2))
+        with mock.patch.object(writer, "CSV_PIECE_BYTES", 3_000):  # and in pieces
+            sink.write(table.slice(len(table) // 2))
         sink.close()
         assert path.read_bytes() == expected.getvalue().to_pybytes()
 

@@ -6,6 +6,7 @@ import datetime
 import io
 import itertools
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 import pytest
@@ -26,6 +27,8 @@ TRICKY = pa.table({
     "binary": pa.array([b"a", None, b'"', b"", b"\xc3\xa9", b"d", b"e", b"f"], pa.binary()),
     "large binary": pa.array([b"a", None, b'"', b"", b"c", b"d", b"e", b"f"],
                              pa.large_binary()),
+    "fixed": pa.array([b'a"', b"b\n", None, b"cc", b"d,", b"ee", b"ff", b'""'],
+                      pa.binary(2)),
     'name "quoted", with comma': pa.array(range(8)),
 })
 
@@ -83,8 +86,6 @@ def test_group_rows_beyond_one_packed_key() -> None:
     """Forty columns of three values (3 ** 40 > 2 ** 62 combinations) and one with a range
     wider than an int64 key can hold beside the others: the packed key is renumbered on
     the way, and the groups are those of the rows as tuples."""
-    import numpy as np
-
     from prognosis.engine.cohort.raw import group_rows
 
     rng = np.random.default_rng(7)
@@ -100,12 +101,38 @@ def test_group_rows_beyond_one_packed_key() -> None:
     assert sorted(first.tolist()) == first.tolist()  # groups in order of first appearance
 
 
-def test_group_rows_of_constant_columns_is_one_group() -> None:
-    import numpy as np
+@pytest.mark.parametrize("first", [[], [np.full(4, 3)]], ids=["wide first", "constant first"])
+def test_group_rows_with_a_first_column_too_wide_to_pack(first: list[np.ndarray]) -> None:
+    """A first column spanning 2 ** 62 or more (62 unknown-factor bits) is numbered."""
+    from prognosis.engine.cohort.raw import group_rows
 
+    wide = np.array([0, 2 ** 62 - 1, 0, 5], dtype=np.int64)
+    codes, first_rows, inverse = group_rows([*first, wide, np.array([1, 1, 2, 1])])
+    assert inverse.tolist() == [0, 1, 2, 3]
+    assert first_rows.tolist() == [0, 1, 2, 3]
+    assert codes[:, -2].tolist() == wide.tolist()
+
+
+def test_group_rows_of_constant_columns_is_one_group() -> None:
     from prognosis.engine.cohort.raw import group_rows
 
     codes, first, inverse = group_rows([np.full(4, -2), np.full(4, 7, dtype=np.int8)])
     assert codes.tolist() == [[-2, 7]]
     assert first.tolist() == [0]
     assert inverse.tolist() == [0, 0, 0, 0]
+
+
+def test_the_text_bound_of_a_dictionary_of_numbers() -> None:
+    """A kept column read as a dictionary of numbers counts as numbers (no text lengths)."""
+    table = pa.table({"n": pa.array([1, 2, 1]).dictionary_encode()})
+    assert _text_bound(table) == 3 * 2 + 32 * 3 + 2 * table.column(0).chunk(0).nbytes
+
+
+def test_mapped_values_are_kept_per_missing_value_too() -> None:
+    from prognosis.engine.cohort.convert import Codec
+    from prognosis.engine.loader import load_library
+
+    codec = Codec(load_library().fields.fields["lung_metastasis_count"])
+    codec.id_of(3)
+    assert np.isnan(codec.mapped(float, np.float64, np.nan)[-1])
+    assert codec.mapped(float, np.float64, 0.0).tolist() == [3.0, 0.0]  # not the NaN one

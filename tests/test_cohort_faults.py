@@ -129,6 +129,36 @@ def test_batches_are_whole_but_for_the_last_and_those_cut_by_a_bad_line(
                      (17_002, 4_000, False), (21_002, 3_999, False)]
 
 
+def test_runs_of_bad_json_lines_are_one_chunk_each(tmp_path: Path) -> None:
+    """Consecutive bad lines make one chunk of rejected rows (up to a batch's rows), not
+    one each: a file of a million bad lines once queued a million chunks ahead."""
+    from prognosis.engine.cohort.reader import CohortInput
+    from prognosis.engine.loader import load_library
+
+    good = '{"id": "p%d", "histology": "lms"}'
+    lines = [good % 1, *(["[1]"] * 7), good % 9, good % 10, "[1]", good % 12]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    cohort_input = CohortInput(str(source), load_library().fields)
+    try:
+        chunks = [(c.first_row, c.n, bool(c.rejections)) for c in cohort_input.chunks(3)]
+    finally:
+        cohort_input.close()
+    assert chunks == [(1, 1, False), (2, 3, True), (5, 3, True), (8, 1, True),
+                      (9, 2, False), (11, 1, True), (12, 1, False)]
+
+
+def test_a_kept_column_named_like_an_output_column_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("id,histology,lung_metastasis_count,slms.status\np1,lms,1,foo\n")
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"), "--keep",
+                          "slms.status")
+    assert code == ExitCode.BAD_INPUT
+    assert err.strip() == (f"error: {source}: --keep slms.status: the output has a column "
+                           "of that name already; rename it in the input to keep it")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
 def test_with_encoding_the_latin1_row_is_read(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes(f"{HEADER}\n".encode() + b"d,leiomyosarc\xf3ma,2,10 mm,100 days\n")

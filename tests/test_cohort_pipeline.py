@@ -5,6 +5,7 @@ thread fails exits as without threads, with no output and no temporary file left
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +57,33 @@ def test_light_items_do_not_keep_the_thread_from_the_next_batch() -> None:
     assert list(taken) == ["rejected rows", "batch 2", "batch 3"]
     ahead.close()
     assert made == ["batch 1", "rejected rows", "batch 2", "batch 3"]
+
+
+def test_light_items_have_room_of_their_own_and_stop_when_closed() -> None:
+    """Light items never pile up without end: at most `light_depth` wait to be taken, and
+    closing stops a thread that waits to hand over another."""
+    made = 0
+    closed = threading.Event()
+
+    def items() -> Iterator[str]:
+        nonlocal made
+        try:
+            yield "batch"
+            while True:
+                made += 1
+                yield "rejected rows"
+        finally:
+            closed.set()
+
+    ahead = ReadAhead(items, depth=1, light=lambda item: item != "batch", light_depth=3)
+    assert next(iter(ahead)) == "batch"
+    deadline = time.monotonic() + 5
+    while made < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert made == 4  # three handed over, the fourth made and waiting for room
+    ahead.close()
+    assert closed.wait(5)
 
 
 def test_read_ahead_stops_when_closed_early() -> None:

@@ -88,7 +88,7 @@ class Codec:
         self.values: list[Any] = []
         self._ids: dict[Any, int] = {}
         self._memo: dict[Any, int | str] = {}  # (unit, raw key) -> id, or the error message
-        self._mapped: dict[tuple[Callable[[Any], Any], np.dtype[Any]],
+        self._mapped: dict[tuple[Callable[[Any], Any], np.dtype[Any], str],
                            tuple[np.ndarray, int]] = {}
         self._known: dict[tuple[str | None, str], _Known] = {}
 
@@ -102,9 +102,10 @@ class Codec:
 
     def mapped(self, convert: Callable[[Any], Any], dtype: Any, missing: Any) -> np.ndarray:
         """Each value as `convert` makes it, by id, then `missing` (the slot of id -1, so
-        that `mapped(...)[ids]` reads UNKNOWN as missing): kept per `convert` (give the
-        same function each time) and extended as the codec learns values."""
-        key = (convert, np.dtype(dtype))
+        that `mapped(...)[ids]` reads UNKNOWN as missing): kept per `convert`, dtype and
+        `missing` (give the same function each time) and extended as the codec learns
+        values."""
+        key = (convert, np.dtype(dtype), repr(missing))
         array, count = self._mapped.get(key, (np.array([missing], dtype=dtype), 0))
         if count < len(self.values):
             new = np.array([convert(v) for v in self.values[count:]], dtype=dtype)

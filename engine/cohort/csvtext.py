@@ -24,9 +24,11 @@ SEPARATOR = ","
 EOL = "\n"
 
 
-def _quoted_type(kind: pa.DataType) -> bool:
+def quoted(kind: pa.DataType) -> bool:
+    """Values of this type are written quoted (text and bytes)."""
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind)
-                or pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+                or pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+                or pa.types.is_fixed_size_binary(kind))
 
 
 def cells(array: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -36,7 +38,7 @@ def cells(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     if pa.types.is_dictionary(array.type):
         # The distinct values once, then each row takes its own.
         return cells(array.dictionary).take(array.indices)
-    if _quoted_type(array.type):
+    if quoted(array.type):
         # Bytes must be valid text, as pyarrow's writer requires (ArrowInvalid otherwise).
         text = array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
         return pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"',

@@ -42,14 +42,17 @@ class ReadAhead(Generic[T]):
     """The items of `make()`, produced in a thread at most `depth` ahead of the consumer:
     with depth 1 the thread makes item N+1 while the consumer works on item N, and no
     more (one batch more in memory than without the thread). Items for which `light`
-    is true (rows the reader rejected: a few objects, no scoring) are handed over
-    without counting, so that they never keep the thread from making the next batch."""
+    is true (rows the reader rejected: no scoring) have room of their own, for
+    `light_depth` of them, so that they do not keep the thread from making the next
+    batch, nor pile up without end."""
 
     def __init__(self, make: Callable[[], Iterator[T]], depth: int = 1,
                  name: str = "cohort-reader",
-                 light: Callable[[T], bool] = lambda item: False) -> None:
+                 light: Callable[[T], bool] = lambda item: False,
+                 light_depth: int = 4) -> None:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._room = threading.Semaphore(max(1, depth))  # released as items are taken
+        self._light_room = threading.Semaphore(max(1, light_depth))
         self._light = light
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(make,), name=name,
@@ -60,14 +63,16 @@ class ReadAhead(Generic[T]):
         try:
             items = make()
             try:
-                while self._wait_for_room():
+                while self._wait_for(self._room):
                     item = next(items, _END)
                     while item is not _END and self._light(item):
-                        self._queue.put((item, False))  # takes no room
+                        if not self._wait_for(self._light_room):
+                            return  # stopped
+                        self._queue.put((item, self._light_room))
                         item = next(items, _END)
                     if item is _END:
                         break
-                    self._queue.put((item, True))
+                    self._queue.put((item, self._room))
                 else:
                     return  # stopped
             finally:
@@ -78,9 +83,9 @@ class ReadAhead(Generic[T]):
         except BaseException as exc:  # handed to the consumer as it is
             self._queue.put(_Failed(exc))
 
-    def _wait_for_room(self) -> bool:
+    def _wait_for(self, room: threading.Semaphore) -> bool:
         while not self._stop.is_set():
-            if self._room.acquire(timeout=_TICK):
+            if room.acquire(timeout=_TICK):
                 return True
         return False
 
@@ -96,9 +101,8 @@ class ReadAhead(Generic[T]):
                 return
             if isinstance(entry, _Failed):
                 raise entry.exc
-            item, counted = entry
-            if counted:
-                self._room.release()
+            item, room = entry
+            room.release()
             yield item
 
     def close(self) -> None:

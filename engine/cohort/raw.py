@@ -216,9 +216,9 @@ def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
                 column = column.astype(np.int64)
         if room * span >= 1 << 62:  # the packed key would overflow: number its distinct
             # values so far (as many as there are rows at most) and go on from those
-            assert key is not None  # a first column always fits
-            packed, uniques = pd.factorize(key)
-            key, room = packed.astype(np.int64), max(len(uniques), 1)
+            if key is not None:
+                packed, uniques = pd.factorize(key)
+                key, room = packed.astype(np.int64), max(len(uniques), 1)
             if room * span >= 1 << 62:  # and the column's own range is too wide: its values
                 numbered, values = pd.factorize(column)
                 column, low, span = numbered.astype(np.int64), 0, max(len(values), 1)

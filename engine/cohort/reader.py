@@ -366,12 +366,16 @@ class CohortInput:
             if isinstance(item, _Bad):
                 yield from flush()
                 bad.append(Rejection(row + len(bad), item.field, item.value, item.message))
+                if len(bad) >= batch_rows:  # a long run of bad lines: in chunks too
+                    yield self._chunk(row, [], tuple(bad))
+                    row += len(bad)
+                    bad = []
                 continue
-            if bad:
+            size = item.num_rows if isinstance(item, pa.Table) else len(item)
+            if bad and size:  # consecutive bad lines make one chunk
                 yield self._chunk(row, [], tuple(bad))
                 row += len(bad)
                 bad = []
-            size = item.num_rows if isinstance(item, pa.Table) else len(item)
             if size:
                 good.append(item)
                 count += size

@@ -266,6 +266,12 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
         if output and kind:
             kept_types = cohort.kept_types()
             columns = output_columns(selected)
+            taken = {"row", "id", *(c.name for c in columns)}
+            clash = [name for name, _ in kept_types if name in taken]
+            if clash:
+                raise InputError([Problem(cohort.shown, f"--keep {name}: the output has a "
+                                          "column of that name already; rename it in the "
+                                          "input to keep it") for name in clash])
             schema = output_schema(kept_types, columns)
             sink = Sink(stack.enter_context(atomic_path(output)), kind, schema, columns,
                         selected, "full" if full else "compact")

@@ -259,7 +259,7 @@ def _text_bound(table: pa.Table) -> int:
     bound = int(table.num_rows) * (int(table.num_columns) + 1)
     for column in table.columns:
         for chunk in column.chunks:
-            if pa.types.is_dictionary(chunk.type):
+            if pa.types.is_dictionary(chunk.type) and csvtext.quoted(chunk.dictionary.type):
                 lengths = pc.binary_length(chunk.dictionary).to_numpy(zero_copy_only=False)
                 taken = pc.fill_null(chunk.indices, 0).to_numpy(zero_copy_only=False)
                 bound += 2 * (int(lengths[taken].sum()) + len(chunk)) if len(lengths) else 0
@@ -268,10 +268,13 @@ def _text_bound(table: pa.Table) -> int:
     return bound
 
 
-def _pieces(table: pa.Table, size: int = CSV_PIECE_BYTES,
-            limit: int = CSV_PIECE_LIMIT) -> list[pa.Table]:
-    """`table` in slices of about `size` bytes of CSV text (of equal rows), each surely
-    within `limit` (a slice over it is halved until it is not)."""
+def _pieces(table: pa.Table, size: int | None = None,
+            limit: int | None = None) -> list[pa.Table]:
+    """`table` in slices of about `size` bytes of CSV text (of equal rows; default
+    CSV_PIECE_BYTES), each surely within `limit` (CSV_PIECE_LIMIT; a slice over it is
+    halved until it is not)."""
+    size = CSV_PIECE_BYTES if size is None else size
+    limit = CSV_PIECE_LIMIT if limit is None else limit
     bound = _text_bound(table)
     if table.num_rows <= 1 or bound <= min(size, limit):
         return [table]
