@@ -209,8 +209,10 @@ class Sink:
             # rule set's cells as the scorer made them once per distinct result.
             self._file = open(path, "wb")  # noqa: SIM115
             self._file.write(csvtext.header(schema.names))
-            self._results = {c.name for c in results}
-            self._rule_sets = list(rule_sets)
+            # Per row: the row's own columns (row, id, kept), then the scorer's CSV text.
+            result_names = {c.name for c in results}
+            self._leading = [name for name in schema.names if name not in result_names]
+            self._texts = [name for rs in rule_sets for name in csv_columns(rs)]
         else:
             self._file = open(path, "wb")  # noqa: SIM115
             if json_mode == "compact":
@@ -234,13 +236,12 @@ class Sink:
         """The rows' CSV lines: row, id and kept columns, then each rule set's cells as the
         scorer gave them (scorer.csv_columns); or, when the table has no such text (a run
         that also hands its tables on), the cells of every column."""
-        texts = [name for rs in self._rule_sets for name in csv_columns(rs)]
-        if not all(name in table.column_names for name in texts):
+        if not all(name in table.column_names for name in self._texts):
             return csvtext.joined([csvtext.cells(table.column(name))
                                    for name in self.schema.names], csvtext.EOL)
-        return csvtext.joined([*(csvtext.cells(table.column(name)) for name in self.schema.names
-                                 if name not in self._results),
-                               *(_plain(table.column(name)) for name in texts)], csvtext.EOL)
+        return csvtext.joined([*(csvtext.cells(table.column(name)) for name in self._leading),
+                               *(_plain(table.column(name)) for name in self._texts)],
+                              csvtext.EOL)
 
     def close(self) -> None:
         if self._file is not None:
