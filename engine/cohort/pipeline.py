@@ -27,10 +27,10 @@ _JOIN = 10.0  # seconds to wait for a thread held in a read (standard input) whe
 
 
 class _End:
-    """The last entry of a queue."""
+    """The last entry of a queue, and the end of `make()`'s items."""
 
 
-_END: Any = _End()  # the end of `make()`'s items
+_END: Any = _End()
 
 
 class _Failed:
@@ -79,7 +79,7 @@ class ReadAhead(Generic[T]):
                 close = getattr(items, "close", None)
                 if close is not None:
                     close()
-            self._queue.put(_End())
+            self._queue.put(_END)
         except BaseException as exc:  # handed to the consumer as it is
             self._queue.put(_Failed(exc))
 
@@ -160,7 +160,7 @@ class WriteBehind(Generic[T]):
     def finish(self) -> None:
         """Wait until everything put is written; raise what the thread raised."""
         if self._thread.is_alive():
-            self._queue.put(_End())
+            self._queue.put(_END)
         while self._thread.is_alive():
             self._thread.join(_TICK)
         if self._failed is not None:
