@@ -216,3 +216,36 @@ def test_stopping_workers_does_not_wait_for_half_a_result() -> None:
         writer.close()
         stopping.join(timeout=30)
     assert not hung
+
+
+@pytest.mark.parametrize("raising", [False, True])
+def test_a_run_freezes_the_garbage_collector_and_gives_it_back(
+        tmp_path: Path, raising: bool) -> None:
+    """What lives while a run scores is kept out of the collector's full passes
+    (gc.freeze), and given back at the end, whether the run ends or fails: a process
+    that goes on (tests, validate) must not keep garbage frozen for ever."""
+    import gc
+
+    from prognosis.engine.loader import load_library
+
+    source = tmp_path / "in.csv"
+    source.write_text("\n".join([HEADER, *ROWS]) + "\n")
+    before = gc.get_freeze_count()
+    during: list[int] = []
+
+    def on_batch(rows: int) -> None:
+        during.append(gc.get_freeze_count())
+        if raising:
+            raise RuntimeError("stopped by the caller")
+
+    cohort = CohortInput(str(source), load_library().fields)
+    try:
+        if raising:
+            with pytest.raises(RuntimeError, match="stopped by the caller"):
+                cohort_run.run_cohort(cohort, on_batch=on_batch)
+        else:
+            cohort_run.run_cohort(cohort, on_batch=on_batch)
+    finally:
+        cohort.close()
+    assert during and during[0] > before
+    assert gc.get_freeze_count() == before
