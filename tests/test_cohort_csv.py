@@ -113,6 +113,45 @@ def test_group_rows_with_a_first_column_too_wide_to_pack(first: list[np.ndarray]
     assert codes[:, -2].tolist() == wide.tolist()
 
 
+def _tuple_groups(columns: list[np.ndarray]) -> tuple[list[tuple[int, ...]], list[int],
+                                                        list[int]]:
+    """The groups as tuples, numbered in the order of their first row (the reference)."""
+    rows = list(zip(*(c.tolist() for c in columns), strict=True))
+    seen: dict[tuple[int, ...], int] = {}
+    firsts: list[int] = []
+    for i, row in enumerate(rows):
+        if row not in seen:
+            seen[row] = len(seen)
+            firsts.append(i)
+    return [rows[f] for f in firsts], firsts, [seen[row] for row in rows]
+
+
+@pytest.mark.parametrize("direct", [0, 4, 10 ** 6], ids=["hashed", "default", "by address"])
+@pytest.mark.parametrize("seed", range(6))
+def test_group_rows_equals_grouping_the_rows_as_tuples(
+        monkeypatch: pytest.MonkeyPatch, direct: int, seed: int) -> None:
+    """Both ways of numbering the packed key (by address when it can take few values, by
+    hash otherwise) give the groups of the rows as tuples, in order of first appearance,
+    also for columns at the ends of the int64 range (a small range of their own)."""
+    from prognosis.engine.cohort import raw
+
+    monkeypatch.setattr(raw, "DIRECT_ROOM", direct)
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    columns = [rng.integers(-3, 4, n), rng.random(n) < 0.3,
+               rng.integers(0, 3, n).astype(np.int8), 2 ** 63 - 4 + rng.integers(0, 2, n),
+               -(2 ** 63) + rng.integers(0, 3, n), np.full(n, 5), rng.integers(0, 40, n)]
+    columns = [columns[i] for i in rng.permutation(len(columns))]
+    originals = [c.copy() for c in columns]
+    codes, first, inverse = raw.group_rows(columns)
+    distinct, firsts, groups = _tuple_groups(columns)
+    assert [tuple(row) for row in codes.tolist()] == distinct
+    assert first.tolist() == firsts
+    assert inverse.tolist() == groups
+    assert inverse.dtype == first.dtype == np.int64
+    assert all(np.array_equal(c, o) for c, o in zip(columns, originals, strict=True))
+
+
 def test_group_rows_of_constant_columns_is_one_group() -> None:
     from prognosis.engine.cohort.raw import group_rows
 

@@ -188,13 +188,20 @@ def _as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
+# Keys of at most this many possible values per row are grouped by address, not hashed.
+DIRECT_ROOM = 4
+
+
 def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Group rows by their values in `columns` (integer or boolean arrays of equal length).
 
     Returns the distinct rows (k x len(columns)), the index of each group's
-    first row, and each row's group. Hash-based (pandas.factorize on one
-    packed int64 key), so it costs O(rows), not a sort; when the columns' ranges are
-    too wide to pack into one int64, the key packed so far is renumbered first.
+    first row, and each row's group; groups are numbered in the order of their
+    first row. The columns are packed into one int64 key (in place: no array per
+    column and step); when the key can take at most DIRECT_ROOM values per row,
+    each value's first row is found by address, otherwise by pandas.factorize (a
+    hash, O(rows), not a sort). When the columns' ranges are too wide to pack into
+    one int64, the key packed so far is renumbered first.
     """
     import pandas as pd
 
@@ -212,8 +219,6 @@ def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
             if low == high:
                 continue  # the same in every row: it parts no rows
             span = high - low + 1
-            if column.dtype.itemsize < 8:
-                column = column.astype(np.int64)
         if room * span >= 1 << 62:  # the packed key would overflow: number its distinct
             # values so far (as many as there are rows at most) and go on from those
             if key is not None:
@@ -221,14 +226,27 @@ def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
                 key, room = packed.astype(np.int64), max(len(uniques), 1)
             if room * span >= 1 << 62:  # and the column's own range is too wide: its values
                 numbered, values = pd.factorize(column)
-                column, low, span = numbered.astype(np.int64), 0, max(len(values), 1)
+                column, low, span = numbered, 0, max(len(values), 1)
         room *= span
-        value = column if low == 0 else column - low
-        key = value.astype(np.int64) if key is None else key * span + value
+        if key is None:
+            key = column.astype(np.int64)  # a copy, changed in place from here on
+            key -= low
+            continue
+        key *= span
+        key += column  # may wrap past the int64 range; `- low` brings it back (exact
+        key -= low  # modulo 2 ** 64, and the result is within [0, room))
     if key is None:  # every column is constant (or there is none): one group
-        key = np.zeros(n, dtype=np.int64)
-    inverse, uniques = pd.factorize(key)
-    first = np.empty(len(uniques), dtype=np.int64)
-    first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
-    return (np.stack([c[first] for c in columns], axis=1), first,
-            inverse.astype(np.int64))
+        key, room = np.zeros(n, dtype=np.int64), 1
+    if room <= DIRECT_ROOM * n:
+        first_of = np.full(room, n, dtype=np.int64)  # each key value's first row
+        first_of[key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+        first = np.sort(first_of[first_of < n])
+        code_of = np.empty(room, dtype=np.int64)
+        code_of[key[first]] = np.arange(len(first), dtype=np.int64)
+        inverse = code_of[key]
+    else:
+        codes, uniques = pd.factorize(key)
+        inverse = codes.astype(np.int64)
+        first = np.empty(len(uniques), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+    return np.stack([c[first] for c in columns], axis=1), first, inverse
