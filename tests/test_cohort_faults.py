@@ -87,10 +87,10 @@ def test_ragged_undecodable_and_oversize_rows_are_rejected_one_by_one(tmp_path: 
 @pytest.mark.parametrize("bad_cell", [b"leiomyosarc\xf3ma", ("x" * (MAX_CELL_BYTES + 1)).encode()],
                          ids=["not UTF-8", "too long"])
 def test_a_rejected_rows_other_values_are_never_read(tmp_path: Path, bad_cell: bytes) -> None:
-    """Field columns are read as dictionaries (their distinct values checked once), and a
-    batch's dictionary can hold values of rows that are not in it: the row the reader
-    rejects, or rows of the next batch. Its bare 18 (no unit) must not refuse the file,
-    as it would if any scored row had it; nor may its values reach a rejection message."""
+    """A row the reader rejects is never scored: its bare 18 (no unit) must not refuse the
+    file, as it would if a scored row had it, nor reach a rejection message. (Kept from a
+    reverted change that read field columns as dictionaries, where a batch's dictionary
+    could hold a rejected row's values.)"""
     source = tmp_path / "in.csv"
     header = "id,histology,lung_metastasis_count,lung_metastasis_max_diameter"
     with source.open("wb") as out:
@@ -105,18 +105,6 @@ def test_a_rejected_rows_other_values_are_never_read(tmp_path: Path, bad_cell: b
     assert scored_ids(tmp_path / "out.csv") == [("1", "a"), ("3", "c")]
     assert [(r["row"], r["field"]) for r in errors_of(tmp_path / "errors.csv")] == [
         ("2", "histology")]
-
-
-def test_a_dictionary_slice_keeps_only_the_values_its_rows_use() -> None:
-    from prognosis.engine.cohort.raw import factorise_arrow
-
-    column = pa.array(["x", "18", None, "y", "x"]).dictionary_encode()
-    factorised = factorise_arrow(column.slice(2))
-    assert factorised.uniques == ["x", "y"]
-    assert factorised.codes.tolist() == [-1, 1, 0]
-    whole = factorise_arrow(column)
-    assert whole.uniques == ["x", "18", "y"]
-    assert whole.codes.tolist() == [0, 1, -1, 2, 0]
 
 
 @pytest.mark.parametrize("ragged", [5, 60_000, 100_000, 140_001])

@@ -59,21 +59,11 @@ class RawBatch:
 
 
 def factorise_arrow(array: pa.Array | pa.ChunkedArray) -> Factorised:
-    """Codes and distinct values of a column; a dictionary column's own, but only the
-    values its rows use (a slice keeps its whole dictionary, and a value only other rows
-    have must not be converted or reported for these)."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     encoded = array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    dictionary = encoded.dictionary
-    if pa.types.is_dictionary(array.type) and len(dictionary):
-        used = np.bincount(codes + 1, minlength=len(dictionary) + 1)[1:] > 0
-        if not used.all():
-            renumbered = np.append(np.cumsum(used) - 1, -1)  # the last slot: code -1
-            codes = renumbered[codes]
-            dictionary = dictionary.filter(pa.array(used))
-    return Factorised(codes, dictionary=dictionary)
+    return Factorised(codes, dictionary=encoded.dictionary)
 
 
 def _key(value: Any) -> Any:

@@ -17,7 +17,7 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -317,7 +317,7 @@ class CohortInput:
         elif self.format == "jsonl":
             items = self._jsonl_items()
         else:
-            items = _screened_in_runs(self._csv_items(), batch_rows, self._encoded_columns())
+            items = _screened_in_runs(self._csv_items(), batch_rows)
         try:
             yield from self._chunked(items, batch_rows)
         except InputError:
@@ -385,20 +385,13 @@ class CohortInput:
         if bad:
             yield self._chunk(row, [], tuple(bad))
 
-    def _encoded_columns(self) -> frozenset[str]:
-        """The columns read as dictionaries: patient fields' (not the id, nor one also kept,
-        which is written out as it was read)."""
-        h = self.header
-        kept = {h.sources.get(k, k) for k in h.kept}
-        return frozenset(h.sources[f] for f in h.fields if f != "id") - kept
-
     def _parquet_items(self, batch_rows: int) -> Iterator[pa.Table | _Bad]:
         self._refuse_nested()
         h = self.header
         wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields),
                                      *(h.sources.get(k, k) for k in h.kept)]))
         for batch in self._parquet.iter_batches(batch_rows, columns=wanted, use_threads=False):
-            yield from _screen(pa.Table.from_batches([batch]), self._encoded_columns())
+            yield from _screen(pa.Table.from_batches([batch]))
 
     def _csv_items(self) -> Iterator[pa.Table | _Bad]:
         """CSV in pyarrow batches of bytes (for `_screened_in_runs`); a ragged line or a line
@@ -576,8 +569,8 @@ def _ragged(row: Any, expected: int) -> _Bad:
                 f"{expected}; the row is not scored")
 
 
-def _screened_in_runs(items: Iterator[pa.Table | _Bad], rows: int,
-                      encode: Collection[str] = ()) -> Iterator[pa.Table | _Bad]:
+def _screened_in_runs(items: Iterator[pa.Table | _Bad], rows: int
+                      ) -> Iterator[pa.Table | _Bad]:
     """`_screen` over runs of consecutive tables of about `rows` rows: pyarrow's CSV
     batches are a block (about 1,500 rows) each, and screening each on its own cost a
     dozen compute calls per column per block (0.8 s of the reading thread at 1M rows)."""
@@ -586,52 +579,52 @@ def _screened_in_runs(items: Iterator[pa.Table | _Bad], rows: int,
     for item in items:
         if isinstance(item, _Bad):
             if run:
-                yield from _screen(pa.concat_tables(run), encode)
+                yield from _screen(pa.concat_tables(run))
                 run, count = [], 0
             yield item
             continue
         run.append(item)
         count += item.num_rows
         if count >= rows:
-            yield from _screen(pa.concat_tables(run), encode)
+            yield from _screen(pa.concat_tables(run))
             run, count = [], 0
     if run:
-        yield from _screen(pa.concat_tables(run), encode)
+        yield from _screen(pa.concat_tables(run))
 
 
-def _screen(table: pa.Table, encode: Collection[str] = ()) -> Iterator[pa.Table | _Bad]:
+def _screen(table: pa.Table) -> Iterator[pa.Table | _Bad]:
     """Split off rows with a cell that is not valid text or is longer than MAX_CELL_BYTES;
-    byte columns (CSV) come out as text.
-
-    The columns named in `encode` (patient fields, whose rows repeat a few thousand
-    distinct values) come out as dictionaries: encoded first, their distinct values
-    are checked, not every row's (the batch's factorising then has nothing left to do)."""
+    byte columns (CSV) come out as text."""
     import pyarrow.compute as pc
 
     bad: dict[int, _Bad] = {}
     columns = []
     for name in table.column_names:
         column = table.column(name)
-        if name in encode and (pa.types.is_binary(column.type)
-                               or pa.types.is_string(column.type)):
-            encoded = _encoded(name, column.combine_chunks(), bad)
-            if encoded is None:  # a value is not UTF-8: its rows marked, the rest encoded
-                encoded = _encoded(name, _text_by_row(name, column, bad), bad)
-                assert encoded is not None
-            columns.append(encoded)
-            continue
         if pa.types.is_binary(column.type):
             try:
                 column = column.cast(pa.string())
             except pa.ArrowInvalid:
-                column = _text_by_row(name, column, bad)
+                for i, value in enumerate(column.to_pylist()):
+                    if value is None or i in bad:
+                        continue
+                    try:
+                        value.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        bad[i] = _Bad(name, repr(value[:60])[2:-1],
+                                      f"not text in the file's encoding ({exc.reason}); give "
+                                      "--encoding (latin-1, cp1252, ...) if the file has one")
+                column = pa.array([None if i in bad or v is None else v.decode("utf-8")
+                                   for i, v in enumerate(column.to_pylist())], pa.string())
         if pa.types.is_string(column.type) or pa.types.is_binary(column.type):
             lengths = pc.binary_length(column)
             longest = pc.max(lengths).as_py()
             if longest is not None and longest > MAX_CELL_BYTES:
                 too_long = lengths.to_numpy(zero_copy_only=False)
                 for j in np.flatnonzero(np.nan_to_num(too_long, nan=0) > MAX_CELL_BYTES):
-                    bad.setdefault(int(j), _too_long(name, int(too_long[j])))
+                    bad.setdefault(int(j), _Bad(name, f"({int(too_long[j]):,} bytes)",
+                                                f"a cell longer than {MAX_CELL_BYTES // 1024} "
+                                                "KiB; the row is not scored"))
         columns.append(column)
     table = pa.table(dict(zip(table.column_names, columns, strict=True)))
     done = 0
@@ -642,51 +635,6 @@ def _screen(table: pa.Table, encode: Collection[str] = ()) -> Iterator[pa.Table 
         done = at + 1
     if done < table.num_rows:
         yield table.slice(done)
-
-
-def _too_long(name: str, size: int) -> _Bad:
-    return _Bad(name, f"({size:,} bytes)", f"a cell longer than {MAX_CELL_BYTES // 1024} KiB; "
-                "the row is not scored")
-
-
-def _text_by_row(name: str, column: pa.ChunkedArray | pa.Array, bad: dict[int, _Bad]
-                 ) -> pa.Array:
-    """Bytes as text, row by row: a row whose cell is not valid UTF-8 is marked bad (its
-    cell then null)."""
-    values = column.to_pylist()
-    for i, value in enumerate(values):
-        if value is None or i in bad:
-            continue
-        try:
-            value.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            bad[i] = _Bad(name, repr(value[:60])[2:-1],
-                          f"not text in the file's encoding ({exc.reason}); give "
-                          "--encoding (latin-1, cp1252, ...) if the file has one")
-    return pa.array([None if i in bad or v is None else v.decode("utf-8")
-                     for i, v in enumerate(values)], pa.string())
-
-
-def _encoded(name: str, column: pa.Array, bad: dict[int, _Bad]) -> pa.Array | None:
-    """`column` as a dictionary over its distinct texts, too-long cells' rows marked bad;
-    None when a distinct value is not valid UTF-8 (the column is then checked row by
-    row)."""
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(column)
-    values = encoded.dictionary
-    if pa.types.is_binary(values.type):
-        try:
-            values = values.cast(pa.string())
-        except pa.ArrowInvalid:
-            return None
-    if len(values):
-        lengths = pc.binary_length(values).to_numpy(zero_copy_only=False)
-        if int(lengths.max()) > MAX_CELL_BYTES:
-            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-            for j in np.flatnonzero(np.isin(codes, np.flatnonzero(lengths > MAX_CELL_BYTES))):
-                bad.setdefault(int(j), _too_long(name, int(lengths[codes[j]])))
-    return pa.DictionaryArray.from_arrays(encoded.indices, values)
 
 
 def _json_record(line: bytes) -> tuple[tuple[str | None, str] | None, dict[str, Any]]:
