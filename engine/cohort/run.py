@@ -57,10 +57,11 @@ FULL_JSONL_BATCH_ROWS = 1_000  # a row's full JSON is ~50 kB: small batches keep
 # of 25,000 rows (37 MB of text) keep memory flat, and 100k rows fill the pipeline
 # (peak 1M / 100k rows: 1.10-1.15 here; 1.15-1.20 at 20,000, 1.20-1.26 at 40,000).
 JSONL_BATCH_ROWS = 25_000
-# Parquet is read a row group at a time (100k rows in the benchmark's files): there
-# batches of 50,000 rows kept peak memory at 1M rows within 1.2x that at 100k (40,000:
-# 1.21x; CSV the other way round: 1.30x at 50,000, 1.14-1.19x at 40,000).
-PARQUET_BATCH_ROWS = 50_000
+# Parquet is read a row group at a time (100k rows in the benchmark's files). Batches of
+# 50,000 rows put peak memory at 1M rows 1.15-1.23x that at 100k in the benchmark's runs
+# (goal 1.2); 33,334 rows: 1.10-1.17x and 45 MB less at 1M, at a cost in speed within
+# the machine's noise (CSV the other way round: 1.30x at 50,000, 1.14-1.19x at 40,000).
+PARQUET_BATCH_ROWS = 33_334
 # The table a scored batch is given as, per output (scorer.Shape): CSV takes each rule
 # set's cells as text; `validate` (on_table) and Parquet take the columns.
 SHAPES: dict[str | None, Shape] = {"jsonl": "compact", "jsonl-full": "full", "csv": "csv"}
