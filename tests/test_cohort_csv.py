@@ -175,3 +175,17 @@ def test_mapped_values_are_kept_per_missing_value_too() -> None:
     codec.id_of(3)
     assert np.isnan(codec.mapped(float, np.float64, np.nan)[-1])
     assert codec.mapped(float, np.float64, 0.0).tolist() == [3.0, 0.0]  # not the NaN one
+
+
+def test_a_code_has_one_key_whatever_the_dtype_of_its_columns() -> None:
+    """_Texts keys a text by its code's int64 bytes: the same code from int8 or boolean
+    columns in one batch and int64 in another must find the same text (not make it again),
+    and different codes never share a key."""
+    from prognosis.engine.cohort.scorer import code_key, code_keys
+
+    small = code_keys(np.array([[1, -1, 0], [0, 2, 1]], dtype=np.int8))
+    wide = code_keys(np.array([[1, -1, 0], [0, 2, 1]], dtype=np.int64))
+    flags = code_keys(np.array([[True, False], [False, True]]))
+    assert small == wide == [code_key((1, -1, 0)), code_key((0, 2, 1))]
+    assert flags == [code_key((1, 0)), code_key((0, 1))]
+    assert len({*small, *flags, code_key((-1,)), code_key((-2, 0)), code_key((0, -2))}) == 7

@@ -33,7 +33,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -101,16 +101,29 @@ class BatchOutcome:
     counts: dict[str, Counter[tuple[str, Any]]]  # rule set -> (status, score or group) -> n
 
 
+def code_key(values: Sequence[int]) -> bytes:
+    """A code (one distinct row of a key's columns) as _Texts keys it: its values as int64
+    bytes, so that a batch's codes are keyed in one step (`code_keys`), not a tuple each."""
+    return np.asarray(values, dtype=np.int64).tobytes()
+
+
+def code_keys(codes: np.ndarray) -> list[bytes]:
+    """`code_key` of each row of `codes` (k x m integers or booleans)."""
+    rows = np.ascontiguousarray(codes, dtype=np.int64)
+    # a void item's Python value is its bytes
+    return cast("list[bytes]", rows.view(np.dtype((np.void, 8 * rows.shape[1]))).ravel().tolist())
+
+
 class _Texts:
     """Distinct texts of one output column, numbered; batches get dictionary arrays."""
 
     def __init__(self) -> None:
         self.texts: list[str | None] = []
-        self.by_code: dict[tuple[int, ...], int] = {}
+        self.by_code: dict[bytes, int] = {}  # code_key -> text id
         self._array = pa.array([], pa.string())  # the texts so far ("" for None)
         self._nulls = np.zeros(0, dtype=bool)
 
-    def add(self, code: tuple[int, ...], text: str | None) -> int:
+    def add(self, code: bytes, text: str | None) -> int:
         self.by_code[code] = len(self.texts)
         self.texts.append(text)
         return len(self.texts) - 1
@@ -534,18 +547,15 @@ class CohortScorer:
         if n == 0:
             return np.zeros(0, dtype=np.int64)
         codes, first, inverse = group_rows([np.asarray(c) for c in columns])
-        per_code = np.empty(len(first), dtype=np.int64)
-        new: dict[tuple[int, ...], int] = {}  # code -> its row
-        for i, code in enumerate(map(tuple, codes.tolist())):
-            found = texts.by_code.get(code)
-            if found is None:
-                new[code] = i
-            else:
-                per_code[i] = found
+        keys = code_keys(codes)
+        known = texts.by_code
+        per_code = np.fromiter((known.get(key, -1) for key in keys), dtype=np.int64,
+                               count=len(keys))
+        new = np.flatnonzero(per_code < 0).tolist()  # codes not seen before, in row order
         if new:
-            made = make([int(first[i]) for i in new.values()])
-            for (code, i), text in zip(new.items(), made, strict=True):
-                per_code[i] = texts.add(code, text)
+            made = make(first[new].tolist())
+            for i, text in zip(new, made, strict=True):
+                per_code[i] = texts.add(keys[i], text)
         result: np.ndarray = per_code[inverse]
         return result
 
@@ -563,7 +573,7 @@ class CohortScorer:
         """
         rs, n = state.rs, result.n
         if not state.options.texts:
-            state.options.add((-1,), None)  # the rows without options
+            state.options.add(code_key((-1,)), None)  # the rows without options
             state.decided.append(None)
         none = np.zeros(n, dtype=np.int64)
         treatments = [t.field for t in rs.treatments if t.field in state.fields]
@@ -685,7 +695,7 @@ class CohortScorer:
             per["group"].append(groups.index(r.group) if r.group else NONE)
             per["subgroup"].append(groups.index(r.subgroup) if r.subgroup else NONE)
             per["held"].append([e in r.estimates for e in rs.estimates])
-            key = (-2, index)
+            key = code_key((-2, index))
             text = state.reasons.by_code.get(key)
             if text is None:
                 text = state.reasons.add(key, REASON_SEPARATOR.join(r.reasons) or None)
