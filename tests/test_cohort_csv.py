@@ -152,6 +152,20 @@ def test_group_rows_equals_grouping_the_rows_as_tuples(
     assert all(np.array_equal(c, o) for c, o in zip(columns, originals, strict=True))
 
 
+@pytest.mark.parametrize("direct", [0, 10 ** 6], ids=["hashed", "by address"])
+def test_group_rows_of_a_first_column_above_zero(monkeypatch: pytest.MonkeyPatch,
+                                                 direct: int) -> None:
+    """The first column's low end is taken off the key too (a key of 11 for room 4 fell
+    outside the table numbered by address)."""
+    from prognosis.engine.cohort import raw
+
+    monkeypatch.setattr(raw, "DIRECT_ROOM", direct)
+    codes, first, inverse = raw.group_rows([np.array([5, 6, 5, 6]), np.array([0, 1, 1, 1])])
+    assert codes.tolist() == [[5, 0], [6, 1], [5, 1]]
+    assert first.tolist() == [0, 1, 2]
+    assert inverse.tolist() == [0, 1, 2, 1]
+
+
 def test_group_rows_of_constant_columns_is_one_group() -> None:
     from prognosis.engine.cohort.raw import group_rows
 

@@ -193,7 +193,8 @@ DIRECT_ROOM = 4
 
 
 def group_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group rows by their values in `columns` (integer or boolean arrays of equal length).
+    """Group rows by their values in `columns` (signed integer or boolean arrays of equal
+    length).
 
     Returns the distinct rows (k x len(columns)), the index of each group's
     first row, and each row's group; groups are numbered in the order of their

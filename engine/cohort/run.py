@@ -189,12 +189,17 @@ def _processed(chunks: Iterator[Chunk], rules_dir: str | None, order: Sequence[s
     # What lives now (modules, rule sets, the scorer) lives to the end of the run: kept
     # out of the garbage collector's full passes, which otherwise walk it again and again
     # as the scorer's memos grow (0.14 s of a 1M-row run; 0.03 s so). Only for the run:
-    # a process that goes on (tests, validate) gets its collector back as it was.
-    gc.freeze()
+    # a process that goes on (tests, validate) gets its collector back as it was. A
+    # caller that froze objects itself (the board does) is left alone: unfreezing is
+    # all or nothing, and would thaw its objects too.
+    ours = gc.get_freeze_count() == 0
+    if ours:
+        gc.freeze()
     try:
         yield from _batches(chunks, rules_dir, source, kind, parts, order)
     finally:
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
 
 
 def _batches(chunks: Iterator[Chunk], rules_dir: str | None, source: str,
