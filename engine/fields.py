@@ -69,11 +69,15 @@ class Dimension:
     def unit_factor(self, unit: str) -> float | None:
         return self.factors.get(unit) or self.factors.get(unit.lower())
 
-    def months(self, value: float, unit: str) -> float | None:
-        """`value unit` in months when `unit` is a calendar unit (month, year), else None."""
+    def calendar_factor(self, unit: str) -> float | None:
+        """Months per `unit` when it is a calendar unit (month, year), else None."""
         if not self.calendar:
             return None
-        factor = self.calendar.get(unit) or self.calendar.get(unit.lower())
+        return self.calendar.get(unit) or self.calendar.get(unit.lower())
+
+    def months(self, value: float, unit: str) -> float | None:
+        """`value unit` in months when `unit` is a calendar unit (month, year), else None."""
+        factor = self.calendar_factor(unit)
         return None if factor is None else round(value * factor, ROUND_DIGITS)
 
     def example(self) -> str:

@@ -177,15 +177,20 @@ class Codec:
     def _convert(self, raw: Any, unit: str | None) -> int | str:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return UNKNOWN
+        calendar = True  # the value may be in months or years (parsed to know)
         if needs_unit(self.fdef) and is_bare_number(raw):
             if unit is None:
                 return BARE
             raw = f"{raw.strip() if isinstance(raw, str) else repr(raw)} {unit}"
+            assert self.fdef.dimension is not None
+            calendar = self.fdef.dimension.calendar_factor(unit) is not None
         try:
             value = self.fdef.coerce(raw)
         except ValueError as exc:
             return str(exc)
-        months = self.fdef.calendar_months(raw)  # given in months or years: compared so
+        # given in months or years: compared so (a column declared in days or mm is not;
+        # its values need not be parsed again to say so: a third of their conversion)
+        months = self.fdef.calendar_months(raw) if calendar else None
         return self.id_of(value if months is None else Months(value, months))
 
 
