@@ -188,6 +188,13 @@ def _as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
+def plain(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The values as one array: chunks combined, a dictionary decoded (what a text join
+    needs; the writer and the scorer's JSON lines both use it)."""
+    array = _as_array(column)
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+
+
 # Keys of at most this many possible values per row are grouped by address, not hashed.
 DIRECT_ROOM = 4
 

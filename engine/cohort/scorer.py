@@ -61,7 +61,7 @@ from .columns import (
 )
 from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .derive import Deriver
-from .raw import RawBatch, group_rows
+from .raw import RawBatch, group_rows, plain
 from .rejections import Problems, Rejections, objects
 from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, evaluate
 from .vector import UNKNOWN as UNKNOWN_VERDICT
@@ -811,7 +811,7 @@ class CohortScorer:
         head = [result.status, np.where(result.has_range, result.low, -1),
                 np.where(result.has_range, result.high, -1), result.group, result.subgroup,
                 result.score, reasons, options]
-        parts: list[Any] = [_plain(state.compact.array(self._texts(
+        parts: list[Any] = [plain(state.compact.array(self._texts(
             state.compact, head, lambda row: _json({rs.id: compact_head(
                 rs, result, row, state.reason_lists[int(reasons[row])],
                 state.options.texts[int(options[row])])})[1:-2])))]
@@ -819,7 +819,7 @@ class CohortScorer:
                   _json_list(result.caveats)]
         held = [result.held[:, j] for j in range(len(rs.estimates))] or \
             [np.zeros(result.n, dtype=bool)]
-        parts += [_plain(state.estimates.array(self._texts(
+        parts += [plain(state.estimates.array(self._texts(
             state.estimates, held, lambda row: ',"estimates":' + _json({
                 estimate_id(e): e.value for j, e in enumerate(rs.estimates)
                 if result.held[row, j]}) + "}")))]
@@ -900,10 +900,6 @@ def _json_list(verdicts: list[np.ndarray]) -> Any:
     texts = [_VERDICT_TEXT.take(pa.array((v + 1).astype(np.int32))) for v in verdicts]
     return pc.binary_join_element_wise("[", pc.binary_join_element_wise(*texts, ","), "]",
                                        "")
-
-
-def _plain(array: pa.Array) -> pa.Array:
-    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
 
 
 def _counts(rs: RuleSet, result: Evaluated) -> Counter[tuple[str, Any]]:

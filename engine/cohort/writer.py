@@ -40,6 +40,7 @@ from ..model import RuleSet
 from ..results import estimate_dict
 from . import csvtext
 from .columns import Column, estimate_id
+from .raw import plain
 from .rejections import Rejection
 from .scorer import ARROW_TYPES, JsonMode, csv_columns, json_column
 
@@ -148,21 +149,16 @@ def json_lines(table: pa.Table, rule_sets: Sequence[str], mode: JsonMode) -> pa.
         return pa.array([], pa.string())
     compact = mode == "compact"
     parts: list[Any] = ['{"row":' if compact else '{"row": ',
-                        pc.cast(_plain(table.column("row")), pa.string()),
+                        pc.cast(plain(table.column("row")), pa.string()),
                         ',"id":' if compact else ', "id": ',
-                        _json_strings(_plain(table.column("id"))),
+                        _json_strings(plain(table.column("id"))),
                         ',"results":{' if compact else ', "results": [']
     for i, rs in enumerate(rule_sets):
         if i:
             parts.append("," if compact else ", ")
-        parts.append(_plain(table.column(json_column(rs))))
+        parts.append(plain(table.column(json_column(rs))))
     parts.append("}}\n" if mode == "compact" else "]}\n")
     return pc.binary_join_element_wise(*parts, "")
-
-
-def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
 
 
 def _json_strings(array: pa.Array) -> pa.Array:
@@ -240,7 +236,7 @@ class Sink:
             return csvtext.joined([csvtext.cells(table.column(name))
                                    for name in self.schema.names], csvtext.EOL)
         return csvtext.joined([*(csvtext.cells(table.column(name)) for name in self._leading),
-                               *(_plain(table.column(name)) for name in self._texts)],
+                               *(plain(table.column(name)) for name in self._texts)],
                               csvtext.EOL)
 
     def close(self) -> None:
