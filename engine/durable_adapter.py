@@ -41,6 +41,7 @@ import contextlib
 import copy
 import functools
 import itertools
+import math
 import signal
 import threading
 from bisect import bisect_left
@@ -90,8 +91,10 @@ def _cast(value: Any) -> Any:
 
 
 def plain_number(value: float) -> bool:
-    """True when JSON writes the number without an exponent (durable_rules can read it)."""
-    return "e" not in repr(float(value))
+    """True when JSON writes the number without an exponent (durable_rules can read it);
+    never for infinity or NaN, which JSON cannot hold at all (durable_rules then fails to
+    read the fact and reports only that its state could not be deleted)."""
+    return math.isfinite(value) and "e" not in repr(float(value))
 
 
 def cell(value: float, thresholds: Sequence[float]) -> int:

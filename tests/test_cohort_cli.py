@@ -345,3 +345,22 @@ def test_dates_derive_the_dfi_in_a_cohort_as_in_compare(tmp_path: Path,
     assert rejected[0].startswith("rejected: row 3: field 'disease_free_interval'")
     assert "primary_resection_date" in rejected[0]
     assert rejected[1].startswith("rejected: row 4:") and "future" in rejected[1]
+
+
+@pytest.mark.parametrize(("alp", "uln", "shown"), [
+    ("1e200", "1e-200", "1e+200 / 1e-200"), ("1.7e308", "0.5", "1.7e+308 / 0.5")])
+def test_an_overflowing_ratio_rejects_its_row_as_compare_refuses_it(
+        tmp_path: Path, alp: str, uln: str, shown: str) -> None:
+    """One row whose ALP / ULN overflows is rejected with compare's message; the others
+    are scored (it once ended the whole run with durable_rules' error 309)."""
+    source = write(tmp_path / "in.csv", ["id,histology,alkaline_phosphatase,"
+                                         "alkaline_phosphatase_uln",
+                                         f"1,osteosarcoma,{alp},{uln}",
+                                         "2,osteosarcoma,300,100", "3,leiomyosarcoma,,"])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+    assert code == ExitCode.REJECTED_ROWS, err
+    assert (f"rejected: row 1: field 'alkaline_phosphatase' = '{alp}': alkaline_phosphatase"
+            f" / alkaline_phosphatase_uln is too large to compute ({shown})") in err
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert [(r["row"], r["liu-2022.caveat.alp_over_2x_uln"]) for r in rows] == [
+        ("2", "true"), ("3", "")]

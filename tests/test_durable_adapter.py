@@ -37,7 +37,7 @@ ATOMS = [atom("lt", "<", 730.0), atom("ge", ">=", 0.0), atom("eq", "==", 100.0)]
 @pytest.mark.parametrize(("value", "fired"), [
     (5e-324, {"lt", "ge"}), (-1e-320, {"lt"}), (0.0, {"lt", "ge"}), (1e-5, {"lt", "ge"}),
     (100.0, {"lt", "ge", "eq"}), (730.0, {"ge"}), (1e16, {"ge"}), (1e300, {"ge"}),
-    (-1e300, {"lt"}),
+    (-1e300, {"lt"}), (float("inf"), {"ge"}), (float("-inf"), {"lt"}),
 ])
 def test_values_in_exponent_notation_keep_their_verdicts(value: float, fired: set) -> None:
     adapter = DurableAdapter()
@@ -51,6 +51,17 @@ def test_representative_stays_in_its_cell() -> None:
     assert representative(1e20, cuts) == 731.0
     assert representative(-1e20, cuts) == -1.0
     assert all(plain_number(representative(v, cuts)) for v in (5e-324, 1e20, -1e20))
+
+
+def test_infinity_is_no_plain_number() -> None:
+    """JSON cannot hold infinity: durable_rules failed on it with only "Could not delete
+    state, error code: 309" (an overflowing ALP / ULN ratio in a cohort)."""
+    assert not plain_number(float("inf"))
+    assert not plain_number(float("-inf"))
+    assert not plain_number(float("nan"))
+    assert plain_number(730.0)
+    assert representative(float("inf"), (0.0, 730.0)) == 731.0
+    assert representative(float("-inf"), (0.0, 730.0)) == -1.0
 
 
 def test_threshold_in_exponent_notation_is_refused() -> None:

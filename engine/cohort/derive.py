@@ -18,13 +18,14 @@ The agreement test (tests/test_cohort_agreement.py) checks both against
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
 from ..fields import ROUND_DIGITS, FieldDef, FieldDictionary
 from ..patient import derive_fields, today_date
-from .convert import UNKNOWN, Codec
+from .convert import BAD, UNKNOWN, Codec
 from .raw import group_rows
 from .rejections import Issues, Problems
 
@@ -79,11 +80,14 @@ class Deriver:
         missing = np.full(n, UNKNOWN, dtype=np.int64)
         for fdef in self.fields.derived_fields():
             if fdef.ratio is not None:
-                self._ratio(fdef, ids, missing)
+                self._ratio(fdef, ids, missing, clean, source, problems)
             elif fdef.interval is not None and any(d in ids for d in fdef.interval):
                 self._interval(fdef, ids, missing, clean, source, problems)
 
-    def _ratio(self, fdef: FieldDef, ids: dict[str, np.ndarray], missing: np.ndarray) -> None:
+    def _ratio(self, fdef: FieldDef, ids: dict[str, np.ndarray], missing: np.ndarray,
+               clean: np.ndarray, source: str, problems: Problems) -> None:
+        """The ratio's value ids; a row whose ratio overflows (1e200 / 1e-200) is refused
+        with derive_fields' own message, as `compare` refuses it."""
         assert fdef.ratio is not None
         top, bottom = fdef.ratio
         a, b = ids.get(top, missing), ids.get(bottom, missing)
@@ -96,10 +100,17 @@ class Deriver:
 
             def ratio(key: int) -> int:
                 divisor = bottoms[key & _LOW]
-                return codec.id_of(round(tops[key >> 31] / divisor, ROUND_DIGITS)) \
-                    if divisor else UNKNOWN
+                if not divisor:
+                    return UNKNOWN
+                value = tops[key >> 31] / divisor
+                return codec.id_of(round(value, ROUND_DIGITS)) if math.isfinite(value) \
+                    else BAD
 
             result[both] = self._memo(fdef.name).get(keys, ratio)
+            wrong = (result == BAD) & clean
+            if wrong.any():
+                self._messages((top, bottom), [a, b], wrong, source, problems)
+            result[result == BAD] = UNKNOWN
         ids[fdef.name] = result
 
     def _memo(self, name: str) -> _Memo:
@@ -132,15 +143,15 @@ class Deriver:
         ids[fdef.name] = np.where(clean, result, given)
         wrong = (future | disagree) & clean
         if wrong.any():
-            self._messages(fdef, s, e, given, wrong, source, problems)
+            self._messages((*fdef.interval, fdef.name), [s, e, given], wrong, source,
+                           problems)
 
-    def _messages(self, fdef: FieldDef, s: np.ndarray, e: np.ndarray, given: np.ndarray,
+    def _messages(self, names: tuple[str, ...], columns: list[np.ndarray],
                   wrong: np.ndarray, source: str, problems: Problems) -> None:
-        """What derive_fields says of each wrong row's dates (once per distinct combination)."""
-        assert fdef.interval is not None
+        """What derive_fields says of each wrong row's `names` (value ids in `columns`),
+        once per distinct combination."""
         rows = np.flatnonzero(wrong)
-        combos, _, inverse = group_rows([s[rows], e[rows], given[rows]])
-        names = (*fdef.interval, fdef.name)
+        combos, _, inverse = group_rows([column[rows] for column in columns])
         said: list[Issues] = []
         for combo in combos.tolist():
             values = {name: self.codecs[name].values[i]
