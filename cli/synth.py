@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 @click.command(short_help="Write a SYNTHETIC cohort (not patients) for demos and tests.")
 @click.argument("n", type=click.IntRange(min=1))
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Random seed: the same seed gives the same file.")
 @click.option("-o", "--output", metavar="FILE",
               help="Write .csv, .parquet or .jsonl [default: CSV on standard output].")

@@ -46,7 +46,7 @@ def _image(option: str, path: str | None) -> None:
               help="A report with everything, the plots embedded, ordered by TRIPOD+AI items.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
               help="Resamples for the 95% CIs of Harrell's C and the AUCs (0: none).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
               help="Seed of the bootstrap; printed with the output, so a run can be repeated.")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
               default=None, help="Directory of rule sets to use instead of the bundled ones.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import json
 import os
@@ -19,6 +20,8 @@ import yaml
 from test_cli_compare import compare_json, run
 
 from prognosis.cli.app import ExitCode
+from prognosis.engine.cohort.writer import atomic_path
+from prognosis.engine.errors import InputError
 
 HEADER = ("id,histology,lung_metastasis_count,lung_metastasis_max_diameter,"
           "disease_free_interval,extrapulmonary_metastases")
@@ -364,3 +367,53 @@ def test_an_overflowing_ratio_rejects_its_row_as_compare_refuses_it(
     rows = list(csv.DictReader((tmp_path / "out.csv").open()))
     assert [(r["row"], r["liu-2022.caveat.alp_over_2x_uln"]) for r in rows] == [
         ("2", "true"), ("3", "")]
+
+
+def test_an_output_that_is_a_directory_is_refused_before_scoring(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", [HEADER, *GOOD])
+    (tmp_path / "out.csv").mkdir()
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+    assert code == ExitCode.BAD_INPUT
+    assert err.strip() == (f"error: {tmp_path / 'out.csv'}: is a directory; give the name "
+                           "of a file to write")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+    assert list((tmp_path / "out.csv").iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in a read-only directory")
+def test_an_output_directory_nobody_may_write_in_is_refused(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", [HEADER, *GOOD])
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    for option in ("-o", "--errors"):
+        args = ["-o", str(tmp_path / "out.csv")] if option == "--errors" else []
+        code, _, err = cohort(str(source), *args, option, str(locked / "x.csv"))
+        assert code == ExitCode.BAD_INPUT
+        assert err.strip() == (f"error: {locked / 'x.csv'}: cannot write here: "
+                               "Permission denied")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_synth_refuses_a_negative_seed(tmp_path: Path) -> None:
+    code, _, err = run("synth", "10", "--seed", "-1", "-o", str(tmp_path / "s.csv"))
+    assert code == ExitCode.BAD_INPUT
+    assert "Invalid value for '--seed': -1 is not in the range x>=0." in err
+    assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize(("error", "said"), [
+    (errno.ENOSPC, "No space left on device"), (errno.EDQUOT, "Disk quota exceeded")])
+def test_a_full_disk_is_said_as_the_output_it_stopped(tmp_path: Path, error: int,
+                                                       said: str) -> None:
+    target = tmp_path / "out.csv"
+    with pytest.raises(InputError) as caught, atomic_path(str(target)) as temporary:
+        Path(temporary).write_text("half")
+        raise OSError(error, os.strerror(error))
+    assert [str(p) for p in caught.value.problems] == [f"{target}: cannot write: {said}"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_other_errors_in_the_block_are_not_blamed_on_the_output(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError), atomic_path(str(tmp_path / "out.csv")):
+        raise FileNotFoundError(errno.ENOENT, "input gone")
+    assert list(tmp_path.iterdir()) == []

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -106,14 +107,31 @@ def atomic_path(path: str) -> Iterator[str]:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise InputError([Problem(path, "the output directory does not exist")])
+    if os.path.isdir(path):
+        raise InputError([Problem(path, "is a directory; give the name of a file to write")])
     remove_stale_parts(path)
     temporary = part_name(path)
     try:
+        # Made now, so that a directory nobody may write in is said before any work.
+        open(temporary, "wb").close()
+    except OSError as exc:
+        raise InputError([Problem(path, f"cannot write here: {exc.strerror}")]) from None
+    try:
         yield temporary
         os.replace(temporary, path)
+    except OSError as exc:
+        if exc.errno not in _WRITING:
+            raise
+        raise InputError([Problem(path, f"cannot write: {exc.strerror}")]) from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+# Failures of writing or renaming the output that are the machine's, not a bug: said as
+# bad input (exit 2) naming the output; any other OSError in the block is not caught here.
+_WRITING = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EISDIR,
+                      errno.EXDEV})
 
 
 def output_schema(kept: Sequence[tuple[str, pa.DataType]], columns: Sequence[Column]
