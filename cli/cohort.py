@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 import click
@@ -124,7 +125,7 @@ def warn_unknown_columns(app: App, cohort_input: CohortInput) -> None:
         extra = f"did you mean '{hint}'? " if hint else ""
         app.err.print(Text(f"warning: {cohort_input.shown}: column '{name}' is not a patient "
                            f"field; {extra}ignored (copy it to the output with --keep "
-                           f"{name})"), soft_wrap=True)
+                           f"{shlex.quote(name)})"), soft_wrap=True)
 
 
 class _RejectionPrinter:

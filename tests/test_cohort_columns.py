@@ -33,6 +33,9 @@ def slms(path: Path) -> list[dict[str, str]]:
     ("lung_metastasis_max_diameter [cm],disease_free_interval [months]", "1.5,23.99", "2"),
     ("lung_metastasis_max_diameter [cm],DFI [years]", "1.49,2", "0"),
     ("Lung_Metastasis_Max_Diameter [MM],dfi [Days]", "15,729", "2"),
+    # in parentheses, as registries often write it
+    ("lung_metastasis_max_diameter (mm),DFI (days)", "15,729", "2"),
+    ("lung_metastasis_max_diameter( cm ),disease_free_interval (months)", "1.49,24", "0"),
     # a cell with its own unit keeps it, whatever the header says
     ("lung_metastasis_max_diameter [cm],disease_free_interval [days]", "15 mm,2 years", "1"),
 ])
@@ -108,3 +111,16 @@ def test_renamed_columns_are_reported_once_and_outcomes_are_not_foreign(
     assert err.count("column 'Histology' is read as histology") == 1
     assert "os_months" not in err and "death" not in err and "synthetic" not in err
     assert [r["id"] for r in slms(tmp_path / "o.csv")] == [f"p{i}" for i in range(5)]
+
+
+def test_an_unknown_column_is_named_as_the_shell_takes_it(tmp_path: Path) -> None:
+    """The --keep hint can be pasted into a shell: a name with spaces or parentheses is
+    quoted."""
+    source = write(tmp_path / "in.csv", ['id,histology,"my col (x)",plain',
+                                         "a,lms,1,2"])
+    code, _, err = run("cohort", str(source), "--workers", "1")
+    assert code == ExitCode.OK, err
+    assert (f"warning: {source}: column 'my col (x)' is not a patient field; ignored (copy "
+            "it to the output with --keep 'my col (x)')") in err
+    assert (f"warning: {source}: column 'plain' is not a patient field; ignored (copy "
+            "it to the output with --keep plain)") in err

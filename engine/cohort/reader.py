@@ -82,7 +82,9 @@ class Chunk:
 # Columns the tools themselves write or read that are not patient fields: `synth`'s marker
 # and outcomes (the time and event columns `validate` reads by default).
 KNOWN_COLUMNS = ("synthetic", "os_months", "death")
-_UNIT_SUFFIX = re.compile(r"^(.*?)\s*\[\s*([^\]]*?)\s*\]\s*$")
+# A column's unit after its name, in brackets or parentheses, as registries write it:
+# `lung_metastasis_max_diameter [mm]`, `DFI (months)`.
+_UNIT_SUFFIX = re.compile(r"^(.*?)\s*(?:\[\s*([^\]]*?)\s*\]|\(\s*([^)]*?)\s*\))\s*$")
 
 
 @dataclass
@@ -117,7 +119,7 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
                  keep: Sequence[str], strict: bool, ignore: Sequence[str] = (),
                  units: Mapping[str, str] | None = None) -> Header:
     """Match columns to fields (ignoring case, through declared aliases, with an optional
-    `[unit]` suffix); `units` are the --unit declarations (field -> unit)."""
+    `[unit]` or `(unit)` suffix); `units` are the --unit declarations (field -> unit)."""
     problems: list[Problem] = []
     seen: set[str] = set()
     for name in columns:
@@ -127,7 +129,8 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
     header = Header(list(columns), [], list(dict.fromkeys(keep)))
     for column in columns:
         match = _UNIT_SUFFIX.match(column)
-        base, unit = (match.group(1), match.group(2)) if match else (column, None)
+        base, unit = (match.group(1), match.group(2) if match.group(2) is not None
+                      else match.group(3)) if match else (column, None)
         found = fields.column_field(base)
         if found is None:
             if column not in ignore and column not in keep and \
