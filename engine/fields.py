@@ -119,6 +119,10 @@ class FieldDef:
     implies_if_false: Mapping[str, bool] | None = None
     implies_at_least: Mapping[str, float] | None = None  # a value > 0 bounds another field
     implies_if_given: Mapping[str, bool] | None = None  # given at all, it entails these
+    # Given at all, it cannot be with ALL these values together (a timing of metastases
+    # beside no lung metastasis and none elsewhere); `contradiction` says why.
+    contradicted_by: Mapping[str, Any] | None = None
+    contradiction: str | None = None
     ratio: tuple[str, str] | None = None
     measures: str | None = None
     interval: tuple[str, str] | None = None  # (from date, to date): may be derived from them
@@ -481,6 +485,12 @@ def fields_file_spec() -> Any:
             "implies_if_given": MapOf(Bool(), description=(
                 "What the field given at all entails for bool fields (a resection date: the "
                 "primary was resected).")),
+            "contradicted_by": MapOf(Any_(), description=(
+                "Values of other fields that, ALL holding together (given or implied), leave "
+                "this field given at all a contradiction (a metastasis timing with no lung "
+                "metastasis and none elsewhere); `contradiction` says why.")),
+            "contradiction": Str(description=(
+                "Why `contradicted_by` is a contradiction, as the rejection says it.")),
             "implies_at_least": MapOf(Num(as_written=True), description=(
                 "A given value above zero entails at least this much of another numeric "
                 "field (a measured nodule means at least one nodule).")),
@@ -590,6 +600,22 @@ def build_fields(data: Any, source: str) -> FieldDictionary:
             if target not in fields:
                 problems.append(Problem(source, f"refers to undeclared field '{target}'",
                                         field=f.name))
+        if (f.contradicted_by is None) != (f.contradiction is None):
+            problems.append(Problem(source, "contradicted_by and contradiction go together",
+                                    field=f.name))
+        for target, value in (f.contradicted_by or {}).items():
+            if target not in fields:
+                problems.append(Problem(source, f"refers to undeclared field '{target}'",
+                                        field=f.name))
+                continue
+            try:
+                valid = fields[target].coerce(value) == value and \
+                    isinstance(value, bool) == (fields[target].type == "bool")
+            except ValueError:
+                valid = False
+            if not valid:
+                problems.append(Problem(source, f"contradicted_by: {value!r} is not a value of "
+                                        f"{target}", field=f.name))
         for target in f.interval or ():
             if target in fields and fields[target].type != "date":
                 problems.append(Problem(source, f"interval endpoint '{target}' must be a date "

@@ -218,6 +218,15 @@ def apply_implications(values: dict[str, Any], derived: dict[str, str],
                                    f"{str(values[b]).lower()} contradict each other "
                                    f"(through {fdef.name if a != fdef.name else target})")
                     problems.append(Problem(source, message, field=b))
+    for fdef in fields.fields.values():  # given at all, it cannot be with all of these
+        if fdef.contradicted_by and fdef.name in values and all(
+                name in values and values[name] == value
+                and isinstance(values[name], bool) == isinstance(value, bool)
+                for name, value in fdef.contradicted_by.items()):
+            said = " and ".join(f"{name} is {str(value).lower()}"
+                                for name, value in fdef.contradicted_by.items())
+            problems.append(Problem(source, f"{fdef.name} is given, but {said}: "
+                                    f"{fdef.contradiction}", field=fdef.name))
     return problems
 
 

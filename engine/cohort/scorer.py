@@ -169,17 +169,41 @@ def _given_only(fields: FieldDictionary) -> frozenset[str]:
     given / blank, not once per distinct date. Exact only where the value can never show
     in a message: the field implies nothing when true or false, nothing implies it, and
     what it implies when given takes part in no other implication (apply_implications
-    names a given field's value only in a contradiction reached through a chain)."""
+    names a given field's value only in a contradiction reached through a chain; a
+    `contradicted_by` names only that the field is given)."""
     defs = fields.fields.values()
     chained = {name for f in defs if f.implies or f.implies_if_false
                for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}))}
     given_targets = [t for f in defs for t in (f.implies_if_given or {})]
     return frozenset(
         f.name for f in defs
-        if f.implies_if_given and f.name not in chained
+        if (f.implies_if_given or f.contradicted_by) and f.name not in chained
         and f.name not in given_targets
         and not any(t in chained or given_targets.count(t) > 1
-                    or fields.fields[t].implies_if_given for t in f.implies_if_given))
+                    or fields.fields[t].implies_if_given for t in f.implies_if_given or ()))
+
+
+def _matched_only(fields: FieldDictionary) -> dict[str, Callable[[Any], bool]]:
+    """Fields the implications read only as targets of `contradicted_by` (the number of
+    lung metastases): only whether a value is one of those declared matters, so the
+    scorer applies the implications once per declared value and once for any other (read
+    as unknown, which contradicts nothing), not once per distinct number. Per field, the
+    test of a value (one function per field: Codec.mapped keeps its results by it)."""
+    defs = fields.fields.values()
+    other = {name for f in defs for name in (
+        *((f.name,) if f.implies or f.implies_if_false or f.implies_if_given
+          or f.contradicted_by else ()),
+        *(f.implies or {}), *(f.implies_if_false or {}), *(f.implies_if_given or {}))}
+    declared: dict[str, list[Any]] = {}
+    for f in defs:
+        for name, value in (f.contradicted_by or {}).items():
+            declared.setdefault(name, []).append(value)
+
+    def test(values: list[Any]) -> Callable[[Any], bool]:
+        return lambda value: any(value == v and isinstance(value, bool) == isinstance(v, bool)
+                                 for v in values)
+
+    return {name: test(values) for name, values in declared.items() if name not in other}
 
 
 class CohortScorer:
@@ -210,11 +234,12 @@ class CohortScorer:
             reads = {*verdicts, *(s for t in verdicts for s, _ in self._bounded.get(t, ()))}
             self._states[rs.id] = _RuleSetState(rs, verdicts, reads=tuple(sorted(reads)))
         implied = {name for f in fields.fields.values()
-                   if f.implies or f.implies_if_false or f.implies_if_given
+                   if f.implies or f.implies_if_false or f.implies_if_given or f.contradicted_by
                    for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}),
-                                *(f.implies_if_given or {}))}
+                                *(f.implies_if_given or {}), *(f.contradicted_by or {}))}
         self._implication_fields = tuple(sorted(implied))
         self._given_only = _given_only(fields)
+        self._matched_only = _matched_only(fields)
         self._stage_memo: dict[tuple[Any, ...], tuple[dict[str, int],
                                                       list[tuple[str | None, str]]]] = {}
         self._deriver = Deriver(fields, self._codecs)
@@ -297,8 +322,9 @@ class CohortScorer:
         reads = self._implication_fields
         if n and any(name in ids for name in reads):
             columns = [ids.get(name, np.full(n, UNKNOWN, dtype=np.int64)) for name in reads]
-            columns = [np.minimum(column, 0) if name in self._given_only else column
-                       for name, column in zip(reads, columns, strict=True)]
+            columns = [np.minimum(column, 0) if name in self._given_only
+                       else self._matched(name, column) if name in self._matched_only
+                       else column for name, column in zip(reads, columns, strict=True)]
             combos, _, inverse = group_rows(columns)
             outputs = []
             for combo in map(tuple, combos.tolist()):
@@ -320,6 +346,11 @@ class CohortScorer:
         self._below_bounds(ids, clean, source, problems)
         self._deriver.derive(ids, clean, source, problems)
         return problems
+
+    def _matched(self, name: str, column: np.ndarray) -> np.ndarray:
+        """A `_matched_only` field's value ids, those of no declared value read as unknown."""
+        matches = self._codecs[name].mapped(self._matched_only[name], np.bool_, False)
+        return np.where(matches[np.maximum(column, -1)], column, UNKNOWN)
 
     def _below_bounds(self, ids: Mapping[str, np.ndarray], clean: np.ndarray, source: str,
                       problems: Problems) -> None:

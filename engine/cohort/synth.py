@@ -123,7 +123,9 @@ def _batch(rng: np.random.Generator, n: int, first_id: int, fields: FieldDiction
         ~has_lung, None, _where(in_cm, _text(diameter / 10, " cm"), _text(diameter, "")))
     col["lung_lobes_involved"] = _where(has_lung, np.minimum(count, rng.integers(1, 6, n))
                                           .astype(str), None)
-    extra = (rng.random(n) < 0.25) | bone
+    # Every patient here is metastatic (each has a metastasis timing): one with no lung
+    # metastasis has them elsewhere (fields.yaml: metastasis_timing's contradicted_by).
+    extra = (rng.random(n) < 0.25) | bone | none_seen
     col["extrapulmonary_metastases"] = _bools(extra)
     dfi = np.round(np.exp(rng.normal(math.log(369), 1.1, n))).clip(0, 8985)
     dfi[timing == "synchronous"] = 0
