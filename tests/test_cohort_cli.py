@@ -115,6 +115,9 @@ def test_csv_output_columns_and_values(tmp_path: Path) -> None:
         "conditional_on": {"pulmonary_metastasectomy": True}, "options": []}
     assert d["slms.status"] == "not_applicable"
     assert "lung_metastasis_count is 0" in d["slms.reasons"]
+    # Its DFI and nodule size are unknown (null factors), but nothing is to be collected
+    # for a study that does not apply: no `unknown` list (it named them before).
+    assert (d["slms.factor.dfi_under_2_years"], d["slms.unknown"]) == ("", "")
 
 
 def test_parquet_output_is_typed(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The flat, one-row-per-patient columns of a cohort run (CSV and Parquet output).
 
 Per rule set: `<id>.status`, `.score`, `.score_min`, `.score_max`, `.group`,
-`.subgroup`, `.unknown` (ids of the factors left unknown, `;`-joined),
+`.subgroup`, `.unknown` (ids of the factors left unknown, `;`-joined; none when
+the study does not apply),
 `.reasons` (` | `-joined), one column per published estimate, named from its
 endpoint and horizon (`slms.overall_survival_36m`,
 `liu-2022.post_relapse_survival_median_months`), with `.<series>` appended for
@@ -75,7 +76,8 @@ def rule_set_columns(rs: RuleSet) -> list[Column]:
         Column(f"{p}.score_max", "int", "highest score the unknown factors allow"),
         Column(f"{p}.group", "string", "the group the patient belongs to"),
         Column(f"{p}.subgroup", "string", "the subgroup the patient belongs to"),
-        Column(f"{p}.unknown", "string", "ids of factors left unknown, ';'-joined"),
+        Column(f"{p}.unknown", "string", "ids of factors left unknown, ';'-joined (none "
+               "when the study does not apply)"),
         Column(f"{p}.reasons", "string", "why not complete, ' | '-joined"),
         Column(f"{p}.options", "string", "undecided treatments: the choices the result "
                "assumes and each option's outcome and figures (JSON)"),
@@ -132,7 +134,8 @@ def flat_row(rs: RuleSet, result: Result) -> dict[str, Any]:
         f"{p}.group": result.group,
         f"{p}.subgroup": result.subgroup,
         f"{p}.unknown": UNKNOWN_SEPARATOR.join(f.id for f in result.factors
-                                               if f.present is None) or None,
+                                               if f.present is None) or None
+        if result.status != "not_applicable" else None,  # nothing to collect for it
         f"{p}.reasons": REASON_SEPARATOR.join(result.reasons) or None,
         f"{p}.options": options_json(result),
     }

@@ -777,16 +777,18 @@ class CohortScorer:
         return out
 
     def _unknown_ids(self, state: _RuleSetState, result: Evaluated) -> np.ndarray:
-        """Per row, the index of its unknown factors' text (state.unknown)."""
+        """Per row, the index of its unknown factors' text (state.unknown); none where the
+        study does not apply (columns.flat_row)."""
+        applies = result.status != NOT_APPLICABLE
         unknown_code = np.zeros(result.n, dtype=np.int64)
         for i, verdict in enumerate(result.factors):
-            unknown_code |= (verdict == 0).astype(np.int64) << (i % 62)
-        unknown_columns = [(v == 0) for v in result.factors] if len(result.factors) > 62 \
-            else [unknown_code]
+            unknown_code |= ((verdict == 0) & applies).astype(np.int64) << (i % 62)
+        unknown_columns = [(v == 0) & applies for v in result.factors] \
+            if len(result.factors) > 62 else [unknown_code]
         factor_ids = [f.id for f in state.rs.factors]
         return self._texts(state.unknown, unknown_columns, lambda row: UNKNOWN_SEPARATOR.join(
             i for i, v in zip(factor_ids, result.factors, strict=True) if v[row] == 0)
-            or None)
+            or None if applies[row] else None)
 
     @staticmethod
     def _verdict_columns(state: _RuleSetState, result: Evaluated) -> dict[str, pa.Array]:
