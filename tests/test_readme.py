@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from clirun import DEMO, run
+
 from prognosis.engine.loader import load_library
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
@@ -37,3 +39,15 @@ def test_quick_start_has_exactly_the_two_commands() -> None:
     block = README.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
     assert commands == ["make demo", "make test"]
+
+
+def test_the_worked_patients_panel_is_what_compare_prints() -> None:
+    """The panel the README quotes is the output itself (it had been shortened by hand and
+    read as broken)."""
+    start = README.index("```\nWhere the studies disagree, and why\n") + 4
+    quoted = README[start:README.index("```\n", start)]
+    code, out, err = run("compare", str(DEMO), width=100)
+    assert code == 0, err
+    printed = out[out.index("Where the studies disagree, and why\n"):]
+    assert printed.startswith(quoted)
+    assert printed[len(quoted):].startswith("\n")  # the whole panel: a blank line ends it
