@@ -124,3 +124,42 @@ def test_an_unknown_column_is_named_as_the_shell_takes_it(tmp_path: Path) -> Non
             "it to the output with --keep 'my col (x)')") in err
     assert (f"warning: {source}: column 'plain' is not a patient field; ignored (copy "
             "it to the output with --keep plain)") in err
+
+
+@pytest.mark.parametrize(("header", "shown"), [
+    ("id;histology;lung_metastasis_count", "';'"), ("id\thistology", "tabs"),
+    ("id|histology", "'|'")])
+def test_a_file_not_separated_by_commas_is_named_as_such(tmp_path: Path, header: str,
+                                                         shown: str) -> None:
+    source = write(tmp_path / "in.csv", [header, header.replace("histology", "lms")])
+    code, _, err = cohort(str(source))
+    assert code == ExitCode.BAD_INPUT
+    assert err.strip().endswith(f"(see the README's field table); the header is one column "
+                                f"holding {shown}: cells must be separated by commas (save "
+                                "the file as comma-separated CSV)")
+
+
+def test_a_comma_separated_header_without_fields_gets_no_separator_hint(
+        tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", ["id,name;alias", "1,x"])
+    code, _, err = cohort(str(source))
+    assert code == ExitCode.BAD_INPUT
+    assert err.strip().endswith("(see the README's field table)")
+
+
+def test_a_column_named_twice_is_said_once(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", ["id,id,histology", "1,2,lms"])
+    code, _, err = cohort(str(source))
+    assert code == ExitCode.BAD_INPUT
+    assert err.strip() == f"error: {source}: column 'id' appears twice in the header"
+
+
+def test_keep_finds_its_column_ignoring_case_unless_two_match(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", ["id,histology,MRN", "1,lms,9"])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "o.csv"), "--keep", "mrn")
+    assert code == ExitCode.OK, err
+    assert slms(tmp_path / "o.csv")[0]["MRN"] == "9"
+    source = write(tmp_path / "two.csv", ["id,histology,MRN,mrn", "1,lms,9,8"])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "o.csv"), "--keep", "Mrn")
+    assert code == ExitCode.BAD_INPUT
+    assert "--keep Mrn: no such column; columns: id, histology, MRN, mrn" in err

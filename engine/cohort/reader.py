@@ -126,6 +126,13 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
         if name in seen:
             problems.append(Problem(path, f"column '{name}' appears twice in the header"))
         seen.add(name)
+    # --keep names a column as written or in any case, when only one column has that name
+    # ignoring case (as a field's column is matched); a field by its name is found below.
+    by_case: dict[str, list[str]] = {}
+    for column in columns:
+        by_case.setdefault(column.lower(), []).append(column)
+    keep = [by_case[name.lower()][0] if name not in seen and fields.column_field(name) is None
+            and len(by_case.get(name.lower(), ())) == 1 else name for name in keep]
     header = Header(list(columns), [], list(dict.fromkeys(keep)))
     for column in columns:
         match = _UNIT_SUFFIX.match(column)
@@ -139,8 +146,9 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
             continue
         name = found
         if name in header.sources:
-            problems.append(Problem(path, f"columns '{header.sources[name]}' and '{column}' "
-                                    f"both give {name}", field=name))
+            if header.sources[name] != column:  # the same name twice is said above
+                problems.append(Problem(path, f"columns '{header.sources[name]}' and "
+                                        f"'{column}' both give {name}", field=name))
             continue
         header.fields.append(name)
         header.sources[name] = column
@@ -170,10 +178,15 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
                                     f"'{header.units[fdef.name]}'", field=fdef.name))
         header.units[fdef.name] = unit
     if not [c for c in header.fields if c != "id"]:
+        separator = next((shown for s, shown in ((";", "';'"), ("\t", "tabs"), ("|", "'|'"))
+                          if len(columns) == 1 and s in columns[0]), None)
         problems.append(Problem(path, "no patient field in the header; expected columns "
                                 "such as " + ", ".join(f.name for f in
                                                        fields.input_fields()[1:5])
-                                + " (see the README's field table)"))
+                                + " (see the README's field table)" + (
+                                    f"; the header is one column holding {separator}: "
+                                    "cells must be separated by commas (save the file as "
+                                    "comma-separated CSV)" if separator else "")))
     if strict:
         for name, hint in header.unknown:
             extra = f" (did you mean '{hint}'?)" if hint else ""
