@@ -430,14 +430,10 @@ def read_bytes(path: str, limits: Limits = RULES, shown: str | None = None) -> b
                          ) from None
     try:
         mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise InputError([Problem(name, "is a directory, not a file", code="read-error")])
-        if not stat.S_ISREG(mode):
-            kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else \
-                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
-                "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
-            raise InputError([Problem(name, f"is {kind}, not a regular file; pipe it to "
-                                      "standard input with '-' instead", code="input-limit")])
+        why = irregular(mode)
+        if why is not None:
+            raise InputError([Problem(name, why, code="read-error" if stat.S_ISDIR(mode)
+                                      else "input-limit")])
         if os.fstat(fd).st_size > limits.max_bytes:
             raise InputError([too_big])
         if hasattr(os, "O_NONBLOCK"):
@@ -458,6 +454,19 @@ def read_bytes(path: str, limits: Limits = RULES, shown: str | None = None) -> b
                          ) from None
     finally:
         os.close(fd)
+
+
+def irregular(mode: int) -> str | None:
+    """Why a path of this mode (os.stat) is not read as an input file; None for a regular
+    file. A FIFO or a device is refused at once: reading one could block or never end."""
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if stat.S_ISREG(mode):
+        return None
+    kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else \
+        "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
+        "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+    return f"is {kind}, not a regular file; pipe it to standard input with '-' instead"
 
 
 def read_text(path: str, limits: Limits = RULES, shown: str | None = None) -> str:

@@ -285,7 +285,17 @@ def test_a_fifo_as_input_is_refused_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "in.csv"
     os.mkfifo(fifo)
     code, _, err = cohort(str(fifo))
-    assert code == ExitCode.BAD_INPUT and "is not a regular file" in err
+    assert code == ExitCode.BAD_INPUT
+    assert err.strip() == (f"error: {fifo}: is a FIFO (named pipe), not a regular file; "
+                           "pipe it to standard input with '-' instead")
+
+
+def test_a_directory_as_input_is_named_so(tmp_path: Path) -> None:
+    """Not told to pipe it to standard input, as a FIFO is (a reviewer's finding)."""
+    (tmp_path / "in.csv").mkdir()
+    code, _, err = cohort(str(tmp_path / "in.csv"))
+    assert code == ExitCode.BAD_INPUT
+    assert err.strip() == f"error: {tmp_path / 'in.csv'}: is a directory, not a file"
 
 
 # -- stale temporary files -----------------------------------------------------------------

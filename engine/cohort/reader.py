@@ -543,16 +543,16 @@ def _stdin() -> IO[bytes]:
 
 
 def _regular_file(path: str, shown: str) -> None:
-    """Refuse a FIFO or a device at once (reading one would block or never end)."""
-    import stat
+    """Refuse a directory, a FIFO or a device at once (yamlio.irregular says why)."""
+    from ..yamlio import irregular
 
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return  # open() says why
-    if not stat.S_ISREG(mode):
-        raise InputError([Problem(shown, "is not a regular file; pipe it to standard "
-                                  "input with '-' instead")])
+    why = irregular(mode)
+    if why is not None:
+        raise InputError([Problem(shown, why)])
 
 
 def _first_line(stream: io.BufferedReader) -> bytes:
