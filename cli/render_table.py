@@ -107,6 +107,7 @@ def render_table(console: Console, patient: Patient, results: Sequence[Result],
     parts: list[RenderableType] = [Text(LEGEND, style="dim")]
     parts += panels
     parts += [Text(""), Text("Sources:", style="bold")]
-    parts += [Text(f"  {r.short_name}: {r.citation}", style="dim") for r in results]
+    parts += [Padding(Wrapped(f"{r.short_name}: {r.citation}", style="dim", hanging=2),
+                      (0, 0, 0, 2)) for r in results]  # wrapped lines indented under it
     parts.append(Text(DISCLAIMER, style="italic"))
     console.print(Group(*parts))

@@ -116,3 +116,17 @@ def test_on_a_terminal_a_number_never_parts_from_its_unit(width: int) -> None:
               and re.match(r"(mm|cm|days?|months?|years?|mo)\b", b.lstrip())]
     assert parted == []
     assert "\u00a0" not in buffer.getvalue()
+
+
+def test_a_wrapped_citation_stays_indented_under_its_study() -> None:
+    """The Sources block at 80 columns: each study's line starts at 2, its wrapped lines at
+    4 (they began at the margin, read as new entries)."""
+    code, out, _ = run("compare", str(EXAMPLES / "lung-metastases-lms.yaml"), width=80)
+    assert code == 0
+    block = out.split("\nSources:\n", 1)[1].split("\nResearch and teaching aid", 1)[0]
+    lines = block.splitlines()
+    starts = [line for line in lines if not line.startswith("    ")]
+    assert starts and all(line.startswith("  ") and line[2] != " " for line in starts)
+    assert len(lines) > len(starts)  # some citations wrap ...
+    assert lines[0] in starts  # ... under a study's first line
+    assert max(map(len, lines)) <= 80
