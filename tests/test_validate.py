@@ -271,3 +271,28 @@ def test_swapped_time_and_event_columns_exit_3_not_0(tmp_path: Path) -> None:
     assert err.splitlines()[-1] == "30 row(s) rejected, the first 20 shown above; none of " \
         "them is used"
     assert len(err.splitlines()) == 21
+
+
+def test_one_patient_has_figures_but_no_interval(tmp_path: Path) -> None:
+    """One patient, who died at 1 month: S(36) = 0 and O/E = 1 / (1 - 0.632). Their 95% CIs
+    do not exist; the output says so instead of printing 0.0-0.0 and 2.72-2.72."""
+    path = tmp_path / "one.csv"
+    path.write_text("histology,lung_metastasis_count,lung_metastasis_max_diameter,"
+                    "disease_free_interval,t,dead\nlms,1,10 mm,300 days,1,1\n")
+    args = ("validate", str(path), "--study", "slms", "--time", "t", "--event", "dead",
+            "--bootstrap", "0")
+    code, out, err = run(*args)
+    assert code == ExitCode.OK, err
+    assert "| score 1 | 1 | 1 | 36 mo | 0.0 (CI not estimable) | 0 | 63.2 | - | 2.72 (CI not " \
+        "estimable) |" in run(*args, "--format", "markdown")[1]
+    assert "| 36 mo | 1 | 1.000 | 0.368 | 2.72 (CI not estimable) | - |" in \
+        run(*args, "--format", "markdown")[1]
+    assert "CI not estimable: the Kaplan-Meier survival is 0% or 100% there" in out
+    assert "2.72-2.72" not in out and "0.0-0.0" not in out and "1.0-1.0" not in out
+    report = json.loads(run(*args, "--format", "json")[1])
+    (estimate,) = report["groups"][1]["estimates"]
+    assert (estimate["observed_percent"], estimate["ci"], estimate["published_in_ci"]) == \
+        (0.0, None, None)
+    assert estimate["oe"]["ratio"] == 2.7174 and estimate["oe"]["ci"] is None
+    assert report["groups"][1]["median_months"] == {"observed": 1.0, "ci": None,
+                                                    "published": None}
