@@ -72,9 +72,9 @@ def test_table_output_names_the_endpoint_first(tmp_path: Path) -> None:
     code, out, _ = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
                        "--event", "dead", "--bootstrap", "0")
     assert code == TINY_EXIT
-    assert out.splitlines()[0].startswith("Endpoint: overall survival from first pulmonary "
-                                          "metastasectomy. Check that your time column (t, in "
-                                          "months)")
+    assert " ".join(out.split()).startswith("Endpoint: overall survival from first pulmonary "
+                                            "metastasectomy. Check that your time column (t, "
+                                            "in months)")  # wrapped at the console's width
     assert "Included: 4 patients, 4 deaths. Excluded: 0 not applicable, 1 incomplete, " \
         "3 rejected." in out
     assert "Bootstrap: 0 resamples, seed 20211" in out
