@@ -1,16 +1,21 @@
-"""`validate` at 80 and 60 columns: no line wider than the console,
-and no number, interval or group name cut (rich used to cut cells with an
-ellipsis: "(83.5-…", "(0.64…")."""
+"""`validate` and the `cohort` summary at 80 and 60 columns: no line wider than the console,
+and no number, interval, study id or group name cut (rich used to cut cells with an
+ellipsis: "(83.5-…", "(burkhard-meier…", "no_metastasecto…")."""
 
 from __future__ import annotations
 
+import io
+import re
 from functools import cache
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from clirun import run
+from rich.console import Console
 
-from prognosis.cli.app import ExitCode
+from prognosis.cli.app import App, ExitCode
+from prognosis.cli.main import cli
 
 
 @cache
@@ -68,6 +73,35 @@ def test_validate_at_100_columns_is_still_a_table(s5: Path) -> None:
     assert code == ExitCode.OK
     _assert_fits(out, 100)
     assert "│ score 0 │ 174 │     31 │   36 mo │" in out
+
+
+def _cohort(path: Path, width: int, terminal: bool) -> str:
+    out = io.StringIO()
+    app = App(out=Console(file=out, width=width, force_terminal=terminal, no_color=True),
+              err=Console(file=io.StringIO(), width=width, no_color=True))
+    result = CliRunner().invoke(cli, ["cohort", str(path), "--quiet"], obj=app,
+                                catch_exceptions=False)
+    assert result.exit_code == ExitCode.OK, result.output
+    return re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())  # italic, bold: not width
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "piped"])
+@pytest.mark.parametrize("width", [80, 60])
+def test_cohort_summary_keeps_ids_and_groups_whole(s5: Path, width: int,
+                                                   terminal: bool) -> None:
+    out = _cohort(s5, width, terminal)
+    _assert_fits(out, width)
+    for whole in ("Burkhard-Meier (burkhard-meier-2025):", "group no_metastasectomy: 353",
+                  "group nonsurgical_adjuvant: 390", "group sp_alone: 109",
+                  "not_applicable 3812", "score 3: 205"):
+        assert whole in out, whole
+
+
+def test_cohort_summary_is_a_table_on_a_wide_terminal(s5: Path) -> None:
+    out = _cohort(s5, 120, terminal=True)
+    _assert_fits(out, 120)
+    assert "│ Burkhard-Meier (burkhard-meier-2025) │      764 │        424 │" in out
+    assert "│ group nonsurgical_adjuvant: 390 │" in out
 
 
 def test_column_widths_never_go_below_a_columns_longest_word() -> None:
