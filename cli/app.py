@@ -26,7 +26,7 @@ class ExitCode(IntEnum):
     OK = 0
     FINDINGS = 1  # checks found errors, examples failed, versions differ (like diff(1))
     BAD_INPUT = 2  # bad input or usage (unreadable file too): the message says what is allowed
-    REJECTED_ROWS = 3  # cohort: some rows rejected, all others written
+    REJECTED_ROWS = 3  # cohort, validate: some rows rejected, all others written or used
     # A bug, never the user's input. 3 is taken by cohorts' rejected rows, so this is
     # EX_SOFTWARE of sysexits.h (70), the conventional "internal software error".
     INTERNAL_ERROR = 70

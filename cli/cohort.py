@@ -136,19 +136,22 @@ class _RejectionPrinter:
         self.rows = 0  # batches never share a row
         self.printed = 0
 
-    def __call__(self, rejections: Rejections) -> None:
-        self.rows += rejections.distinct_rows()
+    def __call__(self, rejections: Rejections, rows: int | None = None) -> None:
+        """Print the first of `rejections`; `rows`: how many rows they stand for, when
+        only the first of them were made (validate's time and event columns)."""
+        self.rows += rejections.distinct_rows() if rows is None else rows
         for r in rejections[:max(0, SHOWN_REJECTIONS - self.printed)]:
             where = f"field '{r.field}' = {r.value!r}: " if r.field else ""
             self.app.err.print(Text(f"rejected: row {r.row}: {where}{r.message}"),
                                soft_wrap=True)
             self.printed += 1
 
-    def finish(self, errors_path: str | None) -> None:
+    def finish(self, errors_path: str | None, where: str | None = None) -> None:
+        """The count; `where` says what became of the rows (validate has no --errors)."""
         total = self.rows
         if total:
-            where = (f"all of them are listed in {errors_path}" if errors_path
-                     else "use --errors FILE to list all of them")
+            where = where or (f"all of them are listed in {errors_path}" if errors_path
+                              else "use --errors FILE to list all of them")
             shown = f", the first {self.printed} shown above" if total > self.printed else ""
             self.app.err.print(Text(f"{total} row(s) rejected{shown}; {where}"),
                                soft_wrap=True)

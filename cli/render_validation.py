@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table as RichTable
+from rich.console import Console, RenderableType
 from rich.text import Text
 
-from .app import cells
+from .fit import fitted_table, row_blocks
 from .validation_sections import TRIPOD, Section, Table, header_lines, sections
+from .wrap import Wrapped
 
 
 def _version() -> str:
@@ -25,31 +25,32 @@ TERMINAL_ORDER = ("Calibration", "Overall performance and discrimination",
                   "Published effects and whole-cohort figures beside the local ones", "Case mix")
 
 
-def _rich(table: Table) -> RichTable:
-    shown = RichTable(title=table.title, title_justify="left")
-    for index, name in enumerate(table.columns):
-        shown.add_column(name, justify="left" if index == 0 else "right")
-    for row in table.rows:
-        shown.add_row(*cells(*row))
-    return shown
+def _terminal(table: Table, width: int) -> list[RenderableType]:
+    """A table whose numbers are whole at `width`; a paragraph per row if none fits."""
+    right = [index > 0 for index in range(len(table.columns))]
+    shown = fitted_table(table.title, table.columns, table.rows, width, right)
+    return [shown] if shown is not None else row_blocks(table.title, table.columns,
+                                                        table.rows)
 
 
 def render_table(console: Console, report: dict[str, Any]) -> None:
+    """Every line within the console's width: text wraps between words, numbers whole."""
     for line in header_lines(report):
-        console.print(Text(line), soft_wrap=True)
+        console.print(Wrapped(line))
     shown = {s.title: s for s in sections(report, _version())}
     for title in TERMINAL_ORDER:
         section = shown.get(title)
         if section is None or not (section.lines or section.tables):
             continue
-        console.print(Text(f"\n{section.title} [TRIPOD+AI {section.item}]", style="bold"))
+        console.print(Text(""))
+        console.print(Wrapped(f"{section.title} [TRIPOD+AI {section.item}]", style="bold"))
         for line in section.lines:
-            console.print(Text(line), soft_wrap=True)
+            console.print(Wrapped(line))
         for table in section.tables:
-            console.print(_rich(table))
+            console.print(*_terminal(table, console.width), sep="\n")
     for w in report["precision"]:
-        console.print(Text(f"warning: {w['message']} (rule: {w['rule']}; {w['source']})"),
-                      soft_wrap=True)
+        console.print(Wrapped(f"warning: {w['message']} (rule: {w['rule']}; {w['source']})",
+                              hanging=len("warning: ")))
 
 
 def markdown_table(table: Table) -> list[str]:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.text import Text
 
 from prognosis.engine.cohort.stats.seed import DEFAULT_SEED
 
-from .app import App, reports_errors
+from .app import App, ExitCode, reports_errors
 from .options import unit_option
+
+if TYPE_CHECKING:
+    from prognosis.engine.cohort.rejections import Rejection
 
 FORMATS = ("table", "json", "markdown")
 EXPORTS = (".html", ".md", ".pdf")
@@ -67,6 +71,12 @@ def validate(app: App, input_path: str, study: str, time_column: str, event_colu
     counted by reason. Check first that your time column measures what the
     study's endpoint measures, from the same origin (it is printed first).
     The bootstrap seed is fixed (printed): two runs give the same numbers.
+    A row with a bad patient value, time or event is rejected: the first are
+    listed on stderr, all are counted, and the exit code is 3.
+
+    \b
+    Exit codes: 0 no row rejected; 3 some rows rejected (the figures printed
+    are of the others); 2 unusable input.
     """
     from prognosis.engine.cohort.probes import ProbingInput
     from prognosis.engine.cohort.validation import probe_conditions
@@ -99,13 +109,16 @@ def validate(app: App, input_path: str, study: str, time_column: str, event_colu
     _write_files(app, report, fitters, plot, calibration_plot, export)
     if output_format == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-        return
-    from .render_validation import render_markdown, render_table
+    elif output_format == "markdown":
+        from .render_validation import render_markdown
 
-    if output_format == "markdown":
         click.echo(render_markdown(report), nl=False)
     else:
+        from .render_validation import render_table
+
         render_table(app.out, report)
+    if report["excluded"]["rejected"]:
+        raise click.exceptions.Exit(ExitCode.REJECTED_ROWS)
 
 
 def _write_files(app: App, report: dict[str, Any], fitters: Any, plot: str | None,
@@ -130,6 +143,35 @@ def _write_files(app: App, report: dict[str, Any], fitters: Any, plot: str | Non
         app.err.print(Text(f"report written to {export}"))
 
 
+EVENT_WORDS = "1/0, true/false, yes/no or dead/alive"
+
+
+def outcome_rejections(rows: Sequence[int], times: Sequence[str], months: Sequence[float],
+                       events: Sequence[str], known: Sequence[bool], time_column: str,
+                       event_column: str) -> list[Rejection]:
+    """What is wrong with each row's time and event cells, in words (a row with both wrong
+    has two rejections). `times`, `events`: the cells, stripped ("" for an empty one);
+    `months`: the time as read (NaN: not a number); `known`: whether the event was read."""
+    from prognosis.engine.cohort.rejections import Rejection
+
+    out = []
+    for row, time, month, event, read in zip(rows, times, months, events, known, strict=True):
+        if not time:
+            out.append(Rejection(row, None, "", f"the time column '{time_column}' is empty; "
+                                 "need a time >= 0"))
+        elif not month >= 0:
+            what = "a negative time" if month < 0 else "not a number"
+            out.append(Rejection(row, None, time, f"the time column '{time_column}' is "
+                                 f"'{time}', {what}; need a time >= 0"))
+        if not event:
+            out.append(Rejection(row, None, "", f"the event column '{event_column}' is empty; "
+                                 f"need {EVENT_WORDS}"))
+        elif not read:
+            out.append(Rejection(row, None, event, f"the event column '{event_column}' is "
+                                 f"'{event}', not an event; need {EVENT_WORDS}"))
+    return out
+
+
 def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time_column: str,
          event_column: str, time_unit: str, bootstrap: int, seed: int,
          workers: int) -> tuple[dict[str, Any], Any]:
@@ -151,7 +193,7 @@ def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time
                            else f for f in chosen.schema])
         parts.append(chosen.cast(plain).to_pandas())
 
-    from .cohort import _RejectionPrinter
+    from .cohort import SHOWN_REJECTIONS, _RejectionPrinter
 
     printer = _RejectionPrinter(app)
     try:
@@ -159,18 +201,22 @@ def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time
                          on_table=collect, on_rejections=printer)
     finally:
         cohort_input.close()
-    printer.finish(None)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=wanted)
     status = frame[f"{p}.status"].astype(str)
     complete = frame[status == "complete"]
-    months = pd.to_numeric(complete[time_column].astype(str).str.strip(), errors="coerce")
-    months = months * MONTHS_PER[time_unit]
-    events = complete[event_column].astype(str).str.strip().str.lower().map(EVENT_VALUES)
+    times = complete[time_column].fillna("").astype(str).str.strip()
+    months = pd.to_numeric(times, errors="coerce") * MONTHS_PER[time_unit]
+    cells = complete[event_column].fillna("").astype(str).str.strip()
+    events = cells.str.lower().map(EVENT_VALUES)
     bad = months.isna() | (months < 0) | events.isna()
-    for _, row in complete[bad].head(20).iterrows():
-        app.err.print(Text(f"rejected: row {row['row']}: {time_column}={row[time_column]!r}, "
-                           f"{event_column}={row[event_column]!r}: need a time >= 0 and an "
-                           "event of 1/0 (true/false, dead/alive)"), soft_wrap=True)
+    from prognosis.engine.cohort.rejections import Rejections
+
+    first = bad[bad].index[:SHOWN_REJECTIONS]
+    printer(Rejections.of(outcome_rejections(
+        complete.loc[first, "row"].tolist(), times[first].tolist(), months[first].tolist(),
+        cells[first].tolist(), events[first].notna().tolist(), time_column, event_column)),
+        rows=int(bad.sum()))
+    printer.finish(None, "none of them is used")
     excluded = {"not_applicable": int((status == "not_applicable").sum()),
                 "incomplete": int((status == "incomplete").sum()),
                 "rejected": run.rejected_rows + int(bad.sum())}

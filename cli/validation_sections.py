@@ -34,10 +34,31 @@ def num(value: Any, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def ci(bounds: Any, digits: int = 1) -> str:
+def ci(bounds: Any, digits: int = 1, missing: str = "-") -> str:
+    """An interval; a limit that is None was not reached (a median's upper limit)."""
     if not bounds or (bounds[0] is None and bounds[1] is None):
+        return missing
+
+    def limit(value: Any) -> str:
+        return "not reached" if value is None else num(value, digits)
+
+    return f"{limit(bounds[0])}-{limit(bounds[1])}"
+
+
+# A Kaplan-Meier figure whose 95% CI does not exist (survival 0% or 100%: one patient who
+# died gives 0.0 with "0.0-0.0"): said in words, never shown as a zero-width interval.
+NOT_ESTIMABLE = "CI not estimable"
+NOT_ESTIMABLE_NOTE = (f"{NOT_ESTIMABLE}: the Kaplan-Meier survival is 0% or 100% there (every "
+                      "patient still followed has died, or none has), where its log(-log) "
+                      "interval does not exist; no other interval is put in its place.")
+
+
+def with_ci(value: Any, bounds: Any, digits: int = 1, unit: str = "") -> str:
+    """A Kaplan-Meier figure and its 95% CI: "60.5 (56.8-64.0)", "0.0 (CI not estimable)",
+    "-" without a figure."""
+    if value is None:
         return "-"
-    return f"{num(bounds[0], digits)}-{num(bounds[1], digits)}"
+    return f"{num(value, digits)}{unit} ({ci(bounds, digits, NOT_ESTIMABLE)})"
 
 
 def inside(flag: Any) -> str:
@@ -90,12 +111,12 @@ def groups_table(report: dict[str, Any]) -> Table:
                 continue
             oe = e["oe"] or {}
             rows.append((*name, f"{e['horizon_months']:g} mo",
-                         f"{num(e['observed_percent'])} ({ci(e['ci'])})", str(e["at_risk"]),
+                         with_ci(e["observed_percent"], e["ci"]), str(e["at_risk"]),
                          num(e["published_percent"]), inside(e["published_in_ci"]),
-                         f"{num(oe.get('ratio'), 2)} ({ci(oe.get('ci'), 2)})" if oe else "-"))
+                         with_ci(oe.get("ratio"), oe.get("ci"), 2) if oe else "-"))
         m = group["median_months"]
         if m and (m["observed"] is not None or m["published"] is not None):
-            rows.append(("", "", "", "median", f"{num(m['observed'])} mo ({ci(m['ci'])})", "",
+            rows.append(("", "", "", "median", with_ci(m["observed"], m["ci"], unit=" mo"), "",
                          num(m["published"]), "", ""))
     return Table(f"{report['short_name']} ({report['rule_set']}): published vs observed",
                  ("Group", "n", "Events", "Horizon", "Observed % (95% CI)", "At risk",
@@ -119,13 +140,16 @@ def _calibration(report: dict[str, Any]) -> Section:
         large, slope = c["in_the_large"] or {}, c["slope"] or {}
         rows.append((f"{c['horizon_months']:g} mo", str(large.get("n", "-")),
                      num(large.get("observed_risk"), 3), num(large.get("expected_risk"), 3),
-                     f"{num(large.get('ratio'), 2)} ({ci(large.get('ci'), 2)})",
+                     with_ci(large.get("ratio"), large.get("ci"), 2),
                      f"{num(slope.get('value'), 2)} ({ci(slope.get('ci'), 2)})"
                      if slope else "-"))
     if rows:
         section.tables.append(Table("Calibration-in-the-large and slope",
                                     ("Horizon", "n", "Observed risk", "Expected risk",
                                      "O/E (95% CI)", "Slope (95% CI)"), rows))
+    if any(NOT_ESTIMABLE in cell for table in section.tables for row in table.rows
+           for cell in row):
+        section.lines.append(NOT_ESTIMABLE_NOTE)
     return section
 
 
@@ -202,8 +226,11 @@ def _hazard_ratios(report: dict[str, Any]) -> Section | None:
                                                       "Local HR (95% CI)",
                                                       "Exposed/n"), rows))
     refs = [(r["label"], f"{r['horizon_months']:g} mo" if r["horizon_months"] else "median",
-             num(r["published"]), num(r["observed"]), ci(r["ci"]), inside(r["published_in_ci"]))
-            for r in report["reference"]]
+             num(r["published"]), num(r["observed"]),
+             "-" if r["observed"] is None else ci(r["ci"], missing="not estimable"),
+             inside(r["published_in_ci"])) for r in report["reference"]]
+    if any(r["observed"] is not None and not r["ci"] for r in report["reference"]):
+        section.lines.append(NOT_ESTIMABLE_NOTE)
     if refs:
         section.tables.append(Table("Whole-cohort figures (all included patients)",
                                     ("Published figure", "Horizon", "Published",

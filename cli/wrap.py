@@ -25,24 +25,29 @@ NBSP = "\u00a0"
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")  # where a line may break: not a no-break space
 
 
-def _wrap(text: str, room: int) -> list[str]:
-    """Words filled greedily into lines of at most `room` cells."""
+def _wrap(text: str, room: int, later: int | None = None) -> list[str]:
+    """Words filled greedily into lines of at most `room` cells (`later`: of the lines
+    after the first, if they have another room)."""
     lines: list[str] = []
     current: list[str] = []
     used = 0
+
+    def room_now() -> int:  # the room of the line being filled
+        return room if not lines else (later or room)
+
     for word in (w for w in _SPACES.split(text) if w):
         word = word.replace(NBSP, " ")
         size = cell_len(word)
-        if current and used + 1 + size <= room:
+        if current and used + 1 + size <= room_now():
             current.append(word)
             used += 1 + size
             continue
         if current:
             lines.append(" ".join(current))
-        if size <= room:
+        if size <= room_now():
             current, used = [word], size
         else:
-            lines += chop_cells(word, room)
+            lines += chop_cells(word, room_now())
             current, used = [], 0
     if current:
         lines.append(" ".join(current))
@@ -51,12 +56,14 @@ def _wrap(text: str, room: int) -> list[str]:
 
 class Wrapped:
     """A line of text: words whole, numbers kept with their units, wrapped lines indented
-    by `hanging` spaces."""
+    by `hanging` spaces (or by `indent` spaces, under a first line indented as the text
+    is: "  a continued row" with indent=4)."""
 
-    def __init__(self, text: str, style: str = "", hanging: int = 0) -> None:
+    def __init__(self, text: str, style: str = "", hanging: int = 0, indent: int = 0) -> None:
         self.text = glue_units(text)
         self.style = style
         self.hanging = hanging
+        self.indent = indent
 
     def lines(self, width: int) -> list[str]:
         """The lines as printed at `width`, measured in terminal cells (a wide character
@@ -64,6 +71,10 @@ class Wrapped:
         beside the text, and every later line is indented under the text, not the mark.
         A word wider than its room (a path, an identifier in a narrow pane) is folded
         onto lines of its own, never cut."""
+        if self.indent:  # the first line as indented in the text, the others by `indent`
+            lead = len(self.text) - len(self.text.lstrip(" "))
+            body = _wrap(self.text, max(width - lead, 1), max(width - self.indent, 1))
+            return [" " * (self.indent if i else lead) + line for i, line in enumerate(body)]
         head = self.text[:self.hanging].replace(NBSP, " ")
         room = max(width - self.hanging, 1)
         body = _wrap(self.text[self.hanging:], room)

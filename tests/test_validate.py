@@ -18,10 +18,14 @@ from prognosis.cli.app import ExitCode
 PATIENT = "lms,1,10 mm,1000 days"  # SLMS score 0 (DFI over 2 years, small, single nodule)
 
 
-def validate_json(*args: str) -> dict:
+def validate_json(*args: str, expect: ExitCode = ExitCode.OK) -> dict:
     code, out, err = run("validate", *args, "--format", "json")
-    assert code == ExitCode.OK, err
+    assert code == expect, err
     return json.loads(out)
+
+
+# tiny() has three rejected rows: validate prints its figures on the others, then exits 3.
+TINY_EXIT = ExitCode.REJECTED_ROWS
 
 
 def tiny(tmp_path: Path, unit_factor: float = 1.0) -> Path:
@@ -40,7 +44,7 @@ def tiny(tmp_path: Path, unit_factor: float = 1.0) -> Path:
 def test_kaplan_meier_by_hand(tmp_path: Path) -> None:
     """Four deaths at 10, 20, 30, 40 months: S(36) = 1/4, one at risk, median 20."""
     report = validate_json(str(tiny(tmp_path)), "--study", "slms", "--time", "t", "--event",
-                           "dead", "--bootstrap", "0")
+                           "dead", "--bootstrap", "0", expect=TINY_EXIT)
     (group,) = [g for g in report["groups"] if g["n"]]
     assert (group["score"], group["n"], group["events"]) == (0, 4, 4)
     (estimate,) = group["estimates"]
@@ -58,7 +62,8 @@ def test_kaplan_meier_by_hand(tmp_path: Path) -> None:
 
 def test_time_units_are_converted(tmp_path: Path) -> None:
     days = validate_json(str(tiny(tmp_path, 30.4375)), "--study", "slms", "--time", "t",
-                         "--event", "dead", "--time-unit", "days", "--bootstrap", "0")
+                         "--event", "dead", "--time-unit", "days", "--bootstrap", "0",
+                         expect=TINY_EXIT)
     assert days["groups"][0]["estimates"][0]["observed_percent"] == 25.0
     assert days["groups"][0]["median_months"]["observed"] == pytest.approx(20.0)
 
@@ -66,10 +71,10 @@ def test_time_units_are_converted(tmp_path: Path) -> None:
 def test_table_output_names_the_endpoint_first(tmp_path: Path) -> None:
     code, out, _ = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
                        "--event", "dead", "--bootstrap", "0")
-    assert code == 0
-    assert out.splitlines()[0].startswith("Endpoint: overall survival from first pulmonary "
-                                          "metastasectomy. Check that your time column (t, in "
-                                          "months)")
+    assert code == TINY_EXIT
+    assert " ".join(out.split()).startswith("Endpoint: overall survival from first pulmonary "
+                                            "metastasectomy. Check that your time column (t, "
+                                            "in months)")  # wrapped at the console's width
     assert "Included: 4 patients, 4 deaths. Excluded: 0 not applicable, 1 incomplete, " \
         "3 rejected." in out
     assert "Bootstrap: 0 resamples, seed 20211" in out
@@ -85,7 +90,7 @@ def test_plots_are_written_as_png_and_svg(tmp_path: Path) -> None:
         code, _, err = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
                            "--event", "dead", "--bootstrap", "0", "--plot",
                            str(tmp_path / name))
-        assert code == 0, err
+        assert code == TINY_EXIT, err
         assert (tmp_path / name).read_bytes().startswith(magic)
     assert b"first pulmonary metastasectomy" in (tmp_path / "km.svg").read_bytes()
 
@@ -108,7 +113,7 @@ def test_calibration_plot_is_written_as_png_and_svg(tmp_path: Path) -> None:
         code, _, err = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
                            "--event", "dead", "--bootstrap", "0", "--calibration-plot",
                            str(tmp_path / name))
-        assert code == 0, err
+        assert code == TINY_EXIT, err
         assert (tmp_path / name).read_bytes().startswith(magic)
     svg = (tmp_path / "cal.svg").read_text()
     assert "published survival (%)" in svg and "score 0 (n=4)" in svg
@@ -124,7 +129,7 @@ def _export(tmp_path: Path, name: str) -> Path:
     path = tmp_path / name
     code, _, err = run("validate", str(tiny(tmp_path)), "--study", "slms", "--time", "t",
                        "--event", "dead", "--bootstrap", "0", "--export", str(path))
-    assert code == 0, err
+    assert code == TINY_EXIT, err
     assert f"report written to {path}" in err
     return path
 
@@ -172,7 +177,7 @@ def test_plots_and_reports_are_identical_from_run_to_run(tmp_path: Path) -> None
                            "--event", "dead", "--bootstrap", "0", "--calibration-plot",
                            str(tmp_path / f"{name}.svg"), "--export",
                            str(tmp_path / f"{name}.html"))
-        assert code == 0, err
+        assert code == TINY_EXIT, err
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
     assert (tmp_path / "a.html").read_text() == (tmp_path / "b.html").read_text()
 
@@ -222,3 +227,72 @@ def test_a_group_study_compares_its_groups_and_its_hazard_ratio(tmp_path: Path) 
     fitted = PHReg(months, operated, status=died, ties="efron").fit()
     assert arm["local"]["hr"] == pytest.approx(math.exp(fitted.params[0]), rel=2e-3)
     assert (arm["local"]["n"], arm["local"]["n_exposed"]) == (40, 20)
+
+
+def test_rows_with_a_bad_time_or_event_are_told_in_words_and_exit_3(tmp_path: Path) -> None:
+    """Each rejected cell is named with what is wrong with it (never Python's None); the
+    figures of the other rows are printed, then the exit code is 3 as for `cohort`."""
+    lines = ["histology,lung_metastasis_count,lung_metastasis_max_diameter,"
+             "disease_free_interval,t,dead"]
+    lines += [f"{PATIENT},{months},1" for months in (10, 20, 30, 40)]
+    lines += [f"{PATIENT},,", f"{PATIENT},abc,died", f"{PATIENT},7,2"]
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run("validate", str(path), "--study", "slms", "--time", "t", "--event",
+                         "dead", "--bootstrap", "0")
+    assert code == ExitCode.REJECTED_ROWS == 3
+    assert "Included: 4 patients, 4 deaths. Excluded: 0 not applicable, 0 incomplete, " \
+        "3 rejected." in out
+    assert "Calibration-in-the-large and slope" in out
+    assert err.splitlines() == [
+        "rejected: row 5: the time column 't' is empty; need a time >= 0",
+        "rejected: row 5: the event column 'dead' is empty; need 1/0, true/false, yes/no or "
+        "dead/alive",
+        "rejected: row 6: the time column 't' is 'abc', not a number; need a time >= 0",
+        "rejected: row 7: the event column 'dead' is '2', not an event; need 1/0, "
+        "true/false, yes/no or dead/alive",
+        "3 row(s) rejected; none of them is used"]
+
+
+def test_swapped_time_and_event_columns_exit_3_not_0(tmp_path: Path) -> None:
+    """The reviewer's run: --time and --event swapped reject almost every row. The run must
+    not look successful: exit 3, with every rejected row counted and the first 20 shown."""
+    lines = ["histology,lung_metastasis_count,lung_metastasis_max_diameter,"
+             "disease_free_interval,t,dead"]
+    lines += [f"{PATIENT},{months}.5,{months % 2}" for months in range(1, 31)]
+    path = tmp_path / "swapped.csv"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run("validate", str(path), "--study", "slms", "--time", "dead",
+                         "--event", "t", "--bootstrap", "0", "--format", "json")
+    assert code == ExitCode.REJECTED_ROWS
+    assert json.loads(out)["excluded"]["rejected"] == 30
+    assert err.splitlines()[0] == ("rejected: row 1: the event column 't' is '1.5', not an "
+                                   "event; need 1/0, true/false, yes/no or dead/alive")
+    assert err.splitlines()[-1] == "30 row(s) rejected, the first 20 shown above; none of " \
+        "them is used"
+    assert len(err.splitlines()) == 21
+
+
+def test_one_patient_has_figures_but_no_interval(tmp_path: Path) -> None:
+    """One patient, who died at 1 month: S(36) = 0 and O/E = 1 / (1 - 0.632). Their 95% CIs
+    do not exist; the output says so instead of printing 0.0-0.0 and 2.72-2.72."""
+    path = tmp_path / "one.csv"
+    path.write_text("histology,lung_metastasis_count,lung_metastasis_max_diameter,"
+                    "disease_free_interval,t,dead\nlms,1,10 mm,300 days,1,1\n")
+    args = ("validate", str(path), "--study", "slms", "--time", "t", "--event", "dead",
+            "--bootstrap", "0")
+    code, out, err = run(*args)
+    assert code == ExitCode.OK, err
+    assert "| score 1 | 1 | 1 | 36 mo | 0.0 (CI not estimable) | 0 | 63.2 | - | 2.72 (CI not " \
+        "estimable) |" in run(*args, "--format", "markdown")[1]
+    assert "| 36 mo | 1 | 1.000 | 0.368 | 2.72 (CI not estimable) | - |" in \
+        run(*args, "--format", "markdown")[1]
+    assert "CI not estimable: the Kaplan-Meier survival is 0% or 100% there" in out
+    assert "2.72-2.72" not in out and "0.0-0.0" not in out and "1.0-1.0" not in out
+    report = json.loads(run(*args, "--format", "json")[1])
+    (estimate,) = report["groups"][1]["estimates"]
+    assert (estimate["observed_percent"], estimate["ci"], estimate["published_in_ci"]) == \
+        (0.0, None, None)
+    assert estimate["oe"]["ratio"] == 2.7174 and estimate["oe"]["ci"] is None
+    assert report["groups"][1]["median_months"] == {"observed": 1.0, "ci": None,
+                                                    "published": None}

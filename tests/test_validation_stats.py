@@ -54,6 +54,33 @@ def test_observed_over_expected_carries_the_km_interval() -> None:
     assert calibration.oe(seen, 0.0) is None  # a published 100% survival has no ratio
 
 
+@pytest.mark.parametrize("months, events, survival", [
+    ([1.0], [1], 0.0),                 # one patient, who died: lifelines gives 0-0
+    ([1.0, 2.0, 3.0], [1, 1, 1], 0.0),  # everyone died before the horizon
+    ([40.0], [0], 1.0),                # one patient, alive past the horizon: 1-1
+    ([40.0, 50.0], [1, 0], 1.0),       # no death before the horizon
+])
+def test_a_survival_of_0_or_1_has_no_interval_and_no_oe_interval(
+        months: list[float], events: list[int], survival: float) -> None:
+    """The log(-log) interval does not exist at S = 0 or 1: None, not a zero-width 0-0 or 1-1
+    and not another interval in its place."""
+    m, e = np.array(months), np.array(events)
+    seen = at_horizon(km_fit(m, e), m, H)
+    assert (seen.survival, seen.low, seen.high) == (survival, None, None)
+    result = calibration.oe(seen, 0.368)
+    assert result is not None and result["ci"] is None
+    assert result["ratio"] == pytest.approx((1 - survival) / 0.368, abs=1e-4)
+
+
+def test_a_median_limit_read_after_the_last_death_is_not_reached() -> None:
+    """The CI curves are 0-0 once everyone followed has died: that step makes no limit."""
+    assert median(km_fit(np.array([1.0]), np.array([1]))) == (1.0, None)
+    assert median(km_fit(np.array([1.0, 2, 3]), np.array([1, 1, 1]))) == (2.0, [1.0, None])
+    # all deaths at one time, with survivors: a real (if narrow) interval is kept
+    ties = km_fit(np.array([10.0] * 20 + [40.0] * 5), np.array([1] * 20 + [0] * 5))
+    assert median(ties) == (10.0, [10.0, 10.0])
+
+
 def test_calibration_in_the_large_by_hand() -> None:
     result = calibration.in_the_large(MONTHS, EVENTS, SURVIVAL, H)
     assert result is not None

@@ -91,8 +91,9 @@ def plot_calibration(report: dict[str, Any], path: str, image_format: str) -> No
                     continue
                 xs.append(e["published_percent"])
                 ys.append(e["observed_percent"])
-                lows.append(e["observed_percent"] - e["ci"][0])
-                highs.append(e["ci"][1] - e["observed_percent"])
+                # no bar where the CI cannot be estimated (none is drawn in its place)
+                lows.append(e["observed_percent"] - e["ci"][0] if e["ci"] else float("nan"))
+                highs.append(e["ci"][1] - e["observed_percent"] if e["ci"] else float("nan"))
                 name = f"score {group['score']}" if group["score"] is not None \
                     else (group["group"] or "all")
                 names.append(f"{name} (n={group['n']})")

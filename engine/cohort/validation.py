@@ -23,7 +23,7 @@ import numpy as np
 from ..model import Condition, Effect, Estimate, Factor, Group, RuleSet
 from .stats import calibration, casemix, cox, decision, performance, precision
 from .stats.bootstrap import DEFAULT_SEED, percentile_ci
-from .stats.survival import at_horizon, km_fit, median
+from .stats.survival import AtHorizon, at_horizon, km_fit, median
 
 MONTHS_PER = {"days": 1 / 30.4375, "months": 1.0, "years": 12.0}
 
@@ -109,6 +109,21 @@ def published_value(rs: RuleSet, key: Any, statistic: str, horizon: float | None
     return None
 
 
+def _percent_ci(seen: AtHorizon) -> list[float] | None:
+    """The 95% CI of a KM survival in percent; None where it cannot be estimated."""
+    if seen.low is None or seen.high is None:
+        return None
+    return [round(seen.low * 100, 2), round(seen.high * 100, 2)]
+
+
+def _inside(ci: Sequence[float | None] | None, published: float) -> bool | None:
+    """Whether the published figure is inside the interval; None without one (or with a
+    limit not reached)."""
+    if not ci or ci[0] is None or ci[1] is None:
+        return None
+    return bool(ci[0] <= published <= ci[1])
+
+
 def _label(rs: RuleSet, key: Any) -> str:
     return f"score {key}" if rs.model == "score" else (key or "all")
 
@@ -133,9 +148,9 @@ def _group(rs: RuleSet, key: Any, months: np.ndarray, events: np.ndarray,
         if fitter is not None:
             seen = at_horizon(fitter, months, horizon)
             row["observed_percent"] = round(seen.survival * 100, 2)
-            row["ci"] = [round(seen.low * 100, 2), round(seen.high * 100, 2)]
+            row["ci"] = _percent_ci(seen)
             if published is not None:
-                row["published_in_ci"] = bool(seen.low * 100 <= published <= seen.high * 100)
+                row["published_in_ci"] = _inside(row["ci"], published)
                 row["oe"] = calibration.oe(seen, 1 - published / 100)
                 warnings.extend(precision.wide_oe(f"{label} at {horizon:g} months", row["oe"]))
         warnings.extend(precision.few_at_risk(label, row["at_risk"], horizon))
@@ -321,10 +336,8 @@ def _reference_figures(rs: RuleSet, outcomes: Outcomes, endpoint: str | None,
             assert e.horizon_months is not None
             seen = at_horizon(fitter, outcomes.months, float(e.horizon_months))
             row["observed"] = round(seen.survival * 100, 2)
-            row["ci"] = [round(seen.low * 100, 2), round(seen.high * 100, 2)]
-        ci = row["ci"]
-        row["published_in_ci"] = None if not ci or None in ci else bool(
-            ci[0] <= e.value <= ci[1])
+            row["ci"] = _percent_ci(seen)
+        row["published_in_ci"] = _inside(row["ci"], e.value)
         out.append(row)
     return out
 

@@ -26,14 +26,15 @@ CLIP = 1e-6  # published survival of 0% or 100% has no log(-log): clipped to thi
 
 
 def oe(observed: AtHorizon, expected_risk: float) -> dict[str, Any] | None:
-    """O/E of the risk of death by the horizon, with the KM interval carried through."""
+    """O/E of the risk of death by the horizon, with the KM interval carried through (None
+    where the KM interval cannot be estimated: survival 0 or 1, see `survival.estimable`)."""
     if expected_risk <= 0:
         return None
     risk = 1 - observed.survival
+    ci = None if observed.low is None or observed.high is None else [
+        round((1 - observed.high) / expected_risk, 4), round((1 - observed.low) / expected_risk, 4)]
     return {"observed_risk": round(risk, 4), "expected_risk": round(expected_risk, 4),
-            "ratio": round(risk / expected_risk, 4),
-            "ci": [round((1 - observed.high) / expected_risk, 4),
-                   round((1 - observed.low) / expected_risk, 4)]}
+            "ratio": round(risk / expected_risk, 4), "ci": ci}
 
 
 def in_the_large(months: np.ndarray, events: np.ndarray, published: np.ndarray,
