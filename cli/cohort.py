@@ -136,9 +136,13 @@ class _RejectionPrinter:
         self.printed = 0
 
     def __call__(self, rejections: Rejections) -> None:
+        from prognosis.engine.fields import shown_text
+
         self.rows += rejections.distinct_rows()
         for r in rejections[:max(0, SHOWN_REJECTIONS - self.printed)]:
-            where = f"field '{r.field}' = {r.value!r}: " if r.field else ""
+            # The value as read, cut like every value quoted in a message (README,
+            # "Bounded input"): an unclosed quote once made it the rest of the file.
+            where = f"field '{r.field}' = {shown_text(r.value)}: " if r.field else ""
             self.app.err.print(Text(f"rejected: row {r.row}: {where}{r.message}"),
                                soft_wrap=True)
             self.printed += 1
