@@ -801,7 +801,6 @@ class _Screened(io.RawIOBase):
         self._eof = False
         self._held = b""  # whole lines of a row whose quoted cell is still open
         self.rows = 0  # data rows given out
-        self.lines = 1  # lines given out (the header's included)
         # Line ends before a row that end no row (blank lines, line ends in quoted cells):
         # from row _from[i] on, _extra[i] of them.
         self._from: list[int] = []
@@ -884,7 +883,6 @@ class _Screened(io.RawIOBase):
             last = line + after - (1 if data[-1:] in (b"\n", b"\r") and after else 0)
             raise self._quote_error(row, line, last, closed=False)
         self.rows += int(np.count_nonzero(~blank))
-        self.lines += int(np.count_nonzero(ends < cut))
         self._held = data[cut:]
         if len(self._held) > MAX_LINE_BYTES:
             self._runaway(self._held, bytes(self._partial))
