@@ -139,9 +139,13 @@ class _RejectionPrinter:
     def __call__(self, rejections: Rejections, rows: int | None = None) -> None:
         """Print the first of `rejections`; `rows`: how many rows they stand for, when
         only the first of them were made (validate's time and event columns)."""
+        from prognosis.engine.fields import shown_text
+
         self.rows += rejections.distinct_rows() if rows is None else rows
         for r in rejections[:max(0, SHOWN_REJECTIONS - self.printed)]:
-            where = f"field '{r.field}' = {r.value!r}: " if r.field else ""
+            # The value as read, cut like every value quoted in a message (README,
+            # "Bounded input"): an unclosed quote once made it the rest of the file.
+            where = f"field '{r.field}' = {shown_text(r.value)}: " if r.field else ""
             self.app.err.print(Text(f"rejected: row {r.row}: {where}{r.message}"),
                                soft_wrap=True)
             self.printed += 1

@@ -32,12 +32,17 @@ _TRUE = {"true", "yes", "y", "1"}
 SHOWN_CHARS = 60  # a value quoted in a message is cut to this length
 
 
+def shown_text(text: str) -> str:
+    """Text quoted in a message: its repr, cut to SHOWN_CHARS characters when longer."""
+    if len(text) > SHOWN_CHARS:
+        return repr(text[:SHOWN_CHARS]) + f"... ({len(text):,} characters)"
+    return repr(text)
+
+
 def _shown(raw: Any) -> str:
     """A value as the user wrote it: quoted text (cut when long), ISO dates, plain numbers."""
     if isinstance(raw, str):
-        if len(raw) > SHOWN_CHARS:
-            return repr(raw[:SHOWN_CHARS]) + f"... ({len(raw):,} characters)"
-        return repr(raw)
+        return shown_text(raw)
     if hasattr(raw, "isoformat"):
         return f"{raw.isoformat()} (a date)"
     if isinstance(raw, list | dict):

@@ -5,6 +5,18 @@ blocks, JSON lines are read a batch at a time. Every CSV column is read as
 text (a cell may be "1.8 cm"), only an empty cell is null; the header is
 checked before any row is read: duplicate names, no patient field at all,
 unknown columns (with a "did you mean"), `--keep` columns that do not exist.
+
+Quoted cells (CSV): a quote opens a quoted cell only at a cell's start; inside
+it a quote is written twice (""), and a line end is part of the value, so a
+quoted cell may run over lines. Such a cell is read, and the row it is in is
+scored or rejected like any other, when its quote closes, its row has as many
+cells as the header, and it is within MAX_CELL_BYTES (its row within
+MAX_LINE_BYTES). Otherwise the rows after the quote can no longer be told
+apart (a missing closing quote swallows every line up to the next quote), so
+the run stops with an InputError (exit 2, nothing written) that names the line
+the quote opened on, its row, and the line it closes on or the end of the file.
+`_Screened` finds the quoted cells (numpy over each read, no Python per row)
+and gives pyarrow whole rows, so it also knows the line each row starts on.
 """
 
 from __future__ import annotations
@@ -211,6 +223,8 @@ class CohortInput:
         self.strict = strict
         self.ignore = set(ignore)
         self._raw: IO[bytes] | None = None
+        self._replay: _Screened | None = None  # CSV: where rows start (`_csv_items`)
+        self._csv_rows = 0  # CSV rows pyarrow has given out
         self.total: int | None = None  # bytes (CSV, JSON lines) or rows (Parquet)
         try:
             columns = self._open()
@@ -345,9 +359,24 @@ class CohortInput:
             from ..interrupts import check
 
             check()  # a read that failed because the run was stopped: say so
+            lost = self._lost_rows(exc)
+            if lost is not None:
+                raise InputError([lost]) from None
             what = {"parquet": "Parquet", "jsonl": "JSON lines"}.get(self.format, "CSV")
             raise InputError([Problem(self.shown, f"not readable as {what}: {exc}")]
                              ) from None
+
+    def _lost_rows(self, exc: Exception) -> Problem | None:
+        """pyarrow's words for rows it cannot split (`_Screened` gives it whole rows, so this
+        is a safety net) as a message with a line: never its own text."""
+        text = str(exc)
+        if self._replay is None or not ("out of sync" in text or "straddl" in text):
+            return None
+        row = self._csv_rows + 1
+        line = self._replay.line_of(row)
+        return Problem(self.shown, f"row {row}: the rows from this line on cannot be told "
+                       "apart: a quoted cell runs over line ends (a quote not closed?); "
+                       f"nothing was written. {_FIX_QUOTE}", line=line)
 
     def _chunked(self, items: Iterator[pa.Table | list[dict[str, Any]] | _Bad],
                  batch_rows: int) -> Iterator[Chunk]:
@@ -413,13 +442,17 @@ class CohortInput:
         """CSV in pyarrow batches of bytes (for `_screened_in_runs`); a ragged line or a line
         too long rejects its row.
 
-        The row of a ragged or too-long line is counted by lines (exact unless an earlier
-        quoted cell spans lines). pyarrow parses on one thread so it can say which line.
+        pyarrow counts the rows (a blank line is none, a quoted cell over line ends is in
+        one), parsing on one thread so it can say which row is bad; `_Screened` counts the
+        lines for the messages. A quoted cell over line ends is legal when its row is whole;
+        when the row it ends is ragged (the quote was not closed where it should have been)
+        the run stops: an InputError naming the line the quote opened on.
         """
         import pyarrow.csv as pcsv
 
         h = self.header
-        replay = _Screened(self._first_line, self._stream, len(h.columns))
+        replay = self._replay = _Screened(self._first_line, self._stream, len(h.columns),
+                                          self.shown)
         wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields),
                                      *(h.sources.get(k, k) for k in h.kept)]))
         options = pcsv.ConvertOptions(
@@ -437,9 +470,18 @@ class CohortInput:
                                read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES,
                                                              use_threads=False,
                                                              encoding=encoding),
-                               parse_options=pcsv.ParseOptions(invalid_row_handler=skip),
+                               parse_options=pcsv.ParseOptions(invalid_row_handler=skip,
+                                                               newlines_in_values=True),
                                convert_options=options)
         start = 1  # the data row of the batch's first row
+
+        def ragged(bad: Any) -> _Bad:
+            row = bad.number - 1 if bad.number is not None else start
+            problem = replay.quote_in_ragged(row, bad.text or "")
+            if problem is not None:
+                raise problem
+            return _ragged(bad, len(h.columns), replay.line_of(row))
+
         for batch in reader:
             table = pa.Table.from_batches([batch])
             done = 0  # good rows of this batch already given out
@@ -448,20 +490,21 @@ class CohortInput:
             # which wait for their own batch (placed here, they shifted every row between)
             while placed < len(skipped):
                 bad = skipped[placed]
-                line = bad.number if bad.number is not None else start + 1
-                at = max(line - 1 - start - placed, done)  # good rows in front of it
+                number = bad.number if bad.number is not None else start + 1  # row + 1
+                at = max(number - 1 - start - placed, done)  # good rows in front of it
                 if at > table.num_rows:
                     break
                 if at > done:
                     yield table.slice(done, at - done)
                     done = at
-                yield _ragged(bad, len(h.columns))
+                yield ragged(bad)
                 placed += 1
             start += table.num_rows + placed
+            self._csv_rows = start - 1
             del skipped[:placed]
             yield table.slice(done)
         for bad in skipped:  # lines after the last batch
-            yield _ragged(bad, len(h.columns))
+            yield ragged(bad)
 
     def _jsonl_items(self) -> Iterator[list[dict[str, Any]] | _Bad]:
         """JSON objects, one a line; a line that is not one object (a duplicate key, NaN, bad
@@ -574,9 +617,9 @@ def _first_line(stream: io.BufferedReader) -> bytes:
                                       f"{MAX_LINE_BYTES // 1024} KiB")])
 
 
-def _ragged(row: Any, expected: int) -> _Bad:
+def _ragged(row: Any, expected: int, line: int) -> _Bad:
     text = row.text or ""
-    where = f"line {row.number}: " if row.number is not None else ""
+    where = f"line {line}: "
     if text.startswith(_OVERSIZE.decode()):
         return _Bad(None, "", f"{where}longer than {MAX_LINE_BYTES // 1024} KiB; the row is "
                     "not scored")
@@ -694,51 +737,263 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
         yield line
 
 
-class _Screened(io.RawIOBase):
-    """The header line already read, then the rest, with every line longer than
-    MAX_LINE_BYTES replaced by a marker line (so pyarrow, whose blocks are larger, never
-    fails on it and reports it as a ragged row). Holds at most one line in memory."""
+# Bytes after which a quote opens a quoted cell (a cell's start), and before which one closes
+# it; a quote next to another is a quote written twice ("") inside a quoted cell.
+_CELL_EDGE = np.zeros(256, dtype=bool)
+_CELL_EDGE[[ord(","), ord("\n"), ord("\r"), ord('"')]] = True
+_FIX_QUOTE = "Close the quote, or write a quote that is part of a value twice (\"\")."
 
-    def __init__(self, prefix: bytes, rest: IO[bytes], columns: int,
+
+def _quoted_spans(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Where each quoted part of `data` opens and closes (positions of its quotes; len(data)
+    for one still open at the end), `data` starting at a row's start. pyarrow's reading: a
+    quote opens a quoted cell only at a cell's start; inside one, a lone quote closes it.
+
+    When every quote stands where a cell starts or ends (or next to another quote), the
+    quotes pair off in order (numpy, no Python per row); otherwise (a quote inside an
+    unquoted cell, as in `12" long`) they are read one by one."""
+    a = np.frombuffer(data, np.uint8)
+    quotes = np.flatnonzero(a == 34)
+    opens, closes = quotes[0::2], quotes[1::2]
+    if len(opens) and bool(_CELL_EDGE[a[np.maximum(opens - 1, 0)]][opens > 0].all()) and \
+            bool(_CELL_EDGE[a[np.minimum(closes + 1, len(a) - 1)]][closes + 1 < len(a)].all()):
+        if len(closes) < len(opens):
+            closes = np.append(closes, len(data))
+        return opens, closes
+    if not len(opens):
+        return opens, opens
+    found: list[tuple[int, int]] = []
+    at = 0
+    while (at := data.find(b'"', at)) >= 0:
+        if at > 0 and data[at - 1] not in b",\r\n":
+            at += 1  # a quote inside an unquoted cell is text
+            continue
+        end = at + 1
+        while (end := data.find(b'"', end)) >= 0 and data[end + 1:end + 2] == b'"':
+            end += 2
+        found.append((at, end if end >= 0 else len(data)))
+        if end < 0:
+            break
+        at = end + 1
+    spans = np.array(found, dtype=np.int64).reshape(-1, 2)
+    return spans[:, 0], spans[:, 1]
+
+
+def _line_ends(a: np.ndarray) -> np.ndarray:
+    """Positions of the line ends in `a` ("\r\n" at its "\r")."""
+    ends = np.flatnonzero(a == 10)
+    if not np.any(a == 13):
+        return ends
+    crs = np.flatnonzero(a == 13)
+    lone = ends[(ends == 0) | (a[np.maximum(ends - 1, 0)] != 13)]
+    return np.union1d(crs, lone)
+
+
+def _count_line_ends(data: bytes) -> int:
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+class _Screened(io.RawIOBase):
+    """The header line already read, then the rest, given to pyarrow in whole rows: every
+    line longer than MAX_LINE_BYTES is replaced by a marker line (so pyarrow, whose blocks
+    are larger, never fails on it and reports it as a ragged row), and a quoted cell that
+    runs over line ends is held until its row ends.
+
+    It counts rows as pyarrow does (a blank line is no row; a line end inside a quoted cell
+    ends no row), so that `line_of` gives the line a row starts on. A quote that is not
+    closed before the end of the file, or whose row would pass MAX_LINE_BYTES, or whose cell
+    passes MAX_CELL_BYTES, is an InputError: the rows after it cannot be told apart.
+    Holds at most a row and one read in memory."""
+
+    def __init__(self, prefix: bytes, rest: IO[bytes], columns: int, shown: str = "<input>",
                  read_size: int = 256 * 1024) -> None:
         self._marker = _OVERSIZE + b"," * columns + b"\n"  # one cell more than the header
         self._out = bytearray(prefix)
         self._rest = rest
+        self._shown = shown
         self._partial = bytearray()  # the current line, not yet complete
         self._dropping = False  # inside a line that is too long
         self._read_size = min(read_size, MAX_LINE_BYTES)
         self._eof = False
+        self._held = b""  # whole lines of a row whose quoted cell is still open
+        self.rows = 0  # data rows given out
+        # Line ends before a row that end no row (blank lines, line ends in quoted cells):
+        # from row _from[i] on, _extra[i] of them.
+        self._from: list[int] = []
+        self._extra: list[int] = []
 
     def readable(self) -> bool:
         return True
+
+    def line_of(self, row: int) -> int:
+        """The line data row `row` (1-based) starts on."""
+        import bisect
+
+        i = bisect.bisect_right(self._from, row)
+        return row + 1 + (self._extra[i - 1] if i else 0)
 
     def _fill(self) -> None:
         data = self._rest.read(self._read_size)
         if not data:
             self._eof = True
-            if self._dropping:
-                self._out += self._marker
-            else:
-                self._out += self._partial
+            tail = self._marker if self._dropping else bytes(self._partial)
             self._partial = bytearray()
+            self._take(tail, final=True)
             return
         last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if last == len(data) - 1 and data[last] == 13:  # maybe the "\r" of a "\r\n"
+            last = max(data.rfind(b"\n", 0, last), data.rfind(b"\r", 0, last))
         if last < 0:  # no line ends here
             self._partial += data
             if len(self._partial) > MAX_LINE_BYTES:
+                if self._held:  # inside a quoted cell: its row is too long
+                    self._runaway(self._held + bytes(self._partial), b"")
                 self._dropping = True
                 self._partial = bytearray()
             return
         ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
         first = min(ends)
         if self._dropping or len(self._partial) + first > MAX_LINE_BYTES:
-            self._out += self._marker
+            if self._held:
+                self._runaway(self._held + bytes(self._partial) + data, b"")
+            lines = bytearray(self._marker)
         else:
-            self._out += self._partial + data[:first + 1]
+            lines = self._partial + data[:first + 1]
         self._dropping = False
         # Lines wholly inside `data` are shorter than read_size <= MAX_LINE_BYTES.
-        self._out += data[first + 1:last + 1]
+        lines += data[first + 1:last + 1]
         self._partial = bytearray(data[last + 1:])
+        self._take(bytes(lines), final=False)
+
+    def _take(self, lines: bytes, final: bool) -> None:
+        """Give out the whole rows of the held lines and `lines`; hold an open quoted cell."""
+        data = self._held + lines if self._held else lines
+        if not data:
+            return
+        a = np.frombuffer(data, np.uint8)
+        ends = _line_ends(a)
+        opens = closes = np.zeros(0, dtype=np.int64)
+        if b'"' in data:
+            opens, closes = _quoted_spans(data)
+        inside = np.zeros(len(ends), dtype=bool)
+        if len(opens):
+            k = np.searchsorted(opens, ends, side="right") - 1
+            inside = (k >= 0) & (ends < closes[np.maximum(k, 0)])
+        row_ends = ends[~inside]
+        width = 1 + ((a[row_ends] == 13) & (row_ends + 1 < len(a))
+                     & (a[np.minimum(row_ends + 1, len(a) - 1)] == 10))
+        cut = int(row_ends[-1] + width[-1]) if len(row_ends) else 0
+        if final and cut < len(data):  # a last row without a line end (or an open quote)
+            row_ends = np.append(row_ends, len(data))
+            width = np.append(width, 0)
+            cut = len(data)
+        starts = np.concatenate([[0], row_ends[:-1] + width[:-1]]).astype(np.int64)
+        blank = starts == row_ends
+        if inside.any() or blank.any():
+            self._account(data, starts, row_ends, blank, ends[inside], opens, closes)
+        if final and len(closes) and closes[-1] == len(data):
+            i = int(np.searchsorted(row_ends, opens[-1]))
+            row = self.rows + int(np.count_nonzero(~blank[:i + 1]))
+            line = self.line_of(row) + _count_line_ends(data[int(starts[i]):int(opens[-1])])
+            after = _count_line_ends(data[int(opens[-1]):])
+            last = line + after - (1 if data[-1:] in (b"\n", b"\r") and after else 0)
+            raise self._quote_error(row, line, last, closed=False)
+        self.rows += int(np.count_nonzero(~blank))
+        self._held = data[cut:]
+        if len(self._held) > MAX_LINE_BYTES:
+            self._runaway(self._held, bytes(self._partial))
+        self._out += data[:cut] if cut < len(data) else data
+
+    def _account(self, data: bytes, starts: np.ndarray, row_ends: np.ndarray,
+                 blank: np.ndarray, quoted_ends: np.ndarray, opens: np.ndarray,
+                 closes: np.ndarray) -> None:
+        """Note the line ends that end no row; check each quoted cell over line ends."""
+        within = np.searchsorted(quoted_ends, row_ends) - np.searchsorted(quoted_ends, starts)
+        extra = np.where(blank, 1, within)
+        applies = self.rows + np.cumsum(~blank) + 1  # the number of the row after each
+        total = self._extra[-1] if self._extra else 0
+        for at, more in zip(applies[extra > 0].tolist(), extra[extra > 0].tolist(),
+                            strict=True):
+            total += more
+            if self._from and self._from[-1] == at:
+                self._extra[-1] = total
+            else:
+                self._from.append(at)
+                self._extra.append(total)
+        for i in np.flatnonzero(within > 0).tolist():  # rows with a cell over line ends
+            start, end = int(starts[i]), int(row_ends[i])
+            for j in np.flatnonzero((opens >= start) & (opens < end)).tolist():
+                first = j  # a cell written "a""b" is two spans, one after the other
+                while first > 0 and closes[first - 1] + 1 == opens[first]:
+                    first -= 1
+                opened, closed = int(opens[first]), int(closes[j])
+                if closed == len(data):
+                    continue  # open at the end of the file: `_take` says so
+                cell = data[opened + 1:closed].replace(b'""', b'"')
+                if len(cell) > MAX_CELL_BYTES and (b"\n" in cell or b"\r" in cell):
+                    row = self.rows + int(np.count_nonzero(~blank[:i + 1]))
+                    line = self.line_of(row) + _count_line_ends(data[start:opened])
+                    raise self._quote_error(
+                        row, line, line + _count_line_ends(data[opened:closed]), closed=True)
+
+    def _runaway(self, row: bytes, ahead: bytes) -> None:
+        """Raise: the open row `row` (from its start) passed MAX_LINE_BYTES; read on (`ahead`,
+        then the rest of the input) to say where its quote closes."""
+        opens, closes = _quoted_spans(row)
+        over = [j for j, (o, c) in enumerate(zip(opens.tolist(), closes.tolist(), strict=True))
+                if _count_line_ends(row[o:c])]
+        opened, closed = int(opens[over[0]]), int(closes[over[0]])  # held: a cell over lines
+        number = self.rows + 1
+        line = self.line_of(number) + _count_line_ends(row[:opened])
+        if closed < len(row):
+            raise self._quote_error(number, line, line + _count_line_ends(row[opened:closed]),
+                                    closed=True)
+        pending, counted = row[opened + 1:] + ahead, 0
+        while True:
+            more = b"" if self._eof else self._rest.read(1 << 20)
+            self._eof = not more
+            at = 0
+            while (at := pending.find(b'"', at)) >= 0:
+                if at + 1 == len(pending) and more:
+                    break  # maybe the first of a "" whose second comes next
+                if pending[at + 1:at + 2] == b'"':
+                    at += 2
+                    continue
+                last = line + counted + _count_line_ends(pending[:at])
+                raise self._quote_error(number, line, last, closed=True)
+            if not more:
+                after = counted + _count_line_ends(pending)
+                ended = pending[-1:] in (b"\n", b"\r") and after > 0
+                raise self._quote_error(number, line, line + after - ended, closed=False)
+            keep = at if at >= 0 else len(pending)
+            if pending[keep - 1:keep] == b"\r":
+                keep -= 1  # maybe the "\r" of a "\r\n"
+            counted += _count_line_ends(pending[:keep])
+            pending = pending[keep:] + more
+
+    def _quote_error(self, row: int, line: int, last: int, closed: bool) -> InputError:
+        """The message of a quote opened on `line` (in data row `row`) and closed on `last`
+        (or not: the file ends on `last`)."""
+        where = f"line {last}" if closed else "the end of the file"
+        read = f"lines {line} to {last} were" if last > line else "the rest of the line was"
+        return InputError([Problem(
+            self._shown, f"row {row}: a quote opened on this line is not closed before "
+            f"{where}, so {read} read as one cell; nothing was written. {_FIX_QUOTE}",
+            line=line)])
+
+    def quote_in_ragged(self, row: int, text: str) -> InputError | None:
+        """The error for ragged row `row` (read as `text`) when a quoted cell of it runs over
+        line ends; None when none does."""
+        data = text.encode("utf-8")
+        if b"\n" not in data and b"\r" not in data:
+            return None
+        opens, closes = _quoted_spans(data)
+        for opened, closed in zip(opens.tolist(), closes.tolist(), strict=True):
+            inner = _count_line_ends(data[opened:closed])
+            if inner:
+                line = self.line_of(row) + _count_line_ends(data[:opened])
+                return self._quote_error(row, line, line + inner, closed=True)
+        return None
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer)

@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import InputError, Problem
+from ..fields import shown_text
 from ..loader import load_library
 from .columns import output_columns
 from .pipeline import ReadAhead, WriteBehind
@@ -325,7 +326,8 @@ def run_cohort(cohort: CohortInput, *, rules_dir: str | None = None,
             if strict and outcome.rejections:
                 first = outcome.rejections[0]
                 raise InputError([Problem(cohort.shown, f"row {first.row}: {first.message}"
-                                          f" (value {first.value!r})", field=first.field)])
+                                          f" (value {shown_text(first.value)})",
+                                          field=first.field)])
             run.add(outcome, rows)
             if sink:
                 behind.put(done.payload)
