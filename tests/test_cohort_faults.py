@@ -313,3 +313,20 @@ def test_a_killed_runs_part_file_is_removed_by_the_next_run(tmp_path: Path) -> N
     code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
     assert code == ExitCode.OK, err
     assert not stale.exists() and running.exists() and other.exists()
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
+def test_lines_after_an_oversize_line_keep_their_numbers(tmp_path: Path, end: bytes) -> None:
+    """A reviewer's CRLF file counted the '\\n' after an oversize line as a blank line: the
+    ragged rows after it were said one line too low."""
+    source = tmp_path / "in.csv"
+    rows = [HEADER.encode(), GOOD[0].encode(), b"p,lms," + b"8" * (MAX_LINE_BYTES + 10),
+            b"r,lms,1", b"s,lms,2", GOOD[1].encode()]
+    source.write_bytes(end.join(rows) + end)
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"), "--errors",
+                          str(tmp_path / "errors.csv"))
+    assert code == ExitCode.REJECTED_ROWS, err
+    assert [(r["row"], r["message"]) for r in errors_of(tmp_path / "errors.csv")] == [
+        ("2", "line 3: longer than 512 KiB; the row is not scored"),
+        ("3", "line 4: 3 cell(s) where the header has 5; the row is not scored"),
+        ("4", "line 5: 3 cell(s) where the header has 5; the row is not scored")]

@@ -857,6 +857,8 @@ class _Screened(io.RawIOBase):
             if self._held:
                 self._runaway(self._held + bytes(self._partial) + data, b"")
             lines = bytearray(self._marker)
+            if data[first:first + 2] == b"\r\n":
+                first += 1  # the marker ends the line: its "\n" is no blank line after it
         else:
             lines = self._partial + data[:first + 1]
         self._dropping = False
