@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -153,22 +154,24 @@ def outcome_rejections(rows: Sequence[int], times: Sequence[str], months: Sequen
     has two rejections). `times`, `events`: the cells, stripped ("" for an empty one);
     `months`: the time as read (NaN: not a number); `known`: whether the event was read."""
     from prognosis.engine.cohort.rejections import Rejection
+    from prognosis.engine.fields import shown_text
 
     out = []
     for row, time, month, event, read in zip(rows, times, months, events, known, strict=True):
         if not time:
             out.append(Rejection(row, None, "", f"the time column '{time_column}' is empty; "
                                  "need a time >= 0"))
-        elif not month >= 0:
-            what = "a negative time" if month < 0 else "not a number"
+        elif not (math.isfinite(month) and month >= 0):
+            what = "a negative time" if month < 0 else "not a number" if math.isnan(month) \
+                else "not a finite number"
             out.append(Rejection(row, None, time, f"the time column '{time_column}' is "
-                                 f"'{time}', {what}; need a time >= 0"))
+                                 f"{shown_text(time)}, {what}; need a time >= 0"))
         if not event:
             out.append(Rejection(row, None, "", f"the event column '{event_column}' is empty; "
                                  f"need {EVENT_WORDS}"))
         elif not read:
             out.append(Rejection(row, None, event, f"the event column '{event_column}' is "
-                                 f"'{event}', not an event; need {EVENT_WORDS}"))
+                                 f"{shown_text(event)}, not an event; need {EVENT_WORDS}"))
     return out
 
 
@@ -208,7 +211,7 @@ def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time
     months = pd.to_numeric(times, errors="coerce") * MONTHS_PER[time_unit]
     cells = complete[event_column].fillna("").astype(str).str.strip()
     events = cells.str.lower().map(EVENT_VALUES)
-    bad = months.isna() | (months < 0) | events.isna()
+    bad = ~np.isfinite(months) | (months < 0) | events.isna()  # 'inf' reads as a number
     from prognosis.engine.cohort.rejections import Rejections
 
     first = bad[bad].index[:SHOWN_REJECTIONS]

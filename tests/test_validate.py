@@ -235,14 +235,15 @@ def test_rows_with_a_bad_time_or_event_are_told_in_words_and_exit_3(tmp_path: Pa
     lines = ["histology,lung_metastasis_count,lung_metastasis_max_diameter,"
              "disease_free_interval,t,dead"]
     lines += [f"{PATIENT},{months},1" for months in (10, 20, 30, 40)]
-    lines += [f"{PATIENT},,", f"{PATIENT},abc,died", f"{PATIENT},7,2"]
+    lines += [f"{PATIENT},,", f"{PATIENT},abc,died", f"{PATIENT},7,2", f"{PATIENT},inf,1",
+              f"{PATIENT},-Infinity,1", f"{PATIENT},{'9' * 400},{'x' * 70}"]
     path = tmp_path / "bad.csv"
     path.write_text("\n".join(lines) + "\n")
     code, out, err = run("validate", str(path), "--study", "slms", "--time", "t", "--event",
                          "dead", "--bootstrap", "0")
     assert code == ExitCode.REJECTED_ROWS == 3
     assert "Included: 4 patients, 4 deaths. Excluded: 0 not applicable, 0 incomplete, " \
-        "3 rejected." in out
+        "6 rejected." in out
     assert "Calibration-in-the-large and slope" in out
     assert err.splitlines() == [
         "rejected: row 5: the time column 't' is empty; need a time >= 0",
@@ -251,7 +252,16 @@ def test_rows_with_a_bad_time_or_event_are_told_in_words_and_exit_3(tmp_path: Pa
         "rejected: row 6: the time column 't' is 'abc', not a number; need a time >= 0",
         "rejected: row 7: the event column 'dead' is '2', not an event; need 1/0, "
         "true/false, yes/no or dead/alive",
-        "3 row(s) rejected; none of them is used"]
+        # 'inf' reads as a number: it ended the run in lifelines (exit 70) before
+        "rejected: row 8: the time column 't' is 'inf', not a finite number; need a time >= 0",
+        "rejected: row 9: the time column 't' is '-Infinity', a negative time; need a time "
+        ">= 0",
+        # cut as every value quoted in a message is
+        f"rejected: row 10: the time column 't' is '{'9' * 60}'... (400 characters), not a "
+        "number; need a time >= 0",  # (pandas reads no number past a float's range)
+        f"rejected: row 10: the event column 'dead' is '{'x' * 60}'... (70 characters), not "
+        "an event; need 1/0, true/false, yes/no or dead/alive",
+        "6 row(s) rejected; none of them is used"]
 
 
 def test_swapped_time_and_event_columns_exit_3_not_0(tmp_path: Path) -> None:
