@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -83,7 +84,7 @@ def write_report(report: dict[str, Any], fitters: Any, path: str) -> None:
             links = {n: f"{os.path.basename(stem)}.{n}.png" for n in plots}
             for name, drawn in plots.items():
                 with atomic_path(f"{stem}.{name}.png") as temporary:
-                    os.replace(drawn, temporary)
+                    shutil.copyfile(drawn, temporary)  # scratch may be another file system
             with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as out:
                 out.write(render_markdown(report, links))
             return

@@ -130,8 +130,7 @@ def atomic_path(path: str) -> Iterator[str]:
 
 # Failures of writing or renaming the output that are the machine's, not a bug: said as
 # bad input (exit 2) naming the output; any other OSError in the block is not caught here.
-_WRITING = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EISDIR,
-                      errno.EXDEV})
+_WRITING = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EISDIR})
 
 
 def output_schema(kept: Sequence[tuple[str, pa.DataType]], columns: Sequence[Column]
