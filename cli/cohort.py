@@ -84,6 +84,7 @@ def cohort(app: App, input_path: str, output: str | None, full: bool,
     finally:
         cohort_input.close()
     shown.finish(errors_path)
+    note_spanning(app, cohort_input)
     from .cohort_summary import render_summary
 
     render_summary(app.out, run, output)
@@ -115,6 +116,13 @@ def refuse_overlapping_paths(input_path: str, output: str | None,
                 if same_file(a_path, b_path)]
     if problems:
         raise InputError(problems)
+
+
+def note_spanning(app: App, cohort_input: CohortInput) -> None:
+    """Rows whose quoted cell ran over line ends, once, after the run (reader.spanning)."""
+    said = cohort_input.spanning()
+    if said:
+        app.err.print(Text(f"warning: {cohort_input.shown}: {said}"), soft_wrap=True)
 
 
 def warn_unknown_columns(app: App, cohort_input: CohortInput) -> None:

@@ -204,6 +204,9 @@ def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time
                          on_table=collect, on_rejections=printer)
     finally:
         cohort_input.close()
+    from .cohort import note_spanning
+
+    note_spanning(app, cohort_input)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=wanted)
     status = frame[f"{p}.status"].astype(str)
     complete = frame[status == "complete"]

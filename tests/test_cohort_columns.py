@@ -163,3 +163,34 @@ def test_keep_finds_its_column_ignoring_case_unless_two_match(tmp_path: Path) ->
     code, _, err = cohort(str(source), "-o", str(tmp_path / "o.csv"), "--keep", "Mrn")
     assert code == ExitCode.BAD_INPUT
     assert "--keep Mrn: no such column; columns: id, histology, MRN, mrn" in err
+
+
+def test_keep_finds_a_field_by_its_name_in_any_case_or_alias(tmp_path: Path) -> None:
+    """A reviewer's `--keep HISTOLOGY` for a column 'Histology' was 'no such column'."""
+    source = write(tmp_path / "in.csv", ["id,Histology,DFI [days]", "1,lms,400"])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "o.csv"), "--keep", "HISTOLOGY",
+                          "--keep", "dfi")
+    assert code == ExitCode.OK, err
+    row = slms(tmp_path / "o.csv")[0]
+    assert (row["histology"], row["disease_free_interval"]) == ("lms", "400")
+
+
+@pytest.mark.parametrize(("header", "said"), [
+    ("surgical_margins (R0/R1)", "note: {}: column 'surgical_margins (R0/R1)' is read as "
+     "surgical_margins"),
+    ("histology (WHO 2020)", "note: {}: column 'histology (WHO 2020)' is read as histology")])
+def test_parentheses_beside_a_field_without_unit_are_a_remark(tmp_path: Path, header: str,
+                                                             said: str) -> None:
+    source = write(tmp_path / "in.csv", [f'id,lung_metastasis_count,"{header}"',
+                                         "1,2,negative" if "margins" in header else "1,2,lms"])
+    code, _, err = run("cohort", str(source), "--workers", "1", "--quiet")
+    assert code == ExitCode.OK, err
+    assert said.format(source) in err.splitlines()
+
+
+def test_brackets_beside_a_field_without_unit_are_still_refused(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", ["id,surgical_margins [R0/R1]", "1,negative"])
+    code, _, err = cohort(str(source))
+    assert code == ExitCode.BAD_INPUT
+    assert ("column 'surgical_margins [R0/R1]': surgical_margins cannot be given in 'R0/R1'; "
+            "it takes no unit") in err

@@ -222,3 +222,38 @@ def test_a_rejected_value_on_stderr_is_cut_to_60_characters(tmp_path: Path) -> N
     code, _, err = cohort(str(source), "--strict")
     assert code == ExitCode.BAD_INPUT
     assert err.rstrip().endswith(f"(value {cut})")
+
+
+# -- a quoted cell over line ends is read, and said ------------------------------------------
+
+def test_a_quote_closed_too_late_at_the_same_cell_is_warned_of(tmp_path: Path) -> None:
+    """A reviewer's case the rule above cannot refuse: the stray closing quote ends a later
+    line at the cell where the open one was, so the row has the header's cells and p2 is
+    read into p1's note. It is not silent: the rows holding such a cell are named."""
+    source = tmp_path / "in.csv"
+    source.write_text('id,histology,note\np1,lms,"abc\np2,lms,ok"\np3,lms,ok\n')
+    code, _, err = run_to(tmp_path, source)
+    assert code == ExitCode.OK, err
+    assert scored_ids(tmp_path / "out.csv") == [("1", "p1"), ("2", "p3")]
+    assert (f"warning: {source}: 1 row(s) hold a quoted cell over several lines (row 1, "
+            "lines 2-3); if a quote was not closed where it should be, the lines up to the "
+            "next quote were read into that cell: check those rows") in err.splitlines()
+
+
+def test_the_warning_counts_every_such_row_and_names_the_first_three(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    rows = [f'p{i},lms,"line one\nline two"' if i % 2 else f"p{i},lms,plain"
+            for i in range(1, 11)]
+    source.write_text("id,histology,note\n" + "\n".join(rows) + "\n")
+    code, _, err = run_to(tmp_path, source)
+    assert code == ExitCode.OK, err
+    assert (f"warning: {source}: 5 row(s) hold a quoted cell over several lines (row 1, "
+            "lines 2-3; row 3, lines 5-6; row 5, lines 8-9, ...);") in err
+
+
+def test_no_warning_without_a_cell_over_line_ends(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text('id,histology,note\np1,lms,"a, b"\np2,lms,"say ""hi"""\n')
+    code, _, err = run_to(tmp_path, source)
+    assert code == ExitCode.OK, err
+    assert "quoted cell over several lines" not in err

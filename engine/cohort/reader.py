@@ -157,6 +157,12 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
                 header.unknown.append((column, fields.suggest(base)))
             continue
         name = found
+        if match and match.group(3) is not None and fields[name].dimension is None \
+                and fields[name].unit is None:
+            # In parentheses beside a field that takes no unit it is a remark, not a unit
+            # (`surgical_margins (R0/R1)`): the column is the field's, and is noted so.
+            unit = None
+            base = column
         if name in header.sources:
             if header.sources[name] != column:  # the same name twice is said above
                 problems.append(Problem(path, f"columns '{header.sources[name]}' and "
@@ -171,7 +177,12 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
             if bad:
                 problems.append(bad)
             header.units[name] = unit
-    for name in keep:  # a column, or a field by name (its column, e.g. with a [unit])
+    # A kept field by its name in any case or by an alias (`--keep HISTOLOGY`, `--keep dfi`)
+    header.kept = list(dict.fromkeys(
+        fields.column_field(name) or name
+        if name not in seen and fields.column_field(name) in header.sources else name
+        for name in header.kept))
+    for name in header.kept:  # a column, or a field by name (its column, e.g. with a [unit])
         if name in ("row", "id"):
             problems.append(Problem(path, f"--keep {name}: the output always has '{name}'"))
         elif name not in seen and name not in header.sources:
@@ -365,6 +376,21 @@ class CohortInput:
             what = {"parquet": "Parquet", "jsonl": "JSON lines"}.get(self.format, "CSV")
             raise InputError([Problem(self.shown, f"not readable as {what}: {exc}")]
                              ) from None
+
+    def spanning(self) -> str | None:
+        """A note on the rows read so far whose quoted cell ran over line ends: legal, but
+        also what a quote closed too late looks like when the lines it swallowed end at the
+        same cell (the row then has the header's cells and nothing is refused). None when
+        there are none."""
+        replay = self._replay
+        if replay is None or not replay.spanning:
+            return None
+        shown = "; ".join(f"row {row}, lines {first}-{last}"
+                          for row, first, last in replay.spanning_shown)
+        more = ", ..." if replay.spanning > len(replay.spanning_shown) else ""
+        return (f"{replay.spanning:,} row(s) hold a quoted cell over several lines ({shown}"
+                f"{more}); if a quote was not closed where it should be, the lines up to the"
+                " next quote were read into that cell: check those rows")
 
     def _lost_rows(self, exc: Exception) -> Problem | None:
         """pyarrow's words for rows it cannot split (`_Screened` gives it whole rows, so this
@@ -737,6 +763,9 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
         yield line
 
 
+SHOWN_SPANNING = 3  # rows with a quoted cell over line ends named in the note
+
+
 # Bytes after which a quote opens a quoted cell (a cell's start), and before which one closes
 # it; a quote next to another is a quote written twice ("") inside a quoted cell.
 _CELL_EDGE = np.zeros(256, dtype=bool)
@@ -821,6 +850,10 @@ class _Screened(io.RawIOBase):
         # from row _from[i] on, _extra[i] of them.
         self._from: list[int] = []
         self._extra: list[int] = []
+        # Rows holding a quoted cell over line ends: how many, and the first few as (row,
+        # the line the row starts on, the line it ends on), for CohortInput.spanning.
+        self.spanning = 0
+        self.spanning_shown: list[tuple[int, int, int]] = []
 
     def readable(self) -> bool:
         return True
@@ -922,7 +955,13 @@ class _Screened(io.RawIOBase):
             else:
                 self._from.append(at)
                 self._extra.append(total)
-        for i in np.flatnonzero(within > 0).tolist():  # rows with a cell over line ends
+        spanning = np.flatnonzero(within > 0).tolist()
+        self.spanning += len(spanning)
+        for i in spanning[:max(0, SHOWN_SPANNING - len(self.spanning_shown))]:
+            row = self.rows + int(np.count_nonzero(~blank[:i + 1]))
+            line = self.line_of(row)
+            self.spanning_shown.append((row, line, line + int(within[i])))
+        for i in spanning:  # rows with a cell over line ends
             start, end = int(starts[i]), int(row_ends[i])
             for j in np.flatnonzero((opens >= start) & (opens < end)).tolist():
                 first = j  # a cell written "a""b" is two spans, one after the other

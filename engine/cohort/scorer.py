@@ -175,6 +175,7 @@ def _given_only(fields: FieldDictionary) -> frozenset[str]:
     chained = {name for f in defs if f.implies or f.implies_if_false
                for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}))}
     given_targets = [t for f in defs for t in (f.implies_if_given or {})]
+    given_targets += [t for f in defs for t in (f.contradicted_by or {})]  # read by value
     return frozenset(
         f.name for f in defs
         if (f.implies_if_given or f.contradicted_by) and f.name not in chained
