@@ -40,29 +40,27 @@ def _assert_fits(out: str, width: int) -> None:
     assert "…" not in out
 
 
+# Per study, what must appear whole: each figure with both limits of its interval on one
+# line (the upper limits were cut), group names, counts.
+WHOLE = {
+    "slms": ("89.5 (83.5-93.3)", "1.00 (0.64-1.57)", "60.5 (56.8-64.0)",
+             "1.07 (0.98-1.17)", "51.8 mo (45.4-56.9)", "9.2 (5.6-13.9)",
+             "1.01 (0.96-1.05)", "(0.98-1.07)", "(0.88-1.09)", "47.0-51.7",
+             "Published %: 89.5", "1442/1931", "(74.7%)", "leiomyosarcoma",
+             "non-survivors)", "0.2105", "0.158"),
+    "liu-2022": ("metastasectomy: n: 306", "no_metastasectomy: n: 353",
+                 "O/E (95% CI): 1.11 (0.95-1.29)", "33.0 mo (27.0-37.3)"),
+}
+
+
+@pytest.mark.parametrize("study", list(WHOLE))
 @pytest.mark.parametrize("width", [80, 60])
-def test_validate_keeps_every_number_whole(s5: Path, width: int) -> None:
-    code, out, err = run("validate", str(s5), "--study", "slms", "--time", "os_months",
+def test_validate_keeps_every_number_and_name_whole(s5: Path, width: int, study: str) -> None:
+    code, out, err = run("validate", str(s5), "--study", study, "--time", "os_months",
                          "--event", "death", "--bootstrap", "0", width=width)
     assert code == ExitCode.OK, err
     _assert_fits(out, width)
-    # each figure with both limits of its interval, on one line (the upper limits were cut)
-    for whole in ("89.5 (83.5-93.3)", "1.00 (0.64-1.57)", "60.5 (56.8-64.0)",
-                  "1.07 (0.98-1.17)", "51.8 mo (45.4-56.9)", "9.2 (5.6-13.9)",
-                  "1.01 (0.96-1.05)", "(0.98-1.07)", "(0.88-1.09)", "47.0-51.7",
-                  "Published %: 89.5", "1442/1931", "(74.7%)", "leiomyosarcoma",
-                  "non-survivors)", "0.2105", "0.158"):
-        assert whole in out, whole
-
-
-@pytest.mark.parametrize("width", [80, 60])
-def test_validate_of_a_group_study_keeps_group_names_whole(s5: Path, width: int) -> None:
-    code, out, err = run("validate", str(s5), "--study", "liu-2022", "--time", "os_months",
-                         "--event", "death", "--bootstrap", "0", width=width)
-    assert code == ExitCode.OK, err
-    _assert_fits(out, width)
-    for whole in ("metastasectomy: n: 306", "no_metastasectomy: n: 353",
-                  "O/E (95% CI): 1.11 (0.95-1.29)", "33.0 mo (27.0-37.3)"):
+    for whole in WHOLE[study]:
         assert whole in out, whole
 
 
