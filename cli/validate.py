@@ -147,6 +147,14 @@ def _write_files(app: App, report: dict[str, Any], fitters: Any, plot: str | Non
 EVENT_WORDS = "1/0, true/false, yes/no or dead/alive"
 
 
+def _number(text: str) -> float:
+    """The cell read as a number before any conversion (NaN if it is none)."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def outcome_rejections(rows: Sequence[int], times: Sequence[str], months: Sequence[float],
                        events: Sequence[str], known: Sequence[bool], time_column: str,
                        event_column: str) -> list[Rejection]:
@@ -163,7 +171,7 @@ def outcome_rejections(rows: Sequence[int], times: Sequence[str], months: Sequen
                                  "need a time >= 0"))
         elif not (math.isfinite(month) and month >= 0):
             what = "a negative time" if month < 0 else "not a number" if math.isnan(month) \
-                else "not a finite number"
+                else "too large" if math.isfinite(_number(time)) else "not a finite number"
             out.append(Rejection(row, None, time, f"the time column '{time_column}' is "
                                  f"{shown_text(time)}, {what}; need a time >= 0"))
         if not event:
@@ -204,9 +212,6 @@ def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time
                          on_table=collect, on_rejections=printer)
     finally:
         cohort_input.close()
-    from .cohort import note_spanning
-
-    note_spanning(app, cohort_input)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=wanted)
     status = frame[f"{p}.status"].astype(str)
     complete = frame[status == "complete"]
@@ -223,6 +228,9 @@ def _run(app: App, cohort_input: Any, rule_set: Any, rules_dir: str | None, time
         cells[first].tolist(), events[first].notna().tolist(), time_column, event_column)),
         rows=int(bad.sum()))
     printer.finish(None, "none of them is used")
+    from .cohort import note_spanning
+
+    note_spanning(app, cohort_input)  # after the rejections, as cohort says it
     excluded = {"not_applicable": int((status == "not_applicable").sum()),
                 "incomplete": int((status == "incomplete").sum()),
                 "rejected": run.rejected_rows + int(bad.sum())}

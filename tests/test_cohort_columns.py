@@ -194,3 +194,29 @@ def test_brackets_beside_a_field_without_unit_are_still_refused(tmp_path: Path) 
     assert code == ExitCode.BAD_INPUT
     assert ("column 'surgical_margins [R0/R1]': surgical_margins cannot be given in 'R0/R1'; "
             "it takes no unit") in err
+
+
+@pytest.mark.parametrize("keep", [("DFI [days]", "disease_free_interval"),
+                                  ("Histology", "HISTOLOGY"), ("dfi", "DFI [days]")])
+def test_a_column_kept_under_two_names_is_kept_once(tmp_path: Path,
+                                                     keep: tuple[str, str]) -> None:
+    """The reviewer's `--keep "DFI [days]" --keep disease_free_interval` wrote the column
+    twice; it is kept once, under the name given first."""
+    source = write(tmp_path / "in.csv", ["id,Histology,DFI [days]", "1,lms,400"])
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "o.csv"), "--keep", keep[0],
+                          "--keep", keep[1])
+    assert code == ExitCode.OK, err
+    with open(tmp_path / "o.csv", newline="") as handle:
+        header = next(csv.reader(handle))
+    first = {"dfi": "disease_free_interval"}.get(keep[0], keep[0])
+    assert header[:3] == ["row", "id", first]
+    assert header[3].startswith("slms.")
+
+
+def test_parentheses_beside_a_count_are_still_a_unit_refused(tmp_path: Path) -> None:
+    """`lung_metastasis_count (mm)` is more likely a length column misnamed than a remark."""
+    source = write(tmp_path / "in.csv", ['id,histology,"lung_metastasis_count (mm)"', "1,lms,3"])
+    code, _, err = cohort(str(source))
+    assert code == ExitCode.BAD_INPUT
+    assert ("column 'lung_metastasis_count (mm)': lung_metastasis_count cannot be given in "
+            "'mm'; it takes no unit") in err

@@ -137,3 +137,19 @@ def test_every_row_synth_writes_is_accepted(tmp_path: Path) -> None:
     code, out, err = run("cohort", str(tmp_path / "s.csv"), "--quiet", "--workers", "1")
     assert code == ExitCode.OK, err
     assert "rows read 3000, scored 3000, rejected 0" in out + err
+
+
+def test_a_contradicted_by_target_is_never_read_as_given_only() -> None:
+    """The scorer reads a field only as given or blank when its value can matter nowhere
+    (a resection date: it implies surgery when given). Once another field's contradicted_by
+    reads that field's value, it must be read by value (a reviewer's risk: the same id for
+    every date could fire or hide the contradiction)."""
+    from prognosis.engine.cohort.scorer import _given_only
+
+    assert "primary_resection_date" in _given_only(build_fields(_fields(), "fields.yaml"))
+    data = copy.deepcopy(_fields())
+    data["fields"]["histology"]["contradicted_by"] = {"primary_resection_date": "2020-01-01"}
+    data["fields"]["histology"]["contradiction"] = "a made-up rule"
+    fields = build_fields(data, "fields.yaml")
+    assert "primary_resection_date" not in _given_only(fields)
+    assert "metastasis_timing" in _given_only(fields)

@@ -306,3 +306,36 @@ def test_one_patient_has_figures_but_no_interval(tmp_path: Path) -> None:
     assert estimate["oe"]["ratio"] == 2.7174 and estimate["oe"]["ci"] is None
     assert report["groups"][1]["median_months"] == {"observed": 1.0, "ci": None,
                                                     "published": None}
+
+
+def test_a_time_too_large_for_its_unit_is_said_so(tmp_path: Path) -> None:
+    """1e308 years is a number, but no number of months: 'too large', not 'not finite'."""
+    lines = ["histology,lung_metastasis_count,lung_metastasis_max_diameter,"
+             "disease_free_interval,t,dead"]
+    lines += [f"{PATIENT},{years},1" for years in (1, 2, 3, 4)] + [f"{PATIENT},1e308,1"]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = run("validate", str(path), "--study", "slms", "--time", "t", "--event",
+                       "dead", "--time-unit", "years", "--bootstrap", "0")
+    assert code == ExitCode.REJECTED_ROWS
+    assert err.splitlines()[0] == ("rejected: row 5: the time column 't' is '1e308', too "
+                                   "large; need a time >= 0")
+
+
+def test_rows_with_a_cell_over_lines_are_said_after_the_rejections(tmp_path: Path) -> None:
+    lines = ["histology,lung_metastasis_count,lung_metastasis_max_diameter,"
+             "disease_free_interval,t,dead,note"]
+    lines += [f'{PATIENT},{m},1,"seen\nagain"' for m in (10, 20, 30)] + [f"{PATIENT},x,1,"]
+    path = tmp_path / "notes.csv"
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = run("validate", str(path), "--study", "slms", "--time", "t", "--event",
+                       "dead", "--bootstrap", "0")
+    assert code == ExitCode.REJECTED_ROWS
+    said = [line for line in err.splitlines() if not line.startswith("warning: ") or
+            "quoted cell" in line]
+    assert said == [
+        "rejected: row 4: the time column 't' is 'x', not a number; need a time >= 0",
+        "1 row(s) rejected; none of them is used",
+        f"warning: {path}: 3 row(s) hold a quoted cell over several lines (row 1, lines 2-3; "
+        "row 2, lines 4-5; row 3, lines 6-7); if a quote was not closed where it should be, "
+        "the lines up to the next quote were read into that cell: check those rows"]

@@ -96,6 +96,7 @@ class Chunk:
 KNOWN_COLUMNS = ("synthetic", "os_months", "death")
 # A column's unit after its name, in brackets or parentheses, as registries write it:
 # `lung_metastasis_max_diameter [mm]`, `DFI (months)`.
+REMARKED = ("enum", "bool", "date", "text")  # types whose "(...)" in a header is a remark
 _UNIT_SUFFIX = re.compile(r"^(.*?)\s*(?:\[\s*([^\]]*?)\s*\]|\(\s*([^)]*?)\s*\))\s*$")
 
 
@@ -157,10 +158,10 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
                 header.unknown.append((column, fields.suggest(base)))
             continue
         name = found
-        if match and match.group(3) is not None and fields[name].dimension is None \
-                and fields[name].unit is None:
-            # In parentheses beside a field that takes no unit it is a remark, not a unit
-            # (`surgical_margins (R0/R1)`): the column is the field's, and is noted so.
+        if match and match.group(3) is not None and fields[name].type in REMARKED:
+            # In parentheses beside a field that is no number it is a remark, not a unit
+            # (`surgical_margins (R0/R1)`): the column is the field's, and is noted so. A
+            # count's `(mm)` stays refused: more likely a length column misnamed.
             unit = None
             base = column
         if name in header.sources:
@@ -177,11 +178,15 @@ def check_header(path: str, columns: Sequence[str], fields: FieldDictionary,
             if bad:
                 problems.append(bad)
             header.units[name] = unit
-    # A kept field by its name in any case or by an alias (`--keep HISTOLOGY`, `--keep dfi`)
-    header.kept = list(dict.fromkeys(
-        fields.column_field(name) or name
-        if name not in seen and fields.column_field(name) in header.sources else name
-        for name in header.kept))
+    # A kept field by its name in any case or by an alias (`--keep HISTOLOGY`, `--keep dfi`);
+    # a column named twice (as written and as its field) is kept once, as first named.
+    once: dict[str, str] = {}
+    for name in header.kept:
+        field_name = fields.column_field(name)
+        if name not in seen and field_name in header.sources:
+            name = field_name
+        once.setdefault(header.sources.get(name, name), name)
+    header.kept = list(once.values())
     for name in header.kept:  # a column, or a field by name (its column, e.g. with a [unit])
         if name in ("row", "id"):
             problems.append(Problem(path, f"--keep {name}: the output always has '{name}'"))
