@@ -8,6 +8,7 @@ rule thresholds all go through it, so units are converted in one place.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -30,6 +31,12 @@ _TRUE = {"true", "yes", "y", "1"}
 
 
 SHOWN_CHARS = 60  # a value quoted in a message is cut to this length
+
+
+@functools.lru_cache(maxsize=64)
+def _decimal(factor: float) -> Decimal:
+    """A unit's factor as the exact decimal it is written as (made once per factor)."""
+    return Decimal(repr(factor))
 
 
 def shown_text(text: str) -> str:
@@ -100,7 +107,7 @@ class Dimension:
             raise ValueError(f"unit '{unit}' is not a {self.name} unit; allowed: {allowed}")
         exact = value if isinstance(value, Decimal) else Decimal(repr(value))
         try:
-            return float(exact * Decimal(repr(factor)))
+            return float(exact * _decimal(factor))
         except ArithmeticError:  # beyond Decimal's exponent range: beyond any float too
             return math.inf
 
@@ -212,6 +219,9 @@ class FieldDef:
     def _with_unit(self, raw: Any, unit: str | None) -> Any:
         """The raw value as "NUMBER UNIT" text where a unit applies; bare lengths and
         durations refused unless `unit` declares theirs."""
+        if isinstance(raw, str) and (self.dimension is None or (
+                (m := _WITH_UNIT.match(raw)) is None or m.group(2) is not None)):
+            return raw  # text, or a number with its own unit: as below, sooner (cohorts)
         if isinstance(raw, Mapping):
             if set(raw) != {"value", "unit"} or isinstance(raw["value"], bool) \
                     or not isinstance(raw["value"], int | float) \
@@ -240,6 +250,9 @@ class FieldDef:
         quantity, or not valid)."""
         if self.dimension is None:
             return None
+        if isinstance(raw, str) and (m := _WITH_UNIT.match(raw)) is not None \
+                and m.group(2) is not None:
+            return m.group(1), m.group(2)  # its own unit: as below, with one match
         try:
             text = self._with_unit(raw, unit)
         except ValueError:
