@@ -35,14 +35,16 @@ def num(value: Any, digits: int = 1) -> str:
 
 
 def ci(bounds: Any, digits: int = 1, missing: str = "-") -> str:
-    """An interval; a limit that is None was not reached (a median's upper limit)."""
+    """An interval; a limit that is None was not reached (a median's upper limit). With a
+    negative limit the two are joined by "to": "-0.08 to 0.31", never "-0.08-0.31"."""
     if not bounds or (bounds[0] is None and bounds[1] is None):
         return missing
 
     def limit(value: Any) -> str:
         return "not reached" if value is None else num(value, digits)
 
-    return f"{limit(bounds[0])}-{limit(bounds[1])}"
+    low, high = limit(bounds[0]), limit(bounds[1])
+    return f"{low}{' to ' if (low + high).count('-') else '-'}{high}"
 
 
 # A Kaplan-Meier figure whose 95% CI does not exist (survival 0% or 100%: one patient who

@@ -339,3 +339,17 @@ def test_rows_with_a_cell_over_lines_are_said_after_the_rejections(tmp_path: Pat
         f"warning: {path}: 3 row(s) hold a quoted cell over several lines (row 1, lines 2-3; "
         "row 2, lines 4-5; row 3, lines 6-7); if a quote was not closed where it should be, "
         "the lines up to the next quote were read into that cell: check those rows"]
+
+
+@pytest.mark.parametrize(("bounds", "digits", "shown"), [
+    ((0.1, 0.3), 2, "0.10-0.30"),
+    ((-0.08, 0.31), 2, "-0.08 to 0.31"),  # read as "-0.08-0.31" before: a range or a sign?
+    ((-1.5, -0.2), 1, "-1.5 to -0.2"),
+    ((-0.001, 0.2), 2, "-0.00 to 0.20"),
+    ((0.2, None), 1, "0.2-not reached"),
+    (None, 1, "-")])
+def test_an_interval_with_a_negative_limit_is_joined_by_to(bounds: tuple[float, float] | None,
+                                                           digits: int, shown: str) -> None:
+    from prognosis.cli.validation_sections import ci
+
+    assert ci(bounds, digits) == shown
