@@ -188,12 +188,21 @@ def test_parentheses_beside_a_field_without_unit_are_a_remark(tmp_path: Path, he
     assert said.format(source) in err.splitlines()
 
 
-def test_brackets_beside_a_field_without_unit_are_still_refused(tmp_path: Path) -> None:
-    source = write(tmp_path / "in.csv", ["id,surgical_margins [R0/R1]", "1,negative"])
+@pytest.mark.parametrize(("header", "cell", "said"), [
+    # brackets are a unit, whatever the field
+    ("surgical_margins [R0/R1]", "negative",
+     "column 'surgical_margins [R0/R1]': surgical_margins cannot be given in 'R0/R1'; it "
+     "takes no unit"),
+    # beside a count, parentheses stay a unit: more likely a length column misnamed
+    ('"lung_metastasis_count (mm)"', "3",
+     "column 'lung_metastasis_count (mm)': lung_metastasis_count cannot be given in 'mm'; "
+     "it takes no unit")])
+def test_a_unit_beside_a_field_that_takes_none_is_refused(tmp_path: Path, header: str,
+                                                          cell: str, said: str) -> None:
+    source = write(tmp_path / "in.csv", [f"id,histology,{header}", f"1,lms,{cell}"])
     code, _, err = cohort(str(source))
     assert code == ExitCode.BAD_INPUT
-    assert ("column 'surgical_margins [R0/R1]': surgical_margins cannot be given in 'R0/R1'; "
-            "it takes no unit") in err
+    assert said in err
 
 
 @pytest.mark.parametrize("keep", [("DFI [days]", "disease_free_interval"),
@@ -211,12 +220,3 @@ def test_a_column_kept_under_two_names_is_kept_once(tmp_path: Path,
     first = {"dfi": "disease_free_interval"}.get(keep[0], keep[0])
     assert header[:3] == ["row", "id", first]
     assert header[3].startswith("slms.")
-
-
-def test_parentheses_beside_a_count_are_still_a_unit_refused(tmp_path: Path) -> None:
-    """`lung_metastasis_count (mm)` is more likely a length column misnamed than a remark."""
-    source = write(tmp_path / "in.csv", ['id,histology,"lung_metastasis_count (mm)"', "1,lms,3"])
-    code, _, err = cohort(str(source))
-    assert code == ExitCode.BAD_INPUT
-    assert ("column 'lung_metastasis_count (mm)': lung_metastasis_count cannot be given in "
-            "'mm'; it takes no unit") in err

@@ -35,6 +35,19 @@ def scored_ids(path: Path) -> list[tuple[str, str]]:
         return [(r["row"], r["id"]) for r in csv.DictReader(handle)]
 
 
+def assert_only_rejection(tmp_path: Path, source: Path, rows: int,
+                          rejected: tuple[str, str]) -> None:
+    """Scoring `source` (rows with ids p1, p2, ...) rejects one row, `rejected` (row, message),
+    and writes every other under its own row number."""
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"), "--errors",
+                          str(tmp_path / "errors.csv"))
+    assert code == ExitCode.REJECTED_ROWS, err
+    assert [(r["row"], r["message"]) for r in errors_of(tmp_path / "errors.csv")] == [rejected]
+    scored = scored_ids(tmp_path / "out.csv")
+    assert len(scored) == rows - 1
+    assert [(row, name) for row, name in scored if name != f"p{row}"] == []
+
+
 # -- outputs that would overwrite the input or each other --------------------------------
 
 @pytest.mark.parametrize("args", [
@@ -118,15 +131,9 @@ def test_a_ragged_line_in_any_block_keeps_every_row_number(tmp_path: Path, ragge
     lines = [f"p{i},leiomyosarcoma,2,10 mm,100 days" for i in range(1, rows + 1)]
     lines[ragged - 1] = f"p{ragged},lms,1"
     source.write_text("\n".join([HEADER, *lines]) + "\n")
-    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"), "--errors",
-                            str(tmp_path / "errors.csv"))
-    assert code == ExitCode.REJECTED_ROWS, err
-    assert [(r["row"], r["message"]) for r in errors_of(tmp_path / "errors.csv")] == [
-        (str(ragged), f"line {ragged + 1}: 3 cell(s) where the header has 5; the row is "
-         "not scored")]
-    scored = scored_ids(tmp_path / "out.csv")
-    assert len(scored) == rows - 1
-    assert [(row, name) for row, name in scored if name != f"p{row}"] == []
+    assert_only_rejection(tmp_path, source, rows, (
+        str(ragged), f"line {ragged + 1}: 3 cell(s) where the header has 5; the row is not "
+        "scored"))
 
 
 def test_batches_are_whole_but_for_the_last_and_those_cut_by_a_bad_line(
