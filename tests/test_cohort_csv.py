@@ -203,3 +203,21 @@ def test_a_code_has_one_key_whatever_the_dtype_of_its_columns() -> None:
     assert small == wide == [code_key((1, -1, 0)), code_key((0, 2, 1))]
     assert flags == [code_key((1, 0)), code_key((0, 1))]
     assert len({*small, *flags, code_key((-1,)), code_key((-2, 0)), code_key((0, -2))}) == 7
+
+
+@pytest.mark.parametrize("index", [pa.int8(), pa.int16(), pa.int32(), pa.int64()])
+def test_a_dictionarys_codes_are_its_indices_with_nulls_at_minus_one(index: pa.DataType
+                                                                     ) -> None:
+    """factorise_arrow reads a dictionary's indices from its buffers, whatever their width,
+    at any offset (a slice) and with nulls, as pyarrow's own fill_null would give them."""
+    from prognosis.engine.cohort.raw import factorise_arrow
+
+    whole = pa.array(["b", None, "a", "b", None, "c", "a", "a", None, "c"] * 3) \
+        .dictionary_encode().cast(pa.dictionary(index, pa.string()))
+    for offset in (0, 1, 7, 9):
+        for length in (0, 1, 8, 21):
+            part = whole.slice(offset, length)
+            codes = factorise_arrow(part).codes
+            assert codes.dtype == np.int64
+            assert codes.tolist() == part.indices.fill_null(-1).to_pylist()
+    assert factorise_arrow(whole.slice(5, 3)).codes.tolist() == [2, 1, 1]

@@ -101,9 +101,9 @@ def test_ragged_undecodable_and_oversize_rows_are_rejected_one_by_one(tmp_path: 
                          ids=["not UTF-8", "too long"])
 def test_a_rejected_rows_other_values_are_never_read(tmp_path: Path, bad_cell: bytes) -> None:
     """A row the reader rejects is never scored: its bare 18 (no unit) must not refuse the
-    file, as it would if a scored row had it, nor reach a rejection message. (Kept from a
-    reverted change that read field columns as dictionaries, where a batch's dictionary
-    could hold a rejected row's values.)"""
+    file, as it would if a scored row had it, nor reach a rejection message. (Field
+    columns are screened as dictionaries: a batch's dictionary holds the rejected row's
+    values too.)"""
     source = tmp_path / "in.csv"
     header = "id,histology,lung_metastasis_count,lung_metastasis_max_diameter"
     with source.open("wb") as out:
@@ -118,6 +118,27 @@ def test_a_rejected_rows_other_values_are_never_read(tmp_path: Path, bad_cell: b
     assert scored_ids(tmp_path / "out.csv") == [("1", "a"), ("3", "c")]
     assert [(r["row"], r["field"]) for r in errors_of(tmp_path / "errors.csv")] == [
         ("2", "histology")]
+
+
+def test_a_bare_number_is_refused_in_its_own_row_when_a_row_group_spans_batches(
+        tmp_path: Path) -> None:
+    """Parquet's field columns are read as dictionaries, each covering its whole row group:
+    the first batch of a 40,000-row group holds the later row's bare 18 among its values
+    while no row of its own has it. The file is refused at the row that has it (as
+    `_bare_problem` says), not at the first batch's row 1; the rows before it are scored."""
+    rows = 40_000  # one row group, more than a Parquet batch (PARQUET_BATCH_ROWS)
+    diameters = ["22 mm"] * rows
+    diameters[35_000 - 1] = "18"
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": [f"p{i}" for i in range(1, rows + 1)],
+                             "histology": ["leiomyosarcoma"] * rows,
+                             "lung_metastasis_max_diameter": diameters}), source,
+                   row_group_size=rows)
+    assert pq.ParquetFile(source).metadata.num_row_groups == 1
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+    assert code == ExitCode.BAD_INPUT, err
+    assert "column 'lung_metastasis_max_diameter' has bare numbers ('18' in row 35000)" in err
+    assert not (tmp_path / "out.csv").exists()
 
 
 @pytest.mark.parametrize("ragged", [5, 60_000, 100_000, 140_001])

@@ -193,6 +193,44 @@ def test_parquet_output_types_read_back_as_declared(tmp_path: Path) -> None:
         assert out.column("slms.status").to_pylist()[0] in ("complete", "incomplete")
 
 
+@pytest.mark.parametrize("kind", ["category", "large_string"])
+def test_a_parquet_columns_storage_does_not_change_the_results(tmp_path: Path, kind: str
+                                                               ) -> None:
+    """Field columns are read as dictionaries (each distinct cell screened and converted
+    once); a column that is already one (a pandas category: int8 indices, or numbers as
+    its values) or is large_string gives the same results as plain text, bad cells and
+    bare numbers included, and a kept category column is written as it was."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = {"id": ["a", "b", "c", "d", "e"],
+             "histology": ["leiomyosarcoma", "lms", None, "lms", "Leiomyosarcomaa"],
+             "lung_metastasis_count": ["7", "2", "3", None, "2"],
+             "lung_metastasis_max_diameter [mm]": ["22", "15", "3", None, "14.99"],
+             "note": ["x", "y", "x", None, "x"]}
+
+    def column(values: list[str | None]) -> pa.Array:
+        if kind == "large_string":
+            return pa.array(values, pa.large_string())
+        return pa.array(values).dictionary_encode().cast(pa.dictionary(pa.int8(), pa.string()))
+
+    stored = {name: column(values) for name, values in plain.items()}
+    stored["lung_metastasis_count"] = pa.array([7, 2, 3, None, 2]).dictionary_encode() \
+        if kind == "category" else pa.array([7, 2, 3, None, 2])
+    outputs = []
+    for name, table in (("plain", pa.table(plain)), ("stored", pa.table(stored))):
+        source = tmp_path / f"{name}.parquet"
+        pq.write_table(table, source)
+        target = tmp_path / f"{name}.out.csv"
+        code, out, err = run("cohort", str(source), "-o", str(target), "--keep", "note",
+                             "--errors", str(tmp_path / f"{name}.errors.csv"), "--quiet")
+        assert code == ExitCode.REJECTED_ROWS, err
+        assert "rows read 5, scored 4, rejected 1" in out
+        outputs.append((target.read_text(), (tmp_path / f"{name}.errors.csv").read_text()))
+    assert outputs[0] == outputs[1]
+    assert "did you mean 'leiomyosarcoma'" in outputs[0][1]
+
+
 def test_stopping_workers_does_not_wait_for_half_a_result() -> None:
     """A worker killed while it sent a result leaves half a message in the result pipe;
     the pool's manager thread waited for the rest for ever, and Ctrl-C on a `--full` run

@@ -38,6 +38,20 @@ class Factorised:
             self._uniques = self.dictionary.to_pylist()
         return self._uniques
 
+    def used(self) -> Factorised:
+        """The same column without the distinct values no row uses: a dictionary read from
+        Parquet covers its whole row group, and a slice keeps its whole dictionary (values
+        factorised from the rows themselves are all used)."""
+        if self.dictionary is None:
+            return self
+        taken = np.zeros(len(self.dictionary) + 1, dtype=bool)
+        taken[self.codes] = True  # code -1 (empty) marks the last slot
+        if taken[:-1].all():
+            return self
+        renumbered = np.append(np.cumsum(taken[:-1]) - 1, -1)
+        return Factorised(renumbered[self.codes],
+                          dictionary=self.dictionary.filter(pa.array(taken[:-1])))
+
     def raw(self, code: int) -> Any:
         """One distinct value, without making the Python list of all of them."""
         if self._uniques is None and self.dictionary is not None:
@@ -62,8 +76,20 @@ def factorise_arrow(array: pa.Array | pa.ChunkedArray) -> Factorised:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     encoded = array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return Factorised(codes, dictionary=encoded.dictionary)
+    return Factorised(_codes(encoded.indices), dictionary=encoded.dictionary)
+
+
+def _codes(indices: pa.Array) -> Codes:
+    """Dictionary indices as codes, -1 where null: read from the array's buffers (pyarrow's
+    fill_null took 0.5 ms a column of 40,000 rows; 0.3 s of reading 1M rows)."""
+    n, offset = len(indices), indices.offset
+    validity, data = indices.buffers()
+    codes = np.frombuffer(data, dtype=indices.type.to_pandas_dtype())[offset:offset + n] \
+        .astype(np.int64)
+    if indices.null_count:
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        codes[bits[offset:offset + n] == 0] = -1
+    return codes
 
 
 def _key(value: Any) -> Any:

@@ -311,6 +311,14 @@ class CohortInput:
             names += [k for k in record if k not in names]
         return names
 
+    def _coded(self) -> list[str]:
+        """The columns screened and handed on as dictionary arrays (each distinct cell once,
+        the rows as codes): the patient fields' but `id`'s (a value per row) and a kept
+        column's (passed through as it was read)."""
+        h = self.header
+        kept = {h.sources.get(k, k) for k in h.kept}
+        return [h.sources[f] for f in h.fields if f != "id" and h.sources[f] not in kept]
+
     def _refuse_nested(self) -> None:
         """Parquet list, struct and map columns hold no patient value: say so, exit 2."""
         schema = self._parquet.schema_arrow
@@ -363,7 +371,7 @@ class CohortInput:
         elif self.format == "jsonl":
             items = self._jsonl_items()
         else:
-            items = _screened_in_runs(self._csv_items(), batch_rows)
+            items = _screened_in_runs(self._csv_items(), batch_rows, set(self._coded()))
         try:
             yield from self._chunked(items, batch_rows)
         except InputError:
@@ -466,8 +474,13 @@ class CohortInput:
         h = self.header
         wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields),
                                      *(h.sources.get(k, k) for k in h.kept)]))
-        for batch in self._parquet.iter_batches(batch_rows, columns=wanted, use_threads=False):
-            yield from _screen(pa.Table.from_batches([batch]))
+        import pyarrow.parquet as pq
+
+        # Opened again with the fields' columns read as dictionaries (Parquet stores them so)
+        coded = self._coded()
+        with pq.ParquetFile(self.path, pre_buffer=False, read_dictionary=coded) as parquet:
+            for batch in parquet.iter_batches(batch_rows, columns=wanted, use_threads=False):
+                yield from _screen(pa.Table.from_batches([batch]), set(coded))
 
     def _csv_items(self) -> Iterator[pa.Table | _Bad]:
         """CSV in pyarrow batches of bytes (for `_screened_in_runs`); a ragged line or a line
@@ -659,7 +672,7 @@ def _ragged(row: Any, expected: int, line: int) -> _Bad:
                 f"{expected}; the row is not scored")
 
 
-def _screened_in_runs(items: Iterator[pa.Table | _Bad], rows: int
+def _screened_in_runs(items: Iterator[pa.Table | _Bad], rows: int, coded: set[str]
                       ) -> Iterator[pa.Table | _Bad]:
     """`_screen` over runs of consecutive tables of about `rows` rows: pyarrow's CSV
     batches are a block (about 1,500 rows) each, and screening each on its own cost a
@@ -669,28 +682,40 @@ def _screened_in_runs(items: Iterator[pa.Table | _Bad], rows: int
     for item in items:
         if isinstance(item, _Bad):
             if run:
-                yield from _screen(pa.concat_tables(run))
+                yield from _screen(pa.concat_tables(run), coded)
                 run, count = [], 0
             yield item
             continue
         run.append(item)
         count += item.num_rows
         if count >= rows:
-            yield from _screen(pa.concat_tables(run))
+            yield from _screen(pa.concat_tables(run), coded)
             run, count = [], 0
     if run:
-        yield from _screen(pa.concat_tables(run))
+        yield from _screen(pa.concat_tables(run), coded)
 
 
-def _screen(table: pa.Table) -> Iterator[pa.Table | _Bad]:
+def _screen(table: pa.Table, coded: set[str]) -> Iterator[pa.Table | _Bad]:
     """Split off rows with a cell that is not valid text or is longer than MAX_CELL_BYTES;
-    byte columns (CSV) come out as text."""
+    byte columns (CSV) come out as text, the `coded` ones as dictionary arrays (Parquet
+    reads them so), screened by their distinct cells: the encoding the scorer needs, done
+    once, and no cast or length per row (reading 1M diverse CSV rows: 1.45-1.56 -> 1.37-1.41
+    s; Parquet, with its own dictionaries, 1.24-1.46 -> 0.44 s)."""
     import pyarrow.compute as pc
 
     bad: dict[int, _Bad] = {}
     columns = []
     for name in table.column_names:
         column = table.column(name)
+        if name in coded and _textual(column.type):
+            column = pa.chunked_array([pc.dictionary_encode(column.combine_chunks())])
+        encoded = pa.types.is_dictionary(column.type) and _textual(column.type.value_type)
+        if encoded:
+            screened = _screened_dictionary(column)
+            if screened is not None:
+                columns.append(screened)
+                continue
+            column = column.cast(column.type.value_type)  # a bad cell: row by row, below
         if pa.types.is_binary(column.type):
             try:
                 column = column.cast(pa.string())
@@ -715,7 +740,7 @@ def _screen(table: pa.Table) -> Iterator[pa.Table | _Bad]:
                     bad.setdefault(int(j), _Bad(name, f"({int(too_long[j]):,} bytes)",
                                                 f"a cell longer than {MAX_CELL_BYTES // 1024} "
                                                 "KiB; the row is not scored"))
-        columns.append(column)
+        columns.append(pc.dictionary_encode(column) if encoded else column)
     table = pa.table(dict(zip(table.column_names, columns, strict=True)))
     done = 0
     for at in sorted(bad):
@@ -725,6 +750,31 @@ def _screen(table: pa.Table) -> Iterator[pa.Table | _Bad]:
         done = at + 1
     if done < table.num_rows:
         yield table.slice(done)
+
+
+def _textual(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_binary(kind) or pa.types.is_string(kind)
+                or pa.types.is_large_binary(kind) or pa.types.is_large_string(kind))
+
+
+def _screened_dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """A dictionary column as text when every distinct cell is valid text within
+    MAX_CELL_BYTES (looked at once, not once per row); None when one is not (`_screen`
+    then finds its rows). A value no row uses (Parquet's dictionary covers a row group)
+    may make it None too: the rows are then only looked at one by one. The column's
+    blocks become one array first (their dictionaries merged): a few compute calls per
+    column, not per block of about 1,500 rows."""
+    import pyarrow.compute as pc
+
+    whole = column.combine_chunks()
+    if len(whole.dictionary):
+        longest = pc.max(pc.binary_length(whole.dictionary)).as_py()
+        if longest is not None and longest > MAX_CELL_BYTES:
+            return None
+    try:
+        return pa.chunked_array([whole.cast(pa.dictionary(pa.int32(), pa.string()))])
+    except pa.ArrowInvalid:
+        return None
 
 
 def _json_record(line: bytes) -> tuple[tuple[str | None, str] | None, dict[str, Any]]:

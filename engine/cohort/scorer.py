@@ -61,7 +61,7 @@ from .columns import (
 )
 from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .derive import Deriver
-from .raw import RawBatch, group_rows, plain
+from .raw import Factorised, RawBatch, group_rows, plain
 from .rejections import Problems, Rejections, objects
 from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, evaluate
 from .vector import UNKNOWN as UNKNOWN_VERDICT
@@ -301,10 +301,13 @@ class CohortScorer:
         for name, column in batch.columns.items():
             unit = batch.units.get(name)
             per_unique, messages, bare = self._codecs[name].convert(column, unit)
-            if bare is not None:
-                refused.append(_bare_problem(source, batch, name, bare,
-                                             self._codecs[name].fdef))
-                continue
+            if bare is not None:  # refused, unless no row has a bare value (a Parquet
+                used = column.used()  # dictionary holds its whole row group's values)
+                bare = self._codecs[name].convert(used, unit)[2]
+                if bare is not None:
+                    refused.append(_bare_problem(source, batch, name, used, bare,
+                                                 self._codecs[name].fdef))
+                    continue
             ids[name] = per_unique[column.codes]
             if messages:
                 bad[name] = messages
@@ -953,9 +956,8 @@ def _counts(rs: RuleSet, result: Evaluated) -> Counter[tuple[str, Any]]:
     return counts
 
 
-def _bare_problem(source: str, batch: RawBatch, name: str, unique: int,
-                  fdef: FieldDef) -> Problem:
-    column = batch.columns[name]
+def _bare_problem(source: str, batch: RawBatch, name: str, column: Factorised,
+                  unique: int, fdef: FieldDef) -> Problem:
     rows = np.flatnonzero(column.codes == unique)
     row = batch.first_row + int(rows[0]) if len(rows) else batch.first_row
     assert fdef.dimension is not None
