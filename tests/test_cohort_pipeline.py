@@ -193,6 +193,28 @@ def test_parquet_output_types_read_back_as_declared(tmp_path: Path) -> None:
         assert out.column("slms.status").to_pylist()[0] in ("complete", "incomplete")
 
 
+def test_parquet_output_has_statistics_for_what_a_reader_filters_by(tmp_path: Path) -> None:
+    """Row groups carry min/max for row, id, kept columns, numbers and verdicts (a reader
+    skips row groups by them), none for the result texts (few values, in every group)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source, target = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pq.write_table(pa.table({"id": ["p1", "p2"], "histology": ["leiomyosarcoma", "lms"],
+                             "lung_metastasis_count": [7, 2], "site": ["x", "y"]}), source)
+    code, _, err = run("cohort", str(source), "-o", str(target), "--keep", "site", "--quiet",
+                       "--study", "slms")
+    assert code == ExitCode.OK, err
+    group = pq.ParquetFile(target).metadata.row_group(0)
+    with_statistics = {group.column(i).path_in_schema: group.column(i).is_stats_set
+                       for i in range(group.num_columns)}
+    assert sorted(name for name, kept in with_statistics.items() if not kept) == [
+        "slms.group", "slms.options", "slms.reasons", "slms.status", "slms.subgroup",
+        "slms.unknown"]
+    assert group.column(0).path_in_schema == "row"
+    assert (group.column(0).statistics.min, group.column(0).statistics.max) == (1, 2)
+
+
 @pytest.mark.parametrize("kind", ["category", "large_string"])
 def test_a_parquet_columns_storage_does_not_change_the_results(tmp_path: Path, kind: str
                                                                ) -> None:

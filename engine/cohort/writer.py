@@ -212,11 +212,18 @@ class Sink:
             # distinct texts (what Parquet stores anyway), not decoded to one text per row
             # first (50 MB a batch, and a second hashing); without the Arrow schema in the
             # file a reader sees them as the plain text columns `schema` declares.
+            # Min/max statistics for the columns a reader may filter row groups by (row,
+            # id, kept, numbers, verdicts), none for the result texts: every row group
+            # holds most of their few values, so theirs would prune nothing, and they were
+            # a quarter of the writing (1M diverse rows: 1.27-1.47 -> 1.02-1.20 s).
+            text = {c.name for c in results if c.type == "string"}
+            statistics = [name for name in schema.names if name not in text]
             if all(f.type in _PARQUET_PLAIN for f in schema):
                 self.schema = _dictionary_text(schema, results)
-                self._writer = pq.ParquetWriter(path, self.schema, store_schema=False)
+                self._writer = pq.ParquetWriter(path, self.schema, store_schema=False,
+                                                write_statistics=statistics)
             else:  # a kept column whose type needs the Arrow schema to read back as it was
-                self._writer = pq.ParquetWriter(path, schema)
+                self._writer = pq.ParquetWriter(path, schema, write_statistics=statistics)
         elif kind == "csv":
             # Written as pyarrow's CSV writer would write `schema` (csvtext.py), from each
             # rule set's cells as the scorer made them once per distinct result.
