@@ -408,15 +408,17 @@ class FieldDef:
                          f"{expected}")
 
     def _check_range(self, value: float, raw: Any) -> None:
+        low, high = self.min, self.max
+        below = low is not None and (value <= low if self.exclusive_min else value < low)
+        if not below and (high is None or not value > high):
+            return  # within range: no message made (a cohort checks every distinct value)
         unit = f" {self.canonical_unit}" if self.canonical_unit else ""
         given = f" (got {_shown(raw)})" if isinstance(raw, str) else f" (got {value:g})"
-        if self.min is not None:
-            if self.exclusive_min and value <= self.min:
-                raise ValueError(f"must be greater than {self.min:g}{unit}{given}")
-            if value < self.min:
-                raise ValueError(f"must not be less than {self.min:g}{unit}{given}")
-        if self.max is not None and value > self.max:
-            raise ValueError(f"must not be more than {self.max:g}{unit}{given}")
+        if low is not None and below:
+            if self.exclusive_min:
+                raise ValueError(f"must be greater than {low:g}{unit}{given}")
+            raise ValueError(f"must not be less than {low:g}{unit}{given}")
+        raise ValueError(f"must not be more than {high:g}{unit}{given}")
 
 
 @dataclass(frozen=True)
