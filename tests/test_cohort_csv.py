@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pytest
 
@@ -221,3 +223,27 @@ def test_a_dictionarys_codes_are_its_indices_with_nulls_at_minus_one(index: pa.D
             assert codes.dtype == np.int64
             assert codes.tolist() == part.indices.fill_null(-1).to_pylist()
     assert factorise_arrow(whole.slice(5, 3)).codes.tolist() == [2, 1, 1]
+
+
+@pytest.mark.parametrize("last", [
+    pa.array(['q"', None, "r", "r", None]).dictionary_encode(),
+    pa.array(['q"', None, "r", "r", None, "s", "t"]).dictionary_encode().slice(2, 5),
+    pa.chunked_array([pa.array(["a", None]).dictionary_encode(),
+                      pa.array([None, "b", "c"]).dictionary_encode()]),
+    pa.array(["x", None, "", "y", None]),
+    "constant",
+], ids=["dictionary", "sliced dictionary", "chunked dictionary", "text", "a str"])
+def test_a_line_ends_after_its_last_part_whatever_that_part_is(last: Any) -> None:
+    """`joined` puts the line end on the last part before joining (on a dictionary's texts,
+    with one more for its nulls): the lines are those of joining first and ending after."""
+    first = pa.array(["1", "2", None, "4", "5"])
+    decoded = last.combine_chunks() if isinstance(last, pa.ChunkedArray) else last
+    if isinstance(decoded, pa.DictionaryArray):
+        decoded = decoded.dictionary_decode()
+    expected = pc.binary_join_element_wise(
+        pc.binary_join_element_wise(first, decoded, csvtext.SEPARATOR,
+                                    null_handling="replace", null_replacement=""),
+        csvtext.EOL, "")
+    lines = csvtext.joined([first, last], csvtext.EOL).to_pylist()
+    assert lines == expected.to_pylist()
+    assert [line.count("\n") for line in lines] == [1] * 5

@@ -260,8 +260,7 @@ class Sink:
             return csvtext.joined([csvtext.cells(table.column(name))
                                    for name in self.schema.names], csvtext.EOL)
         return csvtext.joined([*(csvtext.cells(table.column(name)) for name in self._leading),
-                               *(plain(table.column(name)) for name in self._texts)],
-                              csvtext.EOL)
+                               *(table.column(name) for name in self._texts)], csvtext.EOL)
 
     def close(self) -> None:
         if self._file is not None:
