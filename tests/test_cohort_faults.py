@@ -15,7 +15,7 @@ import pytest
 from test_cli_compare import run
 
 from prognosis.cli.app import ExitCode
-from prognosis.engine.cohort.reader import MAX_CELL_BYTES, MAX_LINE_BYTES
+from prognosis.engine.cohort.reader import DICTIONARY_GROUP_ROWS, MAX_CELL_BYTES, MAX_LINE_BYTES
 
 HEADER = "id,histology,lung_metastasis_count,lung_metastasis_max_diameter,disease_free_interval"
 GOOD = ["a,leiomyosarcoma,8,22 mm,300 days", "b,lms,1,15 mm,800 days"]
@@ -139,6 +139,76 @@ def test_a_bare_number_is_refused_in_its_own_row_when_a_row_group_spans_batches(
     assert code == ExitCode.BAD_INPUT, err
     assert "column 'lung_metastasis_max_diameter' has bare numbers ('18' in row 35000)" in err
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("rows", [100, DICTIONARY_GROUP_ROWS])
+def test_a_dictionary_index_outside_its_dictionary_is_a_damaged_file(tmp_path: Path,
+                                                                     rows: int) -> None:
+    """pyarrow does not check the indices of a column it reads as a dictionary (row groups
+    of DICTIONARY_GROUP_ROWS or more): a Parquet dictionary page that says it holds fewer
+    values than the rows use is refused (exit 2, nothing written), as reading it as text
+    (smaller row groups) refuses it, never scored as blanks (exit 3) or an IndexError."""
+    histology = ["lms" if i % 2 else "ups" for i in range(rows - 10)] + [
+        "synovial_sarcoma", "osteosarcoma", "angiosarcoma", "liposarcoma", "myxofibrosarcoma",
+        "leiomyosarcoma", "other", "rhabdomyosarcoma", "lms", "ups"]
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"id": [f"p{i}" for i in range(rows)], "histology": histology}),
+                   good, compression="NONE", write_page_checksum=False,
+                   write_statistics=False)
+    at = pq.ParquetFile(good).metadata.row_group(0).column(1).dictionary_page_offset
+    data = bytearray(good.read_bytes())
+    assert data[at + 9:at + 11] == b"\x15\x14"  # the page header's count: 10 values
+    for count in (0x12, 0x08):  # 9 values (the last is the empty slot), 4 (beyond it)
+        data[at + 10] = count
+        source = tmp_path / "damaged.parquet"
+        source.write_bytes(bytes(data))
+        code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+        assert code == ExitCode.BAD_INPUT, err
+        assert "not readable as Parquet: " + (
+            "column 'histology': a value refers to no entry of its dictionary (a damaged "
+            "file?)" if rows >= DICTIONARY_GROUP_ROWS else "Index not in dictionary bounds") \
+            in err
+        assert not (tmp_path / "out.csv").exists()
+
+
+def test_text_that_is_not_utf8_in_a_parquet_text_column_rejects_its_row(tmp_path: Path) -> None:
+    """A Parquet UTF8 column may hold bytes that are not UTF-8: the row is rejected with the
+    reader's message, the others scored (it was an internal error, exit 70)."""
+    source = tmp_path / "in.parquet"
+    histology = pa.array([b"lms", b"lms\xff", b"ups", b"lms"]).view(pa.string())
+    pq.write_table(pa.table({"id": ["a", "b", "c", "d"], "histology": histology}), source)
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"), "--errors",
+                          str(tmp_path / "errors.csv"))
+    assert code == ExitCode.REJECTED_ROWS, err
+    assert scored_ids(tmp_path / "out.csv") == [("1", "a"), ("3", "c"), ("4", "d")]
+    assert [(r["row"], r["field"], r["value"]) for r in errors_of(tmp_path / "errors.csv")] \
+        == [("2", "histology", "lms\\xff")]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_bare_number_is_refused_at_the_first_row_that_has_one(tmp_path: Path, kind: str
+                                                                ) -> None:
+    """The refusal names the first scored row with a bare number, whatever the order of the
+    column's dictionary: a row the reader rejected (CSV: its bytes) or a category order
+    (Parquet) put another value first."""
+    header = "id,histology,lung_metastasis_count,lung_metastasis_max_diameter"
+    if kind == "csv":
+        source = tmp_path / "in.csv"
+        source.write_bytes(f"{header}\n".encode() + b"p1,lms\xff,3,5\np2,lms,3,7\np3,lms,3,5\n")
+        expected = "('7' in row 2)"
+    else:
+        source = tmp_path / "in.parquet"  # a row group read as a dictionary: "12" first
+        rows = DICTIONARY_GROUP_ROWS
+        diameters = pa.DictionaryArray.from_arrays(
+            pa.array([1, 0] + [1] * (rows - 2), pa.int32()), pa.array(["12", "5"]))
+        pq.write_table(pa.table({"id": [f"p{i}" for i in range(rows)],
+                                 "histology": ["lms"] * rows,
+                                 "lung_metastasis_max_diameter": diameters}), source,
+                       store_schema=False)
+        expected = "('5' in row 1)"
+    code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"))
+    assert code == ExitCode.BAD_INPUT, err
+    assert f"column 'lung_metastasis_max_diameter' has bare numbers {expected}" in err
 
 
 @pytest.mark.parametrize("ragged", [5, 60_000, 100_000, 140_001])

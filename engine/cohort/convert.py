@@ -114,9 +114,9 @@ class Codec:
         return array
 
     def convert(self, column: Factorised, unit: str | None = None
-                ) -> tuple[np.ndarray, dict[int, str], int | None]:
+                ) -> tuple[np.ndarray, dict[int, str], np.ndarray]:
         """Ids per distinct raw value (UNKNOWN for a blank, BAD for an error), the messages,
-        and the index of the first bare number in a column that needs a unit (else None).
+        and the indexes of the bare numbers in a column that needs a unit (none: empty).
 
         The last slot is for code -1 (an empty cell)."""
         if column.dictionary is not None and len(column.dictionary):
@@ -124,7 +124,7 @@ class Codec:
         return self._convert_list(column.uniques, unit)
 
     def _convert_arrow(self, dictionary: pa.Array, unit: str | None
-                       ) -> tuple[np.ndarray, dict[int, str], int | None]:
+                       ) -> tuple[np.ndarray, dict[int, str], np.ndarray]:
         known = self._known.get((unit, str(dictionary.type)))
         if known is None:
             known = self._known[(unit, str(dictionary.type))] = _Known(dictionary.type)
@@ -140,25 +140,25 @@ class Codec:
         messages = {int(i): known.messages[int(at[i])] for i in bad}
         bare = np.flatnonzero(ids == _BARE_ID)
         ids[bare] = BAD
-        return ids, messages, int(bare[0]) if len(bare) else None
+        return ids, messages, bare
 
     def _convert_list(self, uniques: Sequence[Any], unit: str | None
-                      ) -> tuple[np.ndarray, dict[int, str], int | None]:
+                      ) -> tuple[np.ndarray, dict[int, str], np.ndarray]:
         ids = np.empty(len(uniques) + 1, dtype=np.int64)
         ids[-1] = UNKNOWN
         messages: dict[int, str] = {}
-        bare: int | None = None
+        bare: list[int] = []
         for i, raw in enumerate(uniques):
             outcome = self._outcome(raw, unit)
             if outcome == BARE:
                 ids[i] = BAD
-                bare = i if bare is None else bare
+                bare.append(i)
             elif isinstance(outcome, str):
                 ids[i] = BAD
                 messages[i] = outcome
             else:
                 ids[i] = outcome
-        return ids, messages, bare
+        return ids, messages, np.array(bare, dtype=np.int64)
 
     def _outcome(self, raw: Any, unit: str | None) -> int | str:
         """The id of a raw value's converted value, UNKNOWN, BARE or the error message."""

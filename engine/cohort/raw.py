@@ -38,20 +38,6 @@ class Factorised:
             self._uniques = self.dictionary.to_pylist()
         return self._uniques
 
-    def used(self) -> Factorised:
-        """The same column without the distinct values no row uses: a dictionary read from
-        Parquet covers its whole row group, and a slice keeps its whole dictionary (values
-        factorised from the rows themselves are all used)."""
-        if self.dictionary is None:
-            return self
-        taken = np.zeros(len(self.dictionary) + 1, dtype=bool)
-        taken[self.codes] = True  # code -1 (empty) marks the last slot
-        if taken[:-1].all():
-            return self
-        renumbered = np.append(np.cumsum(taken[:-1]) - 1, -1)
-        return Factorised(renumbered[self.codes],
-                          dictionary=self.dictionary.filter(pa.array(taken[:-1])))
-
     def raw(self, code: int) -> Any:
         """One distinct value, without making the Python list of all of them."""
         if self._uniques is None and self.dictionary is not None:

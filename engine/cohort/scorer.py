@@ -61,7 +61,7 @@ from .columns import (
 )
 from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .derive import Deriver
-from .raw import Factorised, RawBatch, group_rows, plain
+from .raw import RawBatch, group_rows, plain
 from .rejections import Problems, Rejections, objects
 from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, evaluate
 from .vector import UNKNOWN as UNKNOWN_VERDICT
@@ -325,11 +325,13 @@ class CohortScorer:
         for name, column in batch.columns.items():
             unit = batch.units.get(name)
             per_unique, messages, bare = self._codecs[name].convert(column, unit)
-            if bare is not None:  # refused, unless no row has a bare value (a Parquet
-                used = column.used()  # dictionary holds its whole row group's values)
-                bare = self._codecs[name].convert(used, unit)[2]
-                if bare is not None:
-                    refused.append(_bare_problem(source, batch, name, used, bare,
+            if len(bare):  # refused at the first row that has one: a dictionary may hold
+                # values no row of the batch has (a row group's, a rejected row's)
+                is_bare = np.zeros(len(per_unique), dtype=bool)
+                is_bare[bare] = True
+                rows = np.flatnonzero(is_bare[column.codes])
+                if len(rows):
+                    refused.append(_bare_problem(source, batch, name, int(rows[0]),
                                                  self._codecs[name].fdef))
                     continue
             ids[name] = per_unique[column.codes]
@@ -993,15 +995,18 @@ def _counts(rs: RuleSet, result: Evaluated) -> Counter[tuple[str, Any]]:
     return counts
 
 
-def _bare_problem(source: str, batch: RawBatch, name: str, column: Factorised,
-                  unique: int, fdef: FieldDef) -> Problem:
-    rows = np.flatnonzero(column.codes == unique)
-    row = batch.first_row + int(rows[0]) if len(rows) else batch.first_row
+def _bare_problem(source: str, batch: RawBatch, name: str, at: int, fdef: FieldDef
+                  ) -> Problem:
+    """The refusal of a column of bare numbers without a unit, naming its row `at` (of the
+    batch) and that row's value."""
+    column = batch.columns[name]
+    row = batch.first_row + at
+    value = column.raw(int(column.codes[at]))
     assert fdef.dimension is not None
     units = ", ".join(dict.fromkeys(fdef.dimension.factors))
     example = fdef.dimension.canonical
     shown = batch.sources.get(name, name)
-    return Problem(source, f"column '{shown}' has bare numbers ({column.uniques[unique]!r} in "
+    return Problem(source, f"column '{shown}' has bare numbers ({value!r} in "
                    f"row {row}) but no unit: a {fdef.dimension.name} is never guessed; declare "
                    f"the unit in the header ('{name} [{example}]') or with --unit "
                    f"{name}={example} (units: {units}), or write it in each cell", field=name)
