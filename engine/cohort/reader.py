@@ -369,8 +369,7 @@ class CohortInput:
         (exit 2; outputs are written atomically, so nothing is left half-written).
         """
         if self.format == "parquet":
-            items = _screened_in_runs(self._parquet_items(batch_rows), batch_rows,
-                                      set(self._coded()))
+            items = self._parquet_items(batch_rows)
         elif self.format == "jsonl":
             items = self._jsonl_items()
         else:
@@ -473,9 +472,8 @@ class CohortInput:
             yield self._chunk(row, [], tuple(bad))
 
     def _parquet_items(self, batch_rows: int) -> Iterator[pa.Table | _Bad]:
-        """Parquet in batches of at most `batch_rows` (for `_screened_in_runs`): read with the
-        fields' dictionaries, a batch ends where its row group does, so a file of small row
-        groups gives small batches, screened together in runs."""
+        """Parquet in screened batches of `batch_rows` (read as dictionaries, a batch also
+        ends where its row group does)."""
         self._refuse_nested()
         h = self.header
         wanted = list(dict.fromkeys([*(h.sources[f] for f in h.fields),
@@ -488,10 +486,11 @@ class CohortInput:
         # those are encoded while screened, as CSV's are.
         meta = self._parquet.metadata
         large = meta.num_rows >= DICTIONARY_GROUP_ROWS * max(1, meta.num_row_groups)
-        coded = self._coded() if large else []
-        with pq.ParquetFile(self.path, pre_buffer=False, read_dictionary=coded) as parquet:
+        coded = self._coded()
+        with pq.ParquetFile(self.path, pre_buffer=False,
+                            read_dictionary=coded if large else None) as parquet:
             for batch in parquet.iter_batches(batch_rows, columns=wanted, use_threads=False):
-                yield pa.Table.from_batches([batch])
+                yield from _screen(pa.Table.from_batches([batch]), set(coded))
 
     def _csv_items(self) -> Iterator[pa.Table | _Bad]:
         """CSV in pyarrow batches of bytes (for `_screened_in_runs`); a ragged line or a line
@@ -687,8 +686,7 @@ def _screened_in_runs(items: Iterator[pa.Table | _Bad], rows: int, coded: set[st
                       ) -> Iterator[pa.Table | _Bad]:
     """`_screen` over runs of consecutive tables of about `rows` rows: pyarrow's CSV
     batches are a block (about 1,500 rows) each, and screening each on its own cost a
-    dozen compute calls per column per block (0.8 s of the reading thread at 1M rows);
-    Parquet's are a row group at most, which may be small."""
+    dozen compute calls per column per block (0.8 s of the reading thread at 1M rows)."""
     run: list[pa.Table] = []
     count = 0
     for item in items:
