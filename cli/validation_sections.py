@@ -162,7 +162,8 @@ def _discrimination(report: dict[str, Any]) -> Section:
         auc = p.get("td_auc") or {}
         rows.append((f"{p['horizon_months']:g} mo", str(p["n"]), num(p.get("brier"), 4),
                      num(p.get("null_brier"), 4), num(p.get("ipa"), 3),
-                     f"{num(auc.get('value'), 3)} ({ci(auc.get('ci'), 3)})" if auc else "-"))
+                     f"{num(auc.get('value'), 3)} ({ci(auc.get('ci'), 3)})" if auc
+                     else "not estimable"))  # one risk for all, or no death or no follow-up by then
     if rows:
         section.tables.append(Table("Brier score (IPCW), scaled Brier (IPA), time-dependent "
                                     "AUC", ("Horizon", "n", "Brier", "Null Brier (KM)",

@@ -353,3 +353,18 @@ def test_an_interval_with_a_negative_limit_is_joined_by_to(bounds: tuple[float, 
     from prognosis.cli.validation_sections import ci
 
     assert ci(bounds, digits) == shown
+
+
+def test_an_auc_that_cannot_be_estimated_says_so() -> None:
+    """A time-dependent AUC is undefined when every patient has the same risk, or no one
+    died or is still followed at the horizon: its cell says "not estimable", as the
+    Kaplan-Meier intervals do, never "-" (which reads as a figure left out)."""
+    from prognosis.cli.validation_sections import _discrimination
+
+    performance = [{"horizon_months": h, "n": 40, "brier": 0.2, "null_brier": 0.25,
+                    "ipa": 0.2, "td_auc": auc} for h, auc in (
+                        (36, None), (60, {"value": 0.61234, "ci": [0.5, 0.7]}))]
+    section = _discrimination({"performance": performance, "logrank_p": None,
+                               "harrell_c": None, "auc": None})
+    assert [row[-1] for row in section.tables[0].rows] == ["not estimable",
+                                                            "0.612 (0.500-0.700)"]
