@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .raw import as_array, plain
+
 SEPARATOR = ","
 EOL = "\n"
 
@@ -68,24 +70,16 @@ def joined(parts: Sequence[pa.Array | pa.ChunkedArray | str], end: str = "") -> 
     texts = list(parts)
     if end:
         texts[-1] = _ended(texts[-1], end)
-    return pc.binary_join_element_wise(*(_decoded(p) for p in texts), SEPARATOR,
-                                       null_handling="replace", null_replacement="")
-
-
-def _decoded(part: pa.Array | pa.ChunkedArray | str) -> pa.Array | str:
-    if isinstance(part, pa.ChunkedArray):
-        part = part.combine_chunks()
-    if isinstance(part, pa.DictionaryArray):
-        return part.dictionary_decode()
-    return part
+    decoded = [p if isinstance(p, str) else plain(p) for p in texts]
+    return pc.binary_join_element_wise(*decoded, SEPARATOR, null_handling="replace",
+                                       null_replacement="")
 
 
 def _ended(part: pa.Array | pa.ChunkedArray | str, end: str) -> pa.Array | str:
     """`part` (a null: empty) followed by `end`."""
     if isinstance(part, str):
         return part + end
-    if isinstance(part, pa.ChunkedArray):
-        part = part.combine_chunks()
+    part = as_array(part)
     if isinstance(part, pa.DictionaryArray):  # its texts ended, and one more for its nulls
         values = pc.binary_join_element_wise(
             pc.fill_null(part.dictionary.cast(pa.string()), ""), end, "")

@@ -113,12 +113,12 @@ def from_arrow(table: pa.Table | pa.RecordBatch, fields: Sequence[str], kept: Se
     ids = None
     id_column = sources.get("id", "id")
     if "id" in fields and pa.types.is_string(table.schema.field(id_column).type):
-        ids = _as_array(table.column(id_column))  # text needs no checking: 1 value per row
+        ids = as_array(table.column(id_column))  # text needs no checking: 1 value per row
         fields = [name for name in fields if name != "id"]
     return RawBatch(first_row, table.num_rows,
                     {name: factorise_arrow(table.column(sources.get(name, name)))
                      for name in fields},
-                    {name: _as_array(table.column(name if name in table.column_names
+                    {name: as_array(table.column(name if name in table.column_names
                                                   else sources.get(name, name)))
                      for name in kept}, ids,
                     dict(units or {}), sources)
@@ -196,14 +196,14 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+def as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def plain(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """The values as one array: chunks combined, a dictionary decoded (what a text join
     needs; the writer and the scorer's JSON lines both use it)."""
-    array = _as_array(column)
+    array = as_array(column)
     return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
 
 

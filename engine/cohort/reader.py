@@ -487,10 +487,11 @@ class CohortInput:
         meta = self._parquet.metadata
         large = meta.num_rows >= DICTIONARY_GROUP_ROWS * max(1, meta.num_row_groups)
         coded = self._coded()
+        screened = set(coded)
         with pq.ParquetFile(self.path, pre_buffer=False,
                             read_dictionary=coded if large else None) as parquet:
             for batch in parquet.iter_batches(batch_rows, columns=wanted, use_threads=False):
-                yield from _screen(pa.Table.from_batches([batch]), set(coded))
+                yield from _screen(pa.Table.from_batches([batch]), screened)
 
     def _csv_items(self) -> Iterator[pa.Table | _Bad]:
         """CSV in pyarrow batches of bytes (for `_screened_in_runs`); a ragged line or a line
@@ -764,6 +765,8 @@ def _screen(table: pa.Table, coded: set[str]) -> Iterator[pa.Table | _Bad]:
 
 
 def _textual(kind: pa.DataType) -> bool:
+    """Text or bytes of any length (csvtext.quoted counts fixed-size bytes too, which are
+    never a patient value and are not screened as dictionaries)."""
     return bool(pa.types.is_binary(kind) or pa.types.is_string(kind)
                 or pa.types.is_large_binary(kind) or pa.types.is_large_string(kind))
 

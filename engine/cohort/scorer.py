@@ -182,8 +182,11 @@ class _RuleSetState:
     outcomes: _Texts = field(default_factory=_Texts)  # one id per distinct outcome
     options: _Texts = field(default_factory=_Texts)  # options column texts
     decided: list[Result | None] = field(default_factory=list)  # by options text index
-    decided_parts: _Decided = field(default_factory=lambda: _Decided.empty(0))
     csv: _Texts = field(default_factory=_Texts)  # its cells as CSV text, per distinct row
+    decided_parts: _Decided = field(init=False)  # what `_scatter` puts in, by index
+
+    def __post_init__(self) -> None:
+        self.decided_parts = _Decided.empty(len(self.rs.estimates))
 
 
 def _given_only(fields: FieldDictionary) -> frozenset[str]:
@@ -256,8 +259,7 @@ class CohortScorer:
                 verdicts[cells.name] = FieldVerdicts(cells, own, self._decider(rs, cells.name),
                                                      _placed(own, cells.name))
             reads = {*verdicts, *(s for t in verdicts for s, _ in self._bounded.get(t, ()))}
-            self._states[rs.id] = _RuleSetState(rs, verdicts, reads=tuple(sorted(reads)),
-                                                decided_parts=_Decided.empty(len(rs.estimates)))
+            self._states[rs.id] = _RuleSetState(rs, verdicts, reads=tuple(sorted(reads)))
         implied = {name for f in fields.fields.values()
                    if f.implies or f.implies_if_false or f.implies_if_given or f.contradicted_by
                    for name in (f.name, *(f.implies or {}), *(f.implies_if_false or {}),
