@@ -63,6 +63,7 @@ from .convert import BAD, UNKNOWN, Codec, Months, shown_value
 from .derive import Deriver
 from .raw import RawBatch, group_rows, plain
 from .rejections import Problems, Rejections, objects
+from .stages import KEEP, Stages
 from .vector import FALSE, NONE, NOT_APPLICABLE, STATUSES, TRUE, Evaluated, evaluate
 from .vector import UNKNOWN as UNKNOWN_VERDICT
 
@@ -267,8 +268,7 @@ class CohortScorer:
         self._implication_fields = tuple(sorted(implied))
         self._given_only = _given_only(fields)
         self._matched_only = _matched_only(fields)
-        self._stage_memo: dict[tuple[Any, ...], tuple[dict[str, int],
-                                                      list[tuple[str | None, str]]]] = {}
+        self._stages: dict[str, Stages] = {}  # per source: its messages name it
         self._deriver = Deriver(fields, self._codecs)
         self._decisions: dict[tuple[str, str, Any], dict[str, Truth]] = {}
         self._below_memo: dict[tuple[str, str, str, int, int],
@@ -358,23 +358,18 @@ class CohortScorer:
                        else self._matched(name, column) if name in self._matched_only
                        else column for name, column in zip(reads, columns, strict=True)]
             combos, _, inverse = group_rows(columns)
-            outputs = []
-            for combo in map(tuple, combos.tolist()):
-                key = (source, combo)
-                found = self._stage_memo.get(key)
-                if found is None:
-                    found = self._stage_memo[key] = self._implications(
-                        dict(zip(reads, combo, strict=True)), source)
-                outputs.append(found)
-            for written in {name for changed, _ in outputs for name in changed}:
-                per_combo = np.array([changed.get(written, UNKNOWN if written not in ids
-                                                  else -3) for changed, _ in outputs])
+            stages = self._stages.get(source)
+            if stages is None:
+                stages = self._stages[source] = Stages(
+                    lambda known: self._implications(dict(known), source), reads)
+            numbers = stages.numbers(combos, code_keys(combos))
+            for written, per_combo in stages.written(numbers).items():
                 current = ids.get(written, np.full(n, UNKNOWN, dtype=np.int64))
                 new = per_combo[inverse]
-                ids[written] = np.where((new == -3) | ~clean, current, new)
-            said = np.array([bool(issues) for _, issues in outputs])
-            rows = np.flatnonzero(said[inverse] & clean)
-            problems.add(rows, inverse[rows], [issues for _, issues in outputs])
+                ids[written] = np.where((new == KEEP) | ~clean, current, new)
+            rows = np.flatnonzero(stages.said(numbers)[inverse] & clean)
+            used, which = np.unique(numbers[inverse[rows]], return_inverse=True)
+            problems.add(rows, which, [stages.issues[i] for i in used.tolist()])
         self._below_bounds(ids, clean, source, problems)
         self._deriver.derive(ids, clean, source, problems)
         return problems
