@@ -71,15 +71,20 @@ def run() -> None:
     """The console script: `main`, then the process ends at once, without the interpreter's
     teardown (which frees every object one by one: 0.2-0.3 s after a 1M-row cohort run,
     most of it its distinct values and texts). What a teardown would do that matters is
-    done first: standard output and error are flushed and the atexit handlers run. Every
-    output was already written whole and closed by the command. A thread that is not a
-    daemon and still runs is waited for, as Python would, by a normal exit.
+    done first: the atexit handlers run and standard output and error are flushed (a
+    failed flush exits as Python's would: 141 for a closed pipe, here, else 120). Every
+    output was already written whole and closed by the command; a stopping signal that
+    comes after the atexit handlers is held back (there is nothing left to stop). A
+    thread that is not a daemon and still runs is waited for, as Python would, by a
+    normal exit.
 
     `main` itself raises SystemExit as usual, for callers in Python."""
     import atexit
     import os
     import sys
     import threading
+
+    from .app import ExitCode
 
     try:
         main()
@@ -91,21 +96,26 @@ def run() -> None:
     elif status is None:
         code = 0
     else:  # sys.exit("message"): printed, exit 1, as Python does
-        print(status, file=sys.stderr)
+        if sys.stderr is not None:
+            print(status, file=sys.stderr)
         code = 1
     others = [t for t in threading.enumerate()
               if t is not threading.main_thread() and not t.daemon and t.is_alive()]
     if others:
         sys.exit(code)
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BrokenPipeError:  # the reader of stdout went away after the command's end
-            if code == 0:
-                from .app import ExitCode
+    from ..engine.cohort.lifeline import held_signals
 
-                code = ExitCode.PIPE_CLOSED
-        except (OSError, ValueError):  # closed or gone: nothing more can be said there
-            pass
-    os._exit(code)
+    atexit._run_exitfuncs()
+    with held_signals():
+        for stream in (sys.stdout, sys.stderr):
+            if stream is None:  # started with the descriptor closed (`>&-`)
+                continue
+            try:
+                stream.flush()
+            except BrokenPipeError:  # the reader of stdout went away after the command
+                if code == 0:
+                    code = ExitCode.PIPE_CLOSED
+            except (OSError, ValueError):
+                if code == 0:
+                    code = 120  # what Python exits with when its last flush fails
+        os._exit(code & 0xFF)

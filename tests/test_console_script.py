@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tomllib
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,11 @@ def _main(*args: str) -> subprocess.CompletedProcess[str]:
                    "sys.argv = ['prognosis', *sys.argv[1:]]\nmain()\n", *args)
 
 
-def test_the_installed_command_is_run() -> None:
+def test_the_command_is_run_as_declared_and_as_installed() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"prognosis": "prognosis.cli.main:run"}
+    installed = entry_points(group="console_scripts")["prognosis"]
+    assert installed.value == "prognosis.cli.main:run"  # a stale .venv would say main
 
 
 def test_everything_printed_is_flushed() -> None:
@@ -81,10 +84,65 @@ def test_atexit_handlers_run_and_what_they_print_is_flushed() -> None:
 
 
 def test_a_thread_still_working_is_waited_for(tmp_path: Path) -> None:
+    """The thread writes its mark only once the main thread has ended: os._exit would
+    end the process first."""
     mark = tmp_path / "mark"
     done = _run("--version", before=(
-        "import pathlib, threading, time\n"
-        "def late():\n    time.sleep(0.3)\n"
+        "import pathlib, threading\n"
+        "def late():\n    threading.main_thread().join()\n"
         f"    pathlib.Path({str(mark)!r}).write_text('done')\n"
         "threading.Thread(target=late).start()"))
     assert done.returncode == ExitCode.OK and mark.read_text() == "done"
+
+
+def test_a_closed_pipe_found_by_the_last_flush_exits_141(tmp_path: Path) -> None:
+    """The command wrote nothing to stdout (exit 0); what an atexit handler leaves in the
+    buffer meets a reader that has gone."""
+    read, write = os.pipe()
+    os.close(read)
+    code = ("import sys, atexit\n"
+            "atexit.register(lambda: sys.stdout.write('x' * 100))\n"
+            "from prognosis.cli.main import run\n"
+            f"sys.argv = ['prognosis', 'synth', '5', '-o', {str(tmp_path / 's.csv')!r}]\n"
+            "run()\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    try:
+        done = subprocess.run([sys.executable, "-c", code], stdout=write,
+                              stderr=subprocess.PIPE, timeout=120, check=False, env=env)
+    finally:
+        os.close(write)
+    assert done.returncode == ExitCode.PIPE_CLOSED, done.stderr
+    assert (tmp_path / "s.csv").read_text().startswith('"synthetic","id",')
+
+
+def test_a_full_disk_found_by_the_last_flush_exits_120(tmp_path: Path) -> None:
+    code = ("import sys, atexit\n"
+            "atexit.register(lambda: sys.stdout.write('x' * 100))\n"
+            "from prognosis.cli.main import run\n"
+            f"sys.argv = ['prognosis', 'synth', '5', '-o', {str(tmp_path / 's.csv')!r}]\n"
+            "run()\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-c", code], stdout=full,
+                              stderr=subprocess.PIPE, timeout=120, check=False, env=env)
+    assert done.returncode == 120, done.stderr
+
+
+def test_a_message_given_to_sys_exit_is_printed_and_exits_1() -> None:
+    done = _run(before="import prognosis.cli.main as cli_main\n"
+                "cli_main.main = lambda: sys.exit('gone wrong')")
+    assert (done.returncode, done.stderr) == (1, "gone wrong\n")
+
+
+def test_stdout_closed_from_the_start_exits_as_main_does(tmp_path: Path) -> None:
+    """`prognosis ... >&-`: no standard output at all (sys.stdout is None)."""
+    args = ["synth", "5", "-o", str(tmp_path / "s.csv")]
+    runs = [subprocess.run([sys.executable, "-c", f"import sys\nfrom prognosis.cli.main "
+                            f"import {name}\nsys.argv = ['prognosis', *sys.argv[1:]]\n"
+                            f"{name}()\n", *args], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+                           cwd=ROOT, close_fds=True, preexec_fn=lambda: os.close(1))
+            for name in ("run", "main")]
+    assert runs[0].returncode == runs[1].returncode
+    assert runs[0].stderr == runs[1].stderr
+    assert "Traceback" not in runs[0].stderr
