@@ -11,6 +11,7 @@ import sys
 import tomllib
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,11 +21,27 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = str(ROOT / "examples" / "lung-metastases-lms.yaml")
 
 
+def _buffered() -> dict[str, str]:
+    """The environment, with output block-buffered as a user's piped output is
+    (PYTHONUNBUFFERED would hide a lost flush)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
 def _python(code: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    # Block-buffered, as a user's piped output is (PYTHONUNBUFFERED would hide a lost flush).
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=120, check=False, cwd=cwd, env=env)
+                          timeout=120, check=False, cwd=cwd, env=_buffered())
+
+
+def _synth_then_a_late_write(tmp_path: Path, stdout: Any) -> subprocess.CompletedProcess[bytes]:
+    """`prognosis synth 5 -o FILE` (nothing on stdout, exit 0) through run(), with an atexit
+    handler that leaves 100 characters in stdout's buffer for the last flush."""
+    code = ("import sys, atexit\n"
+            "atexit.register(lambda: sys.stdout.write('x' * 100))\n"
+            "from prognosis.cli.main import run\n"
+            f"sys.argv = ['prognosis', 'synth', '5', '-o', {str(tmp_path / 's.csv')!r}]\n"
+            "run()\n")
+    return subprocess.run([sys.executable, "-c", code], stdout=stdout, stderr=subprocess.PIPE,
+                          timeout=120, check=False, env=_buffered())
 
 
 def _run(*args: str, before: str = "") -> subprocess.CompletedProcess[str]:
@@ -96,19 +113,10 @@ def test_a_thread_still_working_is_waited_for(tmp_path: Path) -> None:
 
 
 def test_a_closed_pipe_found_by_the_last_flush_exits_141(tmp_path: Path) -> None:
-    """The command wrote nothing to stdout (exit 0); what an atexit handler leaves in the
-    buffer meets a reader that has gone."""
     read, write = os.pipe()
-    os.close(read)
-    code = ("import sys, atexit\n"
-            "atexit.register(lambda: sys.stdout.write('x' * 100))\n"
-            "from prognosis.cli.main import run\n"
-            f"sys.argv = ['prognosis', 'synth', '5', '-o', {str(tmp_path / 's.csv')!r}]\n"
-            "run()\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    os.close(read)  # the reader has gone
     try:
-        done = subprocess.run([sys.executable, "-c", code], stdout=write,
-                              stderr=subprocess.PIPE, timeout=120, check=False, env=env)
+        done = _synth_then_a_late_write(tmp_path, write)
     finally:
         os.close(write)
     assert done.returncode == ExitCode.PIPE_CLOSED, done.stderr
@@ -116,15 +124,8 @@ def test_a_closed_pipe_found_by_the_last_flush_exits_141(tmp_path: Path) -> None
 
 
 def test_a_full_disk_found_by_the_last_flush_exits_120(tmp_path: Path) -> None:
-    code = ("import sys, atexit\n"
-            "atexit.register(lambda: sys.stdout.write('x' * 100))\n"
-            "from prognosis.cli.main import run\n"
-            f"sys.argv = ['prognosis', 'synth', '5', '-o', {str(tmp_path / 's.csv')!r}]\n"
-            "run()\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-c", code], stdout=full,
-                              stderr=subprocess.PIPE, timeout=120, check=False, env=env)
+        done = _synth_then_a_late_write(tmp_path, full)
     assert done.returncode == 120, done.stderr
 
 
