@@ -103,7 +103,7 @@ def run() -> None:
               if t is not threading.main_thread() and not t.daemon and t.is_alive()]
     if others:
         sys.exit(code)
-    from ..engine.cohort.lifeline import held_signals
+    from ..engine.interrupts import held_signals
 
     atexit._run_exitfuncs()
     with held_signals():

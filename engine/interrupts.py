@@ -7,7 +7,9 @@ block of input. `watch` (called by the CLI) asks Python to also write each
 caught signal's number to a pipe; `Interruptible` (standard input for cohort
 runs) waits on that pipe beside its input and fails the read (Stopped) when a
 stopping signal arrives, so the main thread gets control back and stops at
-once. `check` is the last guard before an output is committed.
+once. `check` is the last guard before an output is committed; `held_signals`
+holds them back over a few steps that must not be cut (starting worker
+processes, the console script's last flush).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import io
 import os
 import select
 import signal
+from collections.abc import Iterator
 from typing import Any
 
 STOPPING = frozenset(int(getattr(signal, name)) for name in ("SIGINT", "SIGTERM", "SIGHUP")
@@ -99,3 +102,17 @@ class Interruptible(io.RawIOBase):
         data = os.read(self._fd, len(buffer))
         memoryview(buffer)[:len(data)] = data
         return len(data)
+
+
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Hold the stopping signals back (they are delivered when the block ends)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    blocked = set(STOPPING)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)

@@ -18,7 +18,6 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 from ..interrupts import STOPPING
@@ -45,20 +44,6 @@ def die_with_parent(expected_parent: int | None = None) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent was gone before prctl took effect
         os._exit(1)
-
-
-@contextlib.contextmanager
-def held_signals() -> Iterator[None]:
-    """Hold the stopping signals back (they are delivered when the block ends)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    blocked = set(STOPPING)
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def start_helpers(context: Any) -> None:

@@ -230,7 +230,8 @@ def _batches(chunks: Iterator[Chunk], rules_dir: str | None, source: str,
         # The lifeline first: the fork server then dies with this process (lifeline.py).
         context.set_forkserver_preload(["prognosis.engine.cohort.lifeline",
                                         "prognosis.engine.cohort.run"])
-    from .lifeline import fork_server_pid, held_signals, start_helpers
+    from ..interrupts import held_signals
+    from .lifeline import fork_server_pid, start_helpers
 
     if hasattr(signal, "pthread_sigmask"):
         start_helpers(context)

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-Issues = list[tuple[str | None, str]]
+from .rejections import Issues
+
 KEEP = -3  # the combination leaves the field's value as it is
 
 
