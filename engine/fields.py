@@ -166,16 +166,18 @@ class FieldDef:
     def canonical_unit(self) -> str | None:
         return self.dimension.canonical if self.dimension else self.unit
 
-    def allowed(self) -> str:
-        """What a value of this field may be, for messages and the README."""
+    def allowed(self, mapping: bool = True) -> str:
+        """What a value of this field may be, for messages and the README. `mapping`: the
+        value could have been written as a mapping (a patient file); a cohort cell, a
+        `--what-if` or `--margin` value cannot, so their messages do not suggest one."""
         if self.type == "enum":
             return "one of: " + ", ".join(self.values)
         if self.type == "bool":
             return "true or false"
         if self.type == "quantity" and self.dimension:
             units = ", ".join(self.dimension.factors)
-            return (f"a value with its unit ({units}), e.g. {self.dimension.example()}, or a "
-                    "mapping {value: ..., unit: ...}")
+            said = f"a value with its unit ({units}), e.g. {self.dimension.example()}"
+            return said + ", or a mapping {value: ..., unit: ...}" if mapping else said
         if self.type == "int":
             return "a whole number" + self._range_text()
         if self.type == "number":
@@ -191,13 +193,13 @@ class FieldDef:
             return f" >= {self.min:g}"
         return ""
 
-    def coerce(self, raw: Any, unit: str | None = None) -> Any:
+    def coerce(self, raw: Any, unit: str | None = None, mapping: bool = True) -> Any:
         """Canonical value for `raw`, or ValueError saying what is allowed.
 
         A length or a duration needs its unit: in the text ("25 mm"), as a mapping
         {value: 25, unit: mm}, or declared once for a bare number by the caller
         (`unit`, e.g. a cohort column's header). A bare number is an error otherwise:
-        units are never assumed.
+        units are never assumed. `mapping`: as in `allowed`, for the messages.
         """
         if self.type == "text":
             if isinstance(raw, str | int | float) and not isinstance(raw, bool):
@@ -212,7 +214,7 @@ class FieldDef:
         if self.type == "derived":
             raise ValueError("is derived from other fields and cannot be given")
         written = self._with_unit(raw, unit)
-        value = self._coerce_number(written)
+        value = self._coerce_number(written, mapping)
         self._check_range(value, written)
         return value
 
@@ -364,25 +366,25 @@ class FieldDef:
         if self.type not in ("int", "quantity", "number", "derived"):
             raise ValueError(f"is {self.type}; only numeric fields have a margin")
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-            raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
+            raise ValueError(f"must be {self.allowed(mapping=False)}, got {_shown(raw)}")
         raw = self._with_unit(raw, None)  # a length or duration names its unit
-        value = self._parse_text(raw) if isinstance(raw, str) else float(raw)
+        value = self._parse_text(raw, mapping=False) if isinstance(raw, str) else float(raw)
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"must be a finite number >= 0, got {_shown(raw)}")
         return round(value, ROUND_DIGITS)
 
-    def _coerce_number(self, raw: Any) -> float | int:
+    def _coerce_number(self, raw: Any, mapping: bool = True) -> float | int:
         if isinstance(raw, bool):
-            raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
+            raise ValueError(f"must be {self.allowed(mapping)}, got {_shown(raw)}")
         if isinstance(raw, int | float):
             try:
                 value = float(raw)
             except OverflowError:
-                raise ValueError(f"{raw} is too large; {self.allowed()}") from None
+                raise ValueError(f"{raw} is too large; {self.allowed(mapping)}") from None
         elif isinstance(raw, str):
-            value = self._parse_text(raw)
+            value = self._parse_text(raw, mapping)
         else:
-            raise ValueError(f"must be {self.allowed()}, got {_shown(raw)}")
+            raise ValueError(f"must be {self.allowed(mapping)}, got {_shown(raw)}")
         if not math.isfinite(value):
             raise ValueError(f"must be a finite number, got {_shown(raw)}")
         if self.type == "int":  # whole as written: 5.9999999999 is not 6
@@ -392,10 +394,10 @@ class FieldDef:
             return whole
         return value  # the text's decimal reading (converted exactly), as the nearest float
 
-    def _parse_text(self, raw: str) -> float:
+    def _parse_text(self, raw: str, mapping: bool = True) -> float:
         match = _WITH_UNIT.match(raw)
         if not match:
-            raise ValueError(f"{_shown(raw)} is not a number; {self.allowed()}")
+            raise ValueError(f"{_shown(raw)} is not a number; {self.allowed(mapping)}")
         number, unit = float(match.group(1)), match.group(2)
         if unit is None:
             return number

@@ -47,7 +47,7 @@ def parse_changes(texts: Sequence[str], fields: FieldDictionary) -> list[tuple[s
             changes.append((name, None))
             continue
         try:
-            fdef.coerce(raw)
+            fdef.coerce(raw, mapping=False)  # a command-line value is text, not a mapping
         except ValueError as exc:
             problems.append(Problem("--what-if", f"{exc}", field=name))
             continue

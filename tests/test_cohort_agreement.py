@@ -128,8 +128,18 @@ def per_patient(row: dict[str, Any]) -> tuple[list[Any] | None, set[tuple[Any, .
     try:
         patient = normalise(as_patient(row), library.fields)
     except InputError as exc:
-        return None, {(p.field, p.message) for p in exc.problems}
+        return None, {(p.field, as_cell_says(p, library.fields)) for p in exc.problems}
     return bundled_comparator().evaluate(patient), set()
+
+
+def as_cell_says(problem: Any, fields: Any) -> str:
+    """A patient file's message as a cohort cell's: a cell cannot hold a mapping, so the
+    message does not suggest one (the clause FieldDef.allowed adds for a file)."""
+    if problem.field not in fields:
+        return str(problem.message)
+    fdef = fields[problem.field]
+    clause = fdef.allowed(mapping=True).removeprefix(fdef.allowed(mapping=False))
+    return str(problem.message).replace(clause, "") if clause else str(problem.message)
 
 
 def table_of(rows: list[dict[str, Any]]) -> pa.Table:

@@ -334,3 +334,41 @@ def test_a_number_with_and_without_its_canonical_unit_is_the_same_value(
     unit = make_patient(disease_free_interval="729.9999999999 days").values[
         "disease_free_interval"]
     assert bare == unit
+
+
+LENGTH_UNITS = ("mm, cm, millimeter, millimeters, millimetre, millimetres, centimeter, "
+                "centimeters, centimetre, centimetres")
+NOT_A_NUMBER = (f"'seventeen' is not a number; a value with its unit ({LENGTH_UNITS}), "
+                "e.g. '25 mm' or '2.5 cm'")
+
+
+def test_a_mapping_is_suggested_only_where_one_can_be_written(tmp_path: Any) -> None:
+    """A patient file may hold {value, unit}; a cohort cell (CSV or JSON lines, whose
+    objects are refused), a --what-if or a --margin value cannot."""
+    from clirun import DEMO, run
+
+    patient = tmp_path / "p.yaml"
+    patient.write_text("id: x\nhistology: leiomyosarcoma\n"
+                       "lung_metastasis_max_diameter: seventeen\n")
+    code, _, err = run("compare", str(patient))
+    assert code == 2
+    assert err.splitlines() == [f"error: {patient}:3:1: field 'lung_metastasis_max_diameter'"
+                                f": {NOT_A_NUMBER}, or a mapping {{value: ..., unit: ...}}"]
+    for option in ("--what-if", "--margin"):
+        code, _, err = run("compare", str(DEMO), option,
+                           "lung_metastasis_max_diameter=seventeen", width=400)
+        assert code == 2
+        assert err.splitlines() == [f"error: {option}: field 'lung_metastasis_max_diameter'"
+                                    f": {NOT_A_NUMBER}"]
+    rows = {"csv": "id,histology,lung_metastasis_max_diameter\nx,leiomyosarcoma,seventeen\n",
+            "jsonl": '{"id": "x", "histology": "leiomyosarcoma", '
+                     '"lung_metastasis_max_diameter": "seventeen"}\n'}
+    for suffix, text in rows.items():
+        source = tmp_path / f"in.{suffix}"
+        source.write_text(text)
+        code, _, err = run("cohort", str(source), "-o", str(tmp_path / "out.csv"),
+                           "--errors", str(tmp_path / f"errors-{suffix}.csv"), "--quiet",
+                           width=400)
+        assert code == 3, err
+        errors = (tmp_path / f"errors-{suffix}.csv").read_text().splitlines()
+        assert errors[1:] == [f'1,lung_metastasis_max_diameter,seventeen,"{NOT_A_NUMBER}"']

@@ -185,7 +185,9 @@ class Codec:
             assert self.fdef.dimension is not None
             calendar = self.fdef.dimension.calendar_factor(unit) is not None
         try:
-            value = self.fdef.coerce(raw)
+            # a cell holds one value, never a mapping (JSON lines' objects are refused as
+            # read): its message does not suggest one
+            value = self.fdef.coerce(raw, mapping=False)
         except ValueError as exc:
             return str(exc)
         # given in months or years: compared so (a column declared in days or mm is not;
