@@ -5,11 +5,12 @@ or a misread table makes: a threshold moved just past the cut-off, an operator
 flipped (`>=`/`>`, `<`/`<=`, `==`/`!=`, `in`/`not_in`), a condition removed, an enum
 set shrunk, a comparison reading a look-alike field, a point value changed; an
 estimate's value, horizon, selector (`for`) or unit changed; an effect's value or
-direction changed; in fields.yaml an alias, a unit factor, an implication or a
-derivation changed. A mutant is killed when `rules check` reports an error or an
-example fails; it survives when everything still passes: no example guards that
-part of the rule set. Survivors come with the edited line and, for cut-offs, the
-boundary patients (at, just under, just over) whose examples would kill them.
+direction changed; in fields.yaml an alias, a unit factor, an implication, a
+derivation or a value of a contradiction (`contradicted_by`) changed. A mutant is
+killed when `rules check` reports an error or an example fails; it survives when
+everything still passes: no example guards that part of the rule set. Survivors
+come with the edited line and, for cut-offs, the boundary patients (at, just
+under, just over) whose examples would kill them.
 """
 
 from __future__ import annotations
@@ -239,12 +240,26 @@ def fields_mutants(doc: Any, source: str) -> Iterator[Mutant]:
                 if isinstance(value, bool):
                     yield mutant(("fields", name, key, target), "implication",
                                  f"{target}: {value} -> {not value}", _set(not value))
+        for target, value in (spec.get("contradicted_by") or {}).items():
+            changed = (not value) if isinstance(value, bool) else (
+                value + 1 if _number(value) else None)
+            if changed is not None:
+                yield mutant(("fields", name, "contradicted_by", target), "contradiction",
+                             f"{target}: {_yaml(value)} -> {_yaml(changed)}",
+                             _set(changed))
         for key in ("ratio", "interval"):
             pair = spec.get(key)
             if isinstance(pair, list) and len(pair) == 2:
                 yield mutant(("fields", name, key), "derivation",
                              f"[{pair[0]}, {pair[1]}] -> [{pair[1]}, {pair[0]}]",
                              _set([pair[1], pair[0]]))
+
+
+def _yaml(value: Any) -> str:
+    """A boolean or number as fields.yaml writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _verdict(rule_docs: list[tuple[str, Any]], fields: FieldDictionary) -> str | None:

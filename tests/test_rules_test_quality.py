@@ -124,3 +124,21 @@ def test_the_bundled_examples_cover_everything_and_kill_every_mutant(
                  for r in report["mutants"]}
     assert survivors == {**{rs.id: [] for rs in library.rule_sets}, "fields.yaml": []}
     assert all(len(r["mutants"]) >= 10 for r in report["mutants"])
+
+
+def test_each_value_of_a_contradiction_is_mutated() -> None:
+    """`contradicted_by` values flip (a boolean) or step (a number); the bundled examples
+    beside the contradiction (NCDB: synchronous with one nodule only, with metastases
+    outside the lung only) are what kill them (the test above)."""
+    from prognosis.engine.loader import bundled_rules_dir
+    from prognosis.engine.mutate import fields_mutants
+    from prognosis.engine.yamlio import parse_yaml
+
+    path = bundled_rules_dir() / "fields.yaml"
+    doc = parse_yaml(path.read_text(), str(path))
+    assert [m.description for m in fields_mutants(doc, str(path))
+            if m.kind == "contradiction"] == [
+        "fields.metastasis_timing.contradicted_by.lung_metastasis_count: "
+        "lung_metastasis_count: 0 -> 1",
+        "fields.metastasis_timing.contradicted_by.extrapulmonary_metastases: "
+        "extrapulmonary_metastases: false -> true"]
