@@ -67,13 +67,21 @@ def _estimates_text(estimates: Sequence[Mapping[str, Any]]) -> str:
 
 
 def change_phrases(n: NearCutoff) -> list[str]:
-    """What would change on the other side, in the rule set's own labels of its factors
-    and groups (a caveat, which has no label, by its id)."""
+    """What would change on the other side, in the rule set's own labels of its factors,
+    groups, caveats (by id where it gives none) and treatment choices."""
     this, other = n.this_side, n.other_side
 
     def factor(item: str) -> str:
         label = n.labels.get(f"factor:{item}")
         return f'"{label}"' if label else item
+
+    def caveat(item: str) -> str:
+        label = n.labels.get(f"caveat:{item}")
+        return f'caveat "{label}"' if label else f"caveat {item}"
+
+    def choice(name: str, chosen: bool) -> str:
+        said = "yes" if chosen else "no"
+        return n.labels.get(f"treatment:{name}:{said}", f"{name} {said}")
 
     def group(value: Any) -> str:
         return n.labels.get(f"group:{value}", fmt_value(value))
@@ -92,8 +100,8 @@ def change_phrases(n: NearCutoff) -> list[str]:
         phrases.append(f"score range {fmt_value(this['score_range'])} -> "
                        f"{fmt_value(other['score_range'])}")
     if "options" in other:
-        phrases.append(f"options {_options_text(this['options'], group)} -> "
-                       f"{_options_text(other['options'], group)}")
+        phrases.append(f"options {_options_text(this['options'], group, choice)} -> "
+                       f"{_options_text(other['options'], group, choice)}")
     for key in ("estimates", "candidate_estimates"):
         if key in other:
             label = "estimates" if key == "estimates" else "possible estimates"
@@ -103,17 +111,16 @@ def change_phrases(n: NearCutoff) -> list[str]:
         phrases.append(f"{factor(item)} {words.PRESENCE[this['factors'][item]]} -> "
                        f"{words.PRESENCE[present]}")
     for item, present in other.get("caveats", {}).items():
-        phrases.append(f"caveat {item} {words.PRESENCE[this['caveats'][item]]} -> "
+        phrases.append(f"{caveat(item)} {words.PRESENCE[this['caveats'][item]]} -> "
                        f"{words.PRESENCE[present]}")
     return phrases
 
 
-def _options_text(options: Sequence[Mapping[str, Any]],
-                  group: Callable[[Any], str] = lambda value: str(value)) -> str:
+def _options_text(options: Sequence[Mapping[str, Any]], group: Callable[[Any], str],
+                  choice: Callable[[str, bool], str]) -> str:
     if not options:
         return "none"
-    return "; ".join("if " + ", ".join(f"{k} {'yes' if v else 'no'}"
-                                       for k, v in o["assumes"].items())
+    return "; ".join("if " + ", ".join(choice(k, v) for k, v in o["assumes"].items())
                      + f": {group(o['group']) if o['group'] else o['score']}"
                      for o in options)
 

@@ -120,8 +120,8 @@ def render_what_if(console: Console, original: Comparison, changed: Comparison,
 
 def change_text(change: Mapping[str, Any], before: Sequence[Result],
                 after: Sequence[Result]) -> str:
-    """One entry of result_changes for a reader: the study's short name, a factor or group
-    by the rule set's label (a caveat, which has none, by its id)."""
+    """One entry of result_changes for a reader: the study's short name, a factor, group
+    or caveat by the rule set's label (a caveat it gives none, by its id)."""
     a = next(r for r in before if r.rule_set == change["rule_set"])
     b = next(r for r in after if r.rule_set == change["rule_set"])
     kind, _, item = change["key"].partition(".")
@@ -129,7 +129,8 @@ def change_text(change: Mapping[str, Any], before: Sequence[Result],
     if kind == "factors":
         what = f'"{next((f.label for f in a.factors if f.id == item), item)}"'
     elif kind == "caveats":
-        what = f"caveat {item}"
+        label = next((c.label for c in a.caveats if c.id == item), "")
+        what = f'caveat "{label}"' if label else f"caveat {item}"
     else:
         what = kind.replace("_", " ")
         if kind in ("group", "subgroup"):

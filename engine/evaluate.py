@@ -268,7 +268,7 @@ def assemble(rs: RuleSet, values: Mapping[str, Any], verdicts: Mapping[str, Trut
     estimates, candidates = _select_estimates(own, applies, score, score_range,
                                               group, subgroup, possible, present)
     caveats = tuple(CaveatResult(c.id, True if c.when is None else truth(c.when, verdicts),
-                                 c.message, c.provenance) for c in rs.caveats)
+                                 c.message, c.provenance, c.label) for c in rs.caveats)
     label = next((g.label for g in rs.groups if g.id == group), None)
     na = applies is False
     return Result(

@@ -184,6 +184,7 @@ class Caveat:
     message: str
     when: Condition | None = None
     provenance: str = ""
+    label: str = ""  # a short name for change lists (what-if, near a cut-off)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -51,9 +51,9 @@ class NearCutoff:
     # value, threshold, distance and margin in the unit the value was given in (months
     # when it was compared in months), for a reader; None: the canonical unit
     shown: tuple[str, float, float, float, float] | None = None
-    # the rule set's own labels of its factors and groups ("factor:ID", "group:ID"), so a
-    # reader sees "largest nodule >= 15 mm", not the factor's id (not in to_dict: the JSON
-    # names ids, and the rule set's static part carries the labels)
+    # the rule set's own labels (rule_set_labels), so a reader sees "largest nodule >= 15
+    # mm", not the factor's id (not in to_dict: the JSON names ids, and the rule set's
+    # static part carries the labels)
     labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
@@ -159,6 +159,17 @@ def is_presence_test(atom: Atom, fdef: Any) -> bool:
         atom.op == ">=" and fdef.type == "int" and atom.value == 1)
 
 
+def rule_set_labels(rs: RuleSet) -> dict[str, str]:
+    """The rule set's own words for what a change list names: "factor:ID", "group:ID",
+    "caveat:ID" (those it labels) and "treatment:FIELD:yes|no" (how a clinician names
+    each choice, fields.yaml)."""
+    return {**{f"factor:{f.id}": f.label for f in rs.factors},
+            **{f"group:{g.id}": g.label for g in rs.groups},
+            **{f"caveat:{c.id}": c.label for c in rs.caveats if c.label},
+            **{f"treatment:{t.field}:{choice}": label for t in rs.treatments
+               for choice, label in zip(("yes", "no"), t.labels, strict=True)}}
+
+
 def find_near_cutoffs(comparator: Comparator, rule_sets: Sequence[RuleSet],
                       results: Sequence[Result], patient: Patient,
                       fields: FieldDictionary, margins: Mapping[str, float]
@@ -172,8 +183,7 @@ def find_near_cutoffs(comparator: Comparator, rule_sets: Sequence[RuleSet],
     order = {name: i for i, name in enumerate(fields.fields)}
     for index, (rs, result) in enumerate(zip(rule_sets, results, strict=True)):
         uses = _uses(rs)
-        labels = {**{f"factor:{f.id}": f.label for f in rs.factors},
-                  **{f"group:{g.id}": g.label for g in rs.groups}}
+        labels = rule_set_labels(rs)
         before = summary(result)
         for atom in rs.atoms():
             name = atom.field

@@ -93,10 +93,11 @@ class CaveatResult:
     present: Truth
     message: str
     provenance: str
+    label: str = ""  # the rule set's short name for it ("" when it declares none)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "present": self.present, "message": self.message,
-                "provenance": self.provenance}
+        return {"id": self.id, "label": self.label, "present": self.present,
+                "message": self.message, "provenance": self.provenance}
 
 
 @dataclass(frozen=True, eq=False)

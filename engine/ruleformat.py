@@ -174,7 +174,9 @@ GROUP = Obj(
 )
 CAVEAT = Obj(
     required={"id": ID, "message": Str()},
-    optional={"provenance": PROVENANCE, "when": CONDITION},
+    optional={"provenance": PROVENANCE, "when": CONDITION,
+              "label": Str(description="A short name for lists of what changes, e.g. "
+                           "'ALP > 2x ULN'; the id is shown without it.")},
     builds="Caveat",
 )
 ADMITTED = Obj(

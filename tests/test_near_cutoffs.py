@@ -254,3 +254,30 @@ def test_change_phrases_name_factors_and_groups_by_their_labels() -> None:
         "caveat warn present -> absent"]
     assert change_phrases(dataclasses.replace(near, labels={}))[:2] == [
         "big present -> absent", "group a -> b"]
+    # A caveat the rule set labels, and a treatment choice, in the rule set's own words.
+    labelled = dataclasses.replace(near, labels={
+        **near.labels, "caveat:warn": "a warning", "treatment:surgery:yes": "surgery"})
+    assert change_phrases(labelled)[3:] == [
+        "options if surgery: Group A -> if surgery: Group B", "small absent -> present",
+        'caveat "a warning" present -> absent']
+
+
+def test_rule_set_labels_name_caveats_and_treatment_choices(library: RuleLibrary) -> None:
+    """Every label a change list may use, from the rule set: factors, groups, the caveats
+    it labels, and each treatment's words for yes and no (fields.yaml)."""
+    from prognosis.engine.near_cutoffs import rule_set_labels
+
+    for rs in library.rule_sets:
+        labels = rule_set_labels(rs)
+        assert {k for k in labels if k.startswith("caveat:")} == {
+            f"caveat:{c.id}" for c in rs.caveats if c.label}
+        assert {k: v for k, v in labels.items() if k.startswith("treatment:")} == {
+            **{f"treatment:{t.field}:yes": t.labels[0] for t in rs.treatments},
+            **{f"treatment:{t.field}:no": t.labels[1] for t in rs.treatments}}
+    bm = rule_set_labels(library.select(["burkhard-meier-2025"])[0])
+    assert bm["caveat:systemic_therapy_trend_over_2cm"] == (
+        "systemic therapy trend for lesions > 2 cm")
+    slms = rule_set_labels(library.select(["slms"])[0])
+    assert (slms["treatment:pulmonary_metastasectomy:yes"],
+            slms["treatment:pulmonary_metastasectomy:no"]) == (
+        "pulmonary metastasectomy", "no pulmonary metastasectomy")

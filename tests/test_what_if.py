@@ -46,6 +46,15 @@ def test_several_changes_and_unknown() -> None:
     assert "treatment_free_interval" not in doc["what_if"]["patient"]
 
 
+def test_a_caveat_changes_by_its_label_in_the_text() -> None:
+    code, out, _ = run("compare", str(DEMO), "--what-if", "lung_metastasis_max_diameter=2.5cm",
+                       width=200)
+    assert code == 0
+    assert ('- Burkhard-Meier: caveat "systemic therapy trend for lesions > 2 cm": '
+            "absent -> present") in out.splitlines()
+    assert "systemic_therapy_trend_over_2cm" not in out
+
+
 def test_no_change_gives_no_changes() -> None:
     assert what_if("lung_metastasis_max_diameter=18mm")["changes"] == []
 
