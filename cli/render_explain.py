@@ -114,8 +114,8 @@ def explain_lines(trace: Mapping[str, Any]) -> list[str]:
         held = [c for c in rs["caveats"] if c["verdict"] is not False]
         if held and rs["status"] != "not_applicable":
             lines.append("  Caveats")
-            lines += [f"    {c['id']} -> {VERDICT[c['verdict']]}: {c['message']}  "
-                      f"[{c['provenance']}]" for c in held]
+            lines += [f"    {c['id']}{_labelled(c['label'])} -> {VERDICT[c['verdict']]}: "
+                      f"{c['message']}  [{c['provenance']}]" for c in held]
         if rs["warnings"]:
             lines.append("  The study's own warnings")
             lines += [f"    {w['label']}: {w['text']}" for w in rs["warnings"]]
@@ -171,3 +171,8 @@ def render_explain(console: Console, trace: Mapping[str, Any]) -> None:
     for line in explain_lines(trace):
         for part in wrap_line(line, console.width):
             console.print(Text(part), soft_wrap=True)
+
+
+def _labelled(label: str) -> str:
+    """A caveat's label beside its id, as a factor's is ('' when it has none)."""
+    return f" ({label})" if label else ""

@@ -100,7 +100,8 @@ def show_command(app: App, rule_set_id: str, rules_dir: Path | None) -> None:
         out.print(_section("Caveats"))
         for caveat in rs.caveats:
             when = describe(caveat.when) if caveat.when else "always"
-            out.print(Text(f"  - {caveat.id} (when {when}): {caveat.message} "
+            label = f' "{caveat.label}"' if caveat.label else ""
+            out.print(Text(f"  - {caveat.id}{label} (when {when}): {caveat.message} "
                       f"[{caveat.provenance}]"), highlight=False)
     for title, items in (("Limitations", rs.limitations), ("Conflicts in the paper",
                                                             rs.conflicts)):

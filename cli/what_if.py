@@ -121,7 +121,8 @@ def render_what_if(console: Console, original: Comparison, changed: Comparison,
 def change_text(change: Mapping[str, Any], before: Sequence[Result],
                 after: Sequence[Result]) -> str:
     """One entry of result_changes for a reader: the study's short name, a factor, group
-    or caveat by the rule set's label (a caveat it gives none, by its id)."""
+    or caveat by the rule set's label (a caveat it gives none, by its id), options and
+    conditions in the clinician's words for each choice (as the study blocks say them)."""
     a = next(r for r in before if r.rule_set == change["rule_set"])
     b = next(r for r in after if r.rule_set == change["rule_set"])
     kind, _, item = change["key"].partition(".")
@@ -131,6 +132,12 @@ def change_text(change: Mapping[str, Any], before: Sequence[Result],
     elif kind == "caveats":
         label = next((c.label for c in a.caveats if c.id == item), "")
         what = f'caveat "{label}"' if label else f"caveat {item}"
+    elif kind == "options":
+        what = "options"
+        old, new = ([words.option_heading(o) for o in r.options] for r in (a, b))
+    elif kind == "conditional_on":
+        what = "conditional on"
+        old, new = ([words.assumption(x) for x in r.conditional_on] for r in (a, b))
     else:
         what = kind.replace("_", " ")
         if kind in ("group", "subgroup"):

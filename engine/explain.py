@@ -147,8 +147,9 @@ def _rule_set(rs: RuleSet, result: Result, units: dict[str, str],
                      for w in words.warnings(result, units, notes)],
         "reference_estimates": [{**estimate_dict(e), "mapping": _selector_text(e)}
                                 for e in rs.reference_estimates],
-        "caveats": [{"id": c.id, "verdict": c.present, "message": c.message,
-                     "provenance": c.provenance} for c in result.caveats],
+        "caveats": [{"id": c.id, "label": c.label, "verdict": c.present,
+                     "message": c.message, "provenance": c.provenance}
+                    for c in result.caveats],
         "conflicts": [{"text": t.text, "provenance": t.provenance} for t in rs.conflicts],
         "forest": _forest(rs, result) if result.status != "not_applicable" else [],
     }

@@ -167,9 +167,10 @@ class FieldDef:
         return self.dimension.canonical if self.dimension else self.unit
 
     def allowed(self, mapping: bool = True) -> str:
-        """What a value of this field may be, for messages and the README. `mapping`: the
-        value could have been written as a mapping (a patient file); a cohort cell, a
-        `--what-if` or `--margin` value cannot, so their messages do not suggest one."""
+        """What a value of this field may be, for messages. `mapping`: the value could
+        have been written as a mapping (a patient file); a cohort cell, a `--what-if` or
+        `--margin` value and the board's form cannot, so their messages do not suggest
+        one."""
         if self.type == "enum":
             return "one of: " + ", ".join(self.values)
         if self.type == "bool":

@@ -59,8 +59,11 @@ def read_patient_data(path: str) -> tuple[Any, str]:
     return parse_document(read_text(path, PATIENT, shown), shown, PATIENT), shown
 
 
-def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> Patient:
-    """Validate and convert raw patient data; every problem is collected first."""
+def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>",
+              mapping: bool = True) -> Patient:
+    """Validate and convert raw patient data; every problem is collected first. `mapping`:
+    whether a value could have been written as a {value, unit} mapping (a file: yes; the
+    board's form: no), for the messages (FieldDef.allowed)."""
     if data is None:
         raise InputError([Problem(source, "file is empty; expected a mapping of "
                                   "field: value")])
@@ -98,7 +101,7 @@ def normalise(data: Any, fields: FieldDictionary, source: str = "<patient>") -> 
             raw = as_written
         given[fdef.name] = shown_as_given(raw)
         try:
-            values[fdef.name] = fdef.coerce(as_written)
+            values[fdef.name] = fdef.coerce(as_written, mapping=mapping)
         except ValueError as exc:
             problems.append(Problem(source, f"{exc}", field=fdef.name, line=line, col=col))
             continue

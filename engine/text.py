@@ -97,7 +97,7 @@ def stated(op: str, value: Any, unit: str | None) -> str:
 
 
 _UNIT_AFTER_NUMBER = re.compile(
-    r"(\d) (mm|cm|days?|weeks?|months?|years?|mo|y|U/L)(?=[\s,;.)\]]|$)")
+    r"(\d) (mm|cm|days?|weeks?|months?|years?|mo|y|U/L)(?=[\s,;:.)\]\"']|$)")
 
 
 def glue_units(line: str) -> str:

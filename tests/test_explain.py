@@ -137,3 +137,17 @@ def test_forest_lines_scale_reference_and_arrows() -> None:
     assert len(lines) == 5 and set(lines[3]) <= {"-", "+"}
     assert "1" in lines[4] and "100" in lines[4]
     assert forest_lines([]) == []
+
+
+def test_a_caveat_is_explained_with_its_label() -> None:
+    """As a factor is: its id, then the rule set's short name for it."""
+    from clirun import EXAMPLES, run
+
+    code, out, _ = run("explain", str(EXAMPLES / "ups-isolated-lung.yaml"), width=300)
+    assert code == 0
+    assert ("    systemic_therapy_trend_over_2cm (systemic therapy, lesions > 2 cm: DFS trend "
+            "(not significant)) -> true: For lesions > 2 cm") in out
+    code, out, _ = run("rules", "show", "liu-2022", width=300)
+    assert code == 0
+    assert ('  - alp_over_2x_uln "ALP > 2x ULN: metastasectomy advantage not significant" '
+            "(when") in out

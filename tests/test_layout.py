@@ -130,3 +130,15 @@ def test_a_wrapped_citation_stays_indented_under_its_study() -> None:
     assert len(lines) > len(starts)  # some citations wrap ...
     assert lines[0] in starts  # ... under a study's first line
     assert max(map(len, lines)) <= 80
+
+
+@pytest.mark.parametrize(("text", "glued"), [
+    ("lesions > 2 cm: DFS trend", "lesions > 2\u00a0cm: DFS trend"),  # a label's colon
+    ('"largest lesion > 2 cm" absent', '"largest lesion > 2\u00a0cm" absent'),  # its quote
+    ("6 months, 2 years.", "6\u00a0months, 2\u00a0years."),
+    ("2 cmx", "2 cmx"),  # not a unit
+])
+def test_a_unit_stays_with_its_number_before_any_punctuation(text: str, glued: str) -> None:
+    from prognosis.engine.text import glue_units
+
+    assert glue_units(text) == glued

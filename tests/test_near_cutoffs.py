@@ -276,7 +276,7 @@ def test_rule_set_labels_name_caveats_and_treatment_choices(library: RuleLibrary
             **{f"treatment:{t.field}:no": t.labels[1] for t in rs.treatments}}
     bm = rule_set_labels(library.select(["burkhard-meier-2025"])[0])
     assert bm["caveat:systemic_therapy_trend_over_2cm"] == (
-        "systemic therapy trend for lesions > 2 cm")
+        "systemic therapy, lesions > 2 cm: DFS trend (not significant)")
     slms = rule_set_labels(library.select(["slms"])[0])
     assert (slms["treatment:pulmonary_metastasectomy:yes"],
             slms["treatment:pulmonary_metastasectomy:no"]) == (

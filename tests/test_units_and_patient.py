@@ -344,8 +344,16 @@ NOT_A_NUMBER = (f"'seventeen' is not a number; a value with its unit ({LENGTH_UN
 
 def test_a_mapping_is_suggested_only_where_one_can_be_written(tmp_path: Any) -> None:
     """A patient file may hold {value, unit}; a cohort cell (CSV or JSON lines, whose
-    objects are refused), a --what-if or a --margin value cannot."""
+    objects are refused), a --what-if or a --margin value and the board's form cannot."""
     from clirun import DEMO, run
+
+    from prognosis.cli.board.form import FieldEntry
+    from prognosis.cli.board.session import Session
+
+    board = Session.start()
+    assert not board.set_entry("lung_metastasis_max_diameter", FieldEntry(text="seventeen"))
+    assert [(p.field, p.message) for p in board.problems] == [
+        ("lung_metastasis_max_diameter", NOT_A_NUMBER)]
 
     patient = tmp_path / "p.yaml"
     patient.write_text("id: x\nhistology: leiomyosarcoma\n"

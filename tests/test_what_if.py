@@ -50,8 +50,8 @@ def test_a_caveat_changes_by_its_label_in_the_text() -> None:
     code, out, _ = run("compare", str(DEMO), "--what-if", "lung_metastasis_max_diameter=2.5cm",
                        width=200)
     assert code == 0
-    assert ('- Burkhard-Meier: caveat "systemic therapy trend for lesions > 2 cm": '
-            "absent -> present") in out.splitlines()
+    assert ('- Burkhard-Meier: caveat "systemic therapy, lesions > 2 cm: DFS trend '
+            '(not significant)": absent -> present') in out.splitlines()
     assert "systemic_therapy_trend_over_2cm" not in out
 
 
@@ -151,3 +151,18 @@ def test_a_what_if_keeps_the_studies_warnings_beside_their_figures() -> None:
     assert "SLMS's own warnings (both sides):" in flat
     assert ('- figure: with a score of 2 or more the authors write that the indication for '
             'metastasectomy "should be carefully considered"') in flat
+
+
+def test_options_and_conditions_change_in_the_clinicians_words() -> None:
+    """As the study blocks say them: each choice by its words (fields.yaml), each option's
+    finest group by its label; never `field=true` or a group id."""
+    from clirun import EXAMPLES
+
+    code, out, _ = run("compare", str(EXAMPLES / "relapsed-osteosarcoma.yaml"), "--what-if",
+                       "pulmonary_metastasectomy=", width=300)
+    assert code == 0
+    lines = out.splitlines()
+    assert "- SLMS: conditional on: none -> [pulmonary metastasectomy]" in lines
+    assert ("- Liu: options: none -> [if pulmonary metastasectomy: pulmonary metastasectomy"
+            " + chemotherapy; if no metastasectomy at any site: chemotherapy alone]") in lines
+    assert "=true" not in out and "pulmonary_metastasectomy" not in out.split("Changes")[1]

@@ -59,7 +59,7 @@ class Session:
     def update(self) -> bool:
         """Evaluate the form; True when it is valid (and the comparison is new)."""
         try:
-            patient = normalise(self.raw(), self.fields, SOURCE)
+            patient = normalise(self.raw(), self.fields, SOURCE, mapping=False)  # a form
         except InputError as exc:
             self.problems = exc.problems
             return False
