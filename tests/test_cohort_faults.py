@@ -171,18 +171,25 @@ def test_a_dictionary_index_outside_its_dictionary_is_a_damaged_file(tmp_path: P
         assert not (tmp_path / "out.csv").exists()
 
 
-def test_text_that_is_not_utf8_in_a_parquet_text_column_rejects_its_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("column", ["histology", "id", "site_code"])
+def test_text_that_is_not_utf8_in_a_parquet_text_column_rejects_its_row(tmp_path: Path,
+                                                                       column: str) -> None:
     """A Parquet UTF8 column may hold bytes that are not UTF-8: the row is rejected with the
-    reader's message, the others scored (it was an internal error, exit 70)."""
+    reader's message, the others scored (it was an internal error, exit 70), whether the
+    column is a field, the id or a kept one (those two were written through unchecked)."""
     source = tmp_path / "in.parquet"
-    histology = pa.array([b"lms", b"lms\xff", b"ups", b"lms"]).view(pa.string())
-    pq.write_table(pa.table({"id": ["a", "b", "c", "d"], "histology": histology}), source)
+    good = {"id": [b"a", b"b", b"c", b"d"], "histology": [b"lms", b"lms", b"ups", b"lms"],
+            "site_code": [b"C49", b"C49", b"C40", b"C49"]}
+    good[column][1] += b"\xff"
+    pq.write_table(pa.table({name: pa.array(values).view(pa.string())
+                             for name, values in good.items()}), source)
     code, _, err = cohort(str(source), "-o", str(tmp_path / "out.csv"), "--errors",
-                          str(tmp_path / "errors.csv"))
+                          str(tmp_path / "errors.csv"), "--keep", "site_code")
     assert code == ExitCode.REJECTED_ROWS, err
     assert scored_ids(tmp_path / "out.csv") == [("1", "a"), ("3", "c"), ("4", "d")]
+    shown = {"id": "b\\xff", "histology": "lms\\xff", "site_code": "C49\\xff"}[column]
     assert [(r["row"], r["field"], r["value"]) for r in errors_of(tmp_path / "errors.csv")] \
-        == [("2", "histology", "lms\\xff")]
+        == [("2", column, shown)]
 
 
 @pytest.mark.parametrize("kind", ["csv", "parquet"])

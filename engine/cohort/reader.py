@@ -728,6 +728,11 @@ def _screen(table: pa.Table, coded: set[str]) -> Iterator[pa.Table | _Bad]:
                 continue
             # a bad cell: the rows one by one, below, as bytes (text is checked as UTF-8)
             column = column.cast(column.type.value_type).cast(pa.binary())
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            try:  # Parquet's UTF8 (the id, a kept column) may hold bytes that are not UTF-8
+                column.validate(full=True)
+            except pa.ArrowInvalid:
+                column = column.cast(pa.binary())  # its rows one by one, below
         if pa.types.is_binary(column.type):
             try:
                 column = column.cast(pa.string())
