@@ -76,8 +76,7 @@ def change_phrases(n: NearCutoff) -> list[str]:
         return f'"{label}"' if label else item
 
     def caveat(item: str) -> str:
-        label = n.labels.get(f"caveat:{item}")
-        return f'caveat "{label}"' if label else f"caveat {item}"
+        return words.caveat_name(item, n.labels.get(f"caveat:{item}", ""))
 
     def choice(name: str, chosen: bool) -> str:
         said = "yes" if chosen else "no"

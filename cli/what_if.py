@@ -130,8 +130,7 @@ def change_text(change: Mapping[str, Any], before: Sequence[Result],
     if kind == "factors":
         what = f'"{next((f.label for f in a.factors if f.id == item), item)}"'
     elif kind == "caveats":
-        label = next((c.label for c in a.caveats if c.id == item), "")
-        what = f'caveat "{label}"' if label else f"caveat {item}"
+        what = words.caveat_name(item, next((c.label for c in a.caveats if c.id == item), ""))
     elif kind == "options":
         what = "options"
         old, new = ([words.option_heading(o) for o in r.options] for r in (a, b))

@@ -22,6 +22,7 @@ from typing import Any
 
 from .errors import InputError
 from .fields import FieldDictionary, build_fields
+from .text import stated_value
 from .yamlio import MarkedDict
 
 Path_ = tuple[str | int, ...]
@@ -245,7 +246,7 @@ def fields_mutants(doc: Any, source: str) -> Iterator[Mutant]:
                 value + 1 if _number(value) else None)
             if changed is not None:
                 yield mutant(("fields", name, "contradicted_by", target), "contradiction",
-                             f"{target}: {_yaml(value)} -> {_yaml(changed)}",
+                             f"{target}: {stated_value(value)} -> {stated_value(changed)}",
                              _set(changed))
         for key in ("ratio", "interval"):
             pair = spec.get(key)
@@ -253,13 +254,6 @@ def fields_mutants(doc: Any, source: str) -> Iterator[Mutant]:
                 yield mutant(("fields", name, key), "derivation",
                              f"[{pair[0]}, {pair[1]}] -> [{pair[1]}, {pair[0]}]",
                              _set([pair[1], pair[0]]))
-
-
-def _yaml(value: Any) -> str:
-    """A boolean or number as fields.yaml writes it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _verdict(rule_docs: list[tuple[str, Any]], fields: FieldDictionary) -> str | None:

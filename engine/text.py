@@ -80,6 +80,11 @@ def value_with_unit(value: Any, unit: str | None) -> str:
 PRESENCE = {True: "present", False: "absent", None: "unknown"}  # a factor's or caveat's verdict
 
 
+def caveat_name(caveat_id: str, label: str) -> str:
+    """A caveat in a list of what changes: by the rule set's label for it, or its id."""
+    return f'caveat "{label}"' if label else f"caveat {caveat_id}"
+
+
 def stated_value(value: Any) -> str:
     """A threshold's value as the rule file states it (a list for in / not_in)."""
     if isinstance(value, list | tuple):

@@ -20,7 +20,7 @@ import signal
 import sys
 from typing import Any
 
-from ..interrupts import STOPPING
+from ..interrupts import STOPPING, held_signals
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -52,16 +52,12 @@ def start_helpers(context: Any) -> None:
     from multiprocessing import resource_tracker
 
     os.environ[MAIN_PID] = str(os.getpid())
-    blocked = set(STOPPING)
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    try:
+    with held_signals():
         resource_tracker.ensure_running()
         if context.get_start_method() == "forkserver":
             from multiprocessing import forkserver
 
             forkserver.ensure_running()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _in_fork_server() -> bool:
