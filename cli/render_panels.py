@@ -72,8 +72,7 @@ def change_phrases(n: NearCutoff) -> list[str]:
     this, other = n.this_side, n.other_side
 
     def factor(item: str) -> str:
-        label = n.labels.get(f"factor:{item}")
-        return f'"{label}"' if label else item
+        return words.factor_name(item, n.labels.get(f"factor:{item}", ""))
 
     def caveat(item: str) -> str:
         return words.caveat_name(item, n.labels.get(f"caveat:{item}", ""))

@@ -128,7 +128,7 @@ def change_text(change: Mapping[str, Any], before: Sequence[Result],
     kind, _, item = change["key"].partition(".")
     old, new = change["from"], change["to"]
     if kind == "factors":
-        what = f'"{next((f.label for f in a.factors if f.id == item), item)}"'
+        what = words.factor_name(item, next((f.label for f in a.factors if f.id == item), ""))
     elif kind == "caveats":
         what = words.caveat_name(item, next((c.label for c in a.caveats if c.id == item), ""))
     elif kind == "options":

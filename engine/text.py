@@ -80,6 +80,11 @@ def value_with_unit(value: Any, unit: str | None) -> str:
 PRESENCE = {True: "present", False: "absent", None: "unknown"}  # a factor's or caveat's verdict
 
 
+def factor_name(factor_id: str, label: str) -> str:
+    """A factor in a list of what changes: by the rule set's label for it, quoted."""
+    return f'"{label}"' if label else factor_id
+
+
 def caveat_name(caveat_id: str, label: str) -> str:
     """A caveat in a list of what changes: by the rule set's label for it, or its id."""
     return f'caveat "{label}"' if label else f"caveat {caveat_id}"
